@@ -1,0 +1,19 @@
+// Tests run as native ES modules (node --experimental-vm-modules, see package.json) so that jest, tsc and the
+// generated Prisma client all agree on one module format. @swc/jest strips types only; `npm test` typechecks first.
+export default {
+  testEnvironment: "node",
+  roots: ["<rootDir>/test"],
+  testMatch: ["**/*.test.ts"],
+  extensionsToTreatAsEsm: [".ts"],
+  transform: {
+    "^.+\\.ts$": [
+      "@swc/jest",
+      { jsc: { parser: { syntax: "typescript" }, target: "es2022" }, module: { type: "es6" } },
+    ],
+  },
+  moduleNameMapper: { "^(\\.{1,2}/.*)\\.js$": "$1" },
+  globalSetup: "<rootDir>/test/helpers/global-setup.ts",
+  globalTeardown: "<rootDir>/test/helpers/global-teardown.ts",
+  testTimeout: 30000,
+  maxWorkers: 2,
+};
