@@ -1,0 +1,49 @@
+import express, { type Express } from "express";
+import type { CostMap } from "./cost/cost-map.js";
+import type { Logger } from "./logging/logger.js";
+import type { ModelRegistry } from "./registry/model-registry.js";
+import type { ModelService } from "./registry/model-service.js";
+import type { ChangeLog, HealthProbe } from "./registry/ports.js";
+import type { SyncStatus } from "./registry/revision-sync.js";
+import { authenticate, requireAdmin } from "./http/middleware/auth.js";
+import { errorHandler, notFoundHandler } from "./http/middleware/error-handler.js";
+import { requestId } from "./http/middleware/request-id.js";
+import { healthRoutes } from "./http/routes/health.js";
+import { modelInfoRoutes } from "./http/routes/model-info.js";
+import { modelManagementRoutes } from "./http/routes/model-management.js";
+import { modelsRoutes } from "./http/routes/models.js";
+
+export interface AppDeps {
+  logger: Logger;
+  masterKey: string;
+  registry: ModelRegistry;
+  costMap: CostMap;
+  models: ModelService;
+  changeLog: ChangeLog;
+  database: HealthProbe;
+  syncStatus: () => SyncStatus;
+  isDraining: () => boolean;
+}
+
+/** Management bodies are small; a larger one is a mistake or an attack. */
+export const MANAGEMENT_BODY_LIMIT = "1mb";
+
+/** The HTTP app. No I/O here: everything it touches arrives in deps, so tests can build several at once. */
+export function createApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable("x-powered-by");
+  app.set("query parser", "simple");
+  app.use(requestId());
+  app.use(healthRoutes(deps));
+  app.use(express.json({ limit: MANAGEMENT_BODY_LIMIT }));
+
+  const authenticated = [authenticate(deps.masterKey)];
+  const admin = [...authenticated, requireAdmin()];
+  app.use(modelsRoutes(deps, authenticated));
+  app.use(modelInfoRoutes(deps, authenticated));
+  app.use(modelManagementRoutes(deps, admin));
+
+  app.use(notFoundHandler());
+  app.use(errorHandler(deps.logger));
+  return app;
+}

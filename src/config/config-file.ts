@@ -1,0 +1,165 @@
+import { readFile } from "node:fs/promises";
+import { parse as parseYaml, YAMLParseError } from "yaml";
+import { z } from "zod";
+import { formatIssues } from "../errors/zod-error.js";
+import { configModelId } from "../registry/model-id.js";
+import { isSupportedProvider, parseModelString, unsupportedProviderMessage } from "../registry/providers.js";
+import { type MissingEnvRef, resolveEnvRefs } from "./env-refs.js";
+
+const KNOWN_SECTIONS = new Set(["model_list", "general_settings", "router_settings"]);
+
+const nonNegativeInt = z.number().int().nonnegative();
+
+/** litellm_params as LiteLLM takes them; keys we do not know are kept and passed along. */
+export const litellmParamsSchema = z.looseObject({
+  model: z.string().trim().min(1),
+  api_base: z.string().optional(),
+  api_key: z.string().optional(),
+  api_version: z.string().optional(),
+  rpm: nonNegativeInt.optional(),
+  tpm: nonNegativeInt.optional(),
+  timeout: z.number().positive().optional(),
+  weight: z.number().positive().optional(),
+});
+
+export const modelInfoSchema = z.looseObject({ id: z.string().trim().min(1).optional() });
+
+const configModelSchema = z.object({
+  model_name: z.string().trim().min(1),
+  litellm_params: litellmParamsSchema,
+  model_info: modelInfoSchema.optional(),
+  // LiteLLM also takes rpm/tpm beside litellm_params and copies them in.
+  rpm: nonNegativeInt.optional(),
+  tpm: nonNegativeInt.optional(),
+});
+
+const routerSettingsSchema = z.looseObject({
+  routing_strategy: z.enum(["simple-shuffle", "least-busy"]).optional(),
+  num_retries: nonNegativeInt.optional(),
+  allowed_fails: nonNegativeInt.optional(),
+  cooldown_time: z.number().nonnegative().optional(),
+  timeout: z.number().positive().optional(),
+  fallbacks: z.array(z.record(z.string(), z.array(z.string()))).optional(),
+});
+
+const configFileSchema = z.looseObject({
+  model_list: z.array(configModelSchema).nullish(),
+  general_settings: z.looseObject({ master_key: z.string().optional() }).nullish(),
+  router_settings: routerSettingsSchema.nullish(),
+});
+
+export type RouterSettings = z.infer<typeof routerSettingsSchema>;
+
+export interface ConfigModel {
+  id: string;
+  modelName: string;
+  litellmParams: Record<string, unknown>;
+  modelInfo: Record<string, unknown>;
+  missingEnv: MissingEnvRef[];
+}
+
+export interface ConfigFile {
+  models: ConfigModel[];
+  masterKey?: string;
+  generalSettings: Record<string, unknown>;
+  routerSettings: RouterSettings;
+  /** Non-fatal findings to log once at start (unset env vars, ignored sections). */
+  warnings: string[];
+}
+
+export class ConfigFileError extends Error {
+  constructor(
+    readonly path: string,
+    readonly problems: string[],
+  ) {
+    super(`Invalid config file ${path}:\n${problems.map((p) => `  ${p}`).join("\n")}`);
+  }
+}
+
+export async function loadConfigFile(path: string, env: NodeJS.ProcessEnv): Promise<ConfigFile> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === "ENOENT" ? "file not found" : String(error);
+    throw new ConfigFileError(path, [reason]);
+  }
+  return parseConfigText(text, env, path);
+}
+
+export function parseConfigText(text: string, env: NodeJS.ProcessEnv, path = "config.yaml"): ConfigFile {
+  let document: unknown;
+  try {
+    document = parseYaml(text) ?? {};
+  } catch (error) {
+    const where = error instanceof YAMLParseError ? error.message : String(error);
+    throw new ConfigFileError(path, [`not valid YAML: ${where}`]);
+  }
+  const parsed = configFileSchema.safeParse(document);
+  if (!parsed.success) throw new ConfigFileError(path, formatIssues(parsed.error));
+
+  const problems: string[] = [];
+  const warnings: string[] = [];
+  for (const section of Object.keys(parsed.data)) {
+    if (!KNOWN_SECTIONS.has(section)) warnings.push(`config section "${section}" is not supported and was ignored`);
+  }
+  const models = (parsed.data.model_list ?? []).map((entry, index) => {
+    const model = toConfigModel(entry, index, env, problems);
+    for (const ref of model.missingEnv) {
+      warnings.push(
+        `model_list[${index}].${ref.field}: environment variable ${ref.variable} is not set; calls to "${model.modelName}" will fail until it is`,
+      );
+    }
+    return model;
+  });
+  problems.push(...duplicateIdProblems(models));
+  if (problems.length > 0) throw new ConfigFileError(path, problems);
+
+  const general = parsed.data.general_settings ?? {};
+  const masterKeyMissing: MissingEnvRef[] = [];
+  const masterKey = resolveEnvRefs(general.master_key, env, "general_settings.master_key", masterKeyMissing);
+  for (const ref of masterKeyMissing) warnings.push(`${ref.field}: environment variable ${ref.variable} is not set`);
+  return {
+    models,
+    masterKey: masterKey || undefined,
+    generalSettings: general,
+    routerSettings: parsed.data.router_settings ?? {},
+    warnings,
+  };
+}
+
+function toConfigModel(
+  entry: z.infer<typeof configModelSchema>,
+  index: number,
+  env: NodeJS.ProcessEnv,
+  problems: string[],
+): ConfigModel {
+  const unresolved: Record<string, unknown> = { ...entry.litellm_params };
+  if (entry.rpm !== undefined && unresolved.rpm === undefined) unresolved.rpm = entry.rpm;
+  if (entry.tpm !== undefined && unresolved.tpm === undefined) unresolved.tpm = entry.tpm;
+  const { provider } = parseModelString(entry.litellm_params.model, unresolved.custom_llm_provider);
+  if (!isSupportedProvider(provider)) {
+    problems.push(`model_list[${index}].litellm_params.model: ${unsupportedProviderMessage(provider)}`);
+  }
+  const missingEnv: MissingEnvRef[] = [];
+  const litellmParams = resolveEnvRefs(unresolved, env, "litellm_params", missingEnv);
+  const { id: explicitId, ...modelInfo } = entry.model_info ?? {};
+  return {
+    id: explicitId ?? configModelId(entry.model_name, unresolved),
+    modelName: entry.model_name,
+    litellmParams,
+    modelInfo,
+    missingEnv,
+  };
+}
+
+function duplicateIdProblems(models: ConfigModel[]): string[] {
+  const firstIndex = new Map<string, number>();
+  const problems: string[] = [];
+  models.forEach((model, index) => {
+    const earlier = firstIndex.get(model.id);
+    if (earlier === undefined) firstIndex.set(model.id, index);
+    else problems.push(`model_list[${index}].model_info.id: duplicate id "${model.id}" (also model_list[${earlier}])`);
+  });
+  return problems;
+}

@@ -1,0 +1,82 @@
+import { z } from "zod";
+import { formatIssues } from "../errors/zod-error.js";
+
+const optionalText = z
+  .string()
+  .optional()
+  .transform((value) => (value === undefined || value.trim() === "" ? undefined : value));
+
+const booleanFlag = z
+  .enum(["true", "false", "1", "0", "yes", "no"])
+  .optional()
+  .transform((value) => value === "true" || value === "1" || value === "yes");
+
+/** Every environment variable Switchboard reads, in one place. The README lists the same table. */
+export const envSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(4000).describe("HTTP port"),
+  HOST: z.string().default("0.0.0.0").describe("Interface to listen on"),
+  DATABASE_URL: optionalText.describe("PostgreSQL URL; unset = embedded PGlite under DATA_DIR"),
+  REDIS_URL: optionalText.describe("Redis URL for the cross-replica change feed; unset = in-process bus"),
+  REDIS_KEY_PREFIX: z.string().default("switchboard").describe("Prefix of every Redis key and channel"),
+  MASTER_KEY: optionalText.describe("Admin key (LITELLM_MASTER_KEY also accepted)"),
+  LITELLM_MASTER_KEY: optionalText,
+  SALT_KEY: optionalText.describe("Key that encrypts stored secrets (LITELLM_SALT_KEY also accepted)"),
+  LITELLM_SALT_KEY: optionalText,
+  CONFIG_FILE_PATH: z.string().default("./config.yaml").describe("LiteLLM-format config file"),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  LOG_FORMAT: z.enum(["json", "pretty"]).default("json"),
+  DATA_DIR: z.string().default("./.switchboard").describe("Embedded database and generated master key"),
+  SYNC_INTERVAL_MS: z.coerce.number().int().min(100).default(2000).describe("Backstop revision check interval"),
+  MODEL_COST_MAP_PATH: optionalText.describe("LiteLLM-format price JSON overriding the bundled cost map"),
+  METRICS_PUBLIC: booleanFlag,
+  SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10000),
+});
+
+export type RawEnv = z.infer<typeof envSchema>;
+
+export interface Env {
+  port: number;
+  host: string;
+  databaseUrl?: string;
+  redisUrl?: string;
+  redisKeyPrefix: string;
+  masterKey?: string;
+  saltKey?: string;
+  configFilePath: string;
+  logLevel: RawEnv["LOG_LEVEL"];
+  logFormat: RawEnv["LOG_FORMAT"];
+  dataDir: string;
+  syncIntervalMs: number;
+  modelCostMapPath?: string;
+  metricsPublic: boolean;
+  shutdownGraceMs: number;
+}
+
+export class EnvError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid environment:\n${problems.map((p) => `  ${p}`).join("\n")}`);
+  }
+}
+
+export function parseEnv(source: NodeJS.ProcessEnv): Env {
+  const parsed = envSchema.safeParse(source);
+  if (!parsed.success) throw new EnvError(formatIssues(parsed.error));
+  const raw = parsed.data;
+  return {
+    port: raw.PORT,
+    host: raw.HOST,
+    databaseUrl: raw.DATABASE_URL,
+    redisUrl: raw.REDIS_URL,
+    redisKeyPrefix: raw.REDIS_KEY_PREFIX,
+    masterKey: raw.MASTER_KEY ?? raw.LITELLM_MASTER_KEY,
+    saltKey: raw.SALT_KEY ?? raw.LITELLM_SALT_KEY,
+    configFilePath: raw.CONFIG_FILE_PATH,
+    logLevel: raw.LOG_LEVEL,
+    logFormat: raw.LOG_FORMAT,
+    dataDir: raw.DATA_DIR,
+    syncIntervalMs: raw.SYNC_INTERVAL_MS,
+    modelCostMapPath: raw.MODEL_COST_MAP_PATH,
+    metricsPublic: raw.METRICS_PUBLIC,
+    shutdownGraceMs: raw.SHUTDOWN_GRACE_MS,
+  };
+}

@@ -1,0 +1,76 @@
+import { mkdirSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { PGlite } from "@electric-sql/pglite";
+import { PrismaPg } from "@prisma/adapter-pg";
+import pg from "pg";
+import { PrismaPGlite } from "pglite-prisma-adapter";
+import { PrismaClient } from "../generated/prisma/client.js";
+import { applyMigrations, type MigrationResult, readMigrationFiles, type SqlSession } from "./migrate.js";
+
+export type { PrismaClient };
+
+export const defaultMigrationsDir = resolve(dirname(fileURLToPath(import.meta.url)), "../../prisma/migrations");
+
+export interface Database {
+  prisma: PrismaClient;
+  kind: "postgres" | "embedded";
+  migrate(dir?: string): Promise<MigrationResult>;
+  close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  databaseUrl?: string;
+  dataDir: string;
+  poolSize?: number;
+}
+
+/** PostgreSQL when a URL is given; otherwise an embedded, file-backed PGlite under dataDir. */
+export function openDatabase(options: DatabaseOptions): Database {
+  return options.databaseUrl ? openPostgres(options.databaseUrl, options.poolSize ?? 10) : openEmbedded(options.dataDir);
+}
+
+function openPostgres(connectionString: string, max: number): Database {
+  const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString, max }) });
+  return {
+    prisma,
+    kind: "postgres",
+    async migrate(dir = defaultMigrationsDir) {
+      // A dedicated connection: the migration lock is session-level.
+      const client = new pg.Client({ connectionString });
+      await client.connect();
+      try {
+        const session: SqlSession = {
+          query: async <Row>(sql: string, params?: unknown[]) => (await client.query(sql, params)).rows as Row[],
+          exec: async (sql) => void (await client.query(sql)),
+        };
+        return await applyMigrations(session, await readMigrationFiles(dir));
+      } finally {
+        await client.end();
+      }
+    },
+    close: () => prisma.$disconnect(),
+  };
+}
+
+function openEmbedded(dataDir: string): Database {
+  const dir = join(dataDir, "pglite");
+  mkdirSync(dirname(dir), { recursive: true }); // PGlite does not create parent folders
+  const pglite = new PGlite(dir);
+  const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
+  return {
+    prisma,
+    kind: "embedded",
+    async migrate(migrationsDir = defaultMigrationsDir) {
+      const session: SqlSession = {
+        query: async <Row>(sql: string, params?: unknown[]) => (await pglite.query<Row>(sql, params)).rows,
+        exec: async (sql) => void (await pglite.exec(sql)),
+      };
+      return applyMigrations(session, await readMigrationFiles(migrationsDir));
+    },
+    async close() {
+      await prisma.$disconnect();
+      await pglite.close();
+    },
+  };
+}

@@ -1,0 +1,114 @@
+import type { SecretCipher } from "../crypto/secret-cipher.js";
+import { Prisma, type PrismaClient } from "../generated/prisma/client.js";
+import { DuplicateIdError, type ModelStore, type StoredModel, type StoredModelInput } from "../registry/ports.js";
+import { mapSecretValues } from "../registry/secret-fields.js";
+import { WRITE_TX_OPTIONS, appendChange, lockChangeLog } from "./change-log-store.js";
+
+type Row = Prisma.ProxyModelGetPayload<object>;
+
+/** Deployments in LiteLLM_ProxyModelTable; secret params are encrypted here and nowhere else. */
+export function createModelStore(
+  prisma: PrismaClient,
+  cipher: SecretCipher,
+  onDecryptError: (modelId: string, field: string) => void = () => {},
+): ModelStore {
+  const encrypt = (params: Record<string, unknown>) =>
+    mapSecretValues(params, (value) => cipher.encrypt(JSON.stringify(value)));
+  // One row written under another SALT_KEY must not take the whole view down (LiteLLM aborts its reload):
+  // that secret reads as empty, and calls to that deployment fail upstream.
+  const decrypt = (id: string, params: Record<string, unknown>) =>
+    mapSecretValues(params, (value, field) => {
+      if (!cipher.isEncrypted(value)) return value;
+      try {
+        return JSON.parse(cipher.decrypt(value));
+      } catch {
+        onDecryptError(id, field);
+        return "";
+      }
+    });
+
+  const toStoredModel = (row: Row): StoredModel => ({
+    id: row.modelId,
+    modelName: row.modelName,
+    litellmParams: decrypt(row.modelId, asObject(row.litellmParams)),
+    modelInfo: asObject(row.modelInfo),
+    revision: Number(row.revision),
+    createdAt: row.createdAt,
+    createdBy: row.createdBy,
+    updatedAt: row.updatedAt,
+    updatedBy: row.updatedBy,
+  });
+
+  return {
+    async create(input, actor) {
+      try {
+        return await prisma.$transaction(async (tx) => {
+          await lockChangeLog(tx);
+          const change = await appendChange(tx, { entity: "model", op: "create", entityId: input.id, actor });
+          const row = await tx.proxyModel.create({
+            data: {
+              ...toColumns(input, encrypt),
+              modelId: input.id,
+              revision: BigInt(change.revision),
+              createdBy: actor,
+              updatedBy: actor,
+            },
+          });
+          return { model: toStoredModel(row), change };
+        }, WRITE_TX_OPTIONS);
+      } catch (error) {
+        if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002") {
+          throw new DuplicateIdError(input.id);
+        }
+        throw error;
+      }
+    },
+
+    async update(id, edit, actor) {
+      return prisma.$transaction(async (tx) => {
+        await lockChangeLog(tx);
+        const current = await tx.proxyModel.findUnique({ where: { modelId: id } });
+        if (!current) return undefined;
+        const next = edit(toStoredModel(current));
+        const change = await appendChange(tx, { entity: "model", op: "update", entityId: id, actor });
+        const row = await tx.proxyModel.update({
+          where: { modelId: id },
+          data: { ...toColumns(next, encrypt), revision: BigInt(change.revision), updatedAt: new Date(), updatedBy: actor },
+        });
+        return { model: toStoredModel(row), change };
+      }, WRITE_TX_OPTIONS);
+    },
+
+    async delete(id, actor) {
+      return prisma.$transaction(async (tx) => {
+        await lockChangeLog(tx);
+        const removed = await tx.proxyModel.deleteMany({ where: { modelId: id } });
+        if (removed.count === 0) return undefined;
+        return appendChange(tx, { entity: "model", op: "delete", entityId: id, actor });
+      }, WRITE_TX_OPTIONS);
+    },
+
+    async getMany(ids) {
+      if (ids.length === 0) return [];
+      const rows = await prisma.proxyModel.findMany({ where: { modelId: { in: [...ids] } } });
+      return rows.map(toStoredModel);
+    },
+
+    async listAll() {
+      const rows = await prisma.proxyModel.findMany({ orderBy: { createdAt: "asc" } });
+      return rows.map(toStoredModel);
+    },
+  };
+}
+
+function toColumns(input: StoredModelInput, encrypt: (p: Record<string, unknown>) => Record<string, unknown>) {
+  return {
+    modelName: input.modelName,
+    litellmParams: encrypt(input.litellmParams) as Prisma.InputJsonObject,
+    modelInfo: input.modelInfo as Prisma.InputJsonObject,
+  };
+}
+
+function asObject(value: Prisma.JsonValue): Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+}

@@ -1,0 +1,90 @@
+import type { Config } from "./config/load-config.js";
+import { type CostMap, createCostMap } from "./cost/cost-map.js";
+import { createSecretCipher } from "./crypto/secret-cipher.js";
+import { createChangeLogStore } from "./db/change-log-store.js";
+import { openDatabase } from "./db/database.js";
+import { createModelStore } from "./db/model-store.js";
+import type { AppDeps } from "./app.js";
+import type { Logger } from "./logging/logger.js";
+import { deploymentFromConfig } from "./registry/deployment.js";
+import { InProcessBus } from "./registry/in-process-bus.js";
+import { ModelRegistry } from "./registry/model-registry.js";
+import { createModelService } from "./registry/model-service.js";
+import { createModelSyncTarget } from "./registry/model-sync-target.js";
+import type { ChangeBus } from "./registry/ports.js";
+import { RevisionSync } from "./registry/revision-sync.js";
+
+export interface DepsOptions {
+  logger: Logger;
+  /** Share one cost map across in-process replicas (tests); built from config otherwise. */
+  costMap?: CostMap;
+  /** Use this bus instead of the one the config asks for (tests wiring in-process replicas together). */
+  bus?: ChangeBus;
+}
+
+export interface Deps {
+  deps: AppDeps;
+  sync: RevisionSync;
+  /** Marks the replica as draining: readiness turns 503. */
+  startDraining(): void;
+  close(): Promise<void>;
+}
+
+/** Connects everything one replica needs; the only place that chooses implementations. */
+export async function createDeps(config: Config, options: DepsOptions): Promise<Deps> {
+  const { logger } = options;
+  const database = openDatabase({ databaseUrl: config.env.databaseUrl, dataDir: config.env.dataDir });
+  const closers: Array<() => Promise<void>> = [() => database.close()];
+  const closeAll = async () => {
+    for (const close of [...closers].reverse()) await close().catch((err) => logger.warn({ err }, "close failed"));
+  };
+  try {
+    const migrated = await database.migrate();
+    if (migrated.applied.length > 0) logger.info({ applied: migrated.applied }, "applied database migrations");
+    for (const name of migrated.modified) logger.warn({ migration: name }, "applied migration was edited since");
+
+    const cipher = createSecretCipher(config.encryptionSecret);
+    const store = createModelStore(database.prisma, cipher, (modelId, field) =>
+      logger.error({ modelId, field }, "stored secret cannot be decrypted with the current SALT_KEY"),
+    );
+    const changeLog = createChangeLogStore(database.prisma);
+    const registry = new ModelRegistry(config.file.models.map(deploymentFromConfig));
+    const costMap = options.costMap ?? (await createCostMap({ overridePath: config.env.modelCostMapPath }));
+    const bus = options.bus ?? new InProcessBus();
+    if (!options.bus) closers.push(() => bus.close());
+
+    const sync = new RevisionSync({
+      changeLog,
+      bus,
+      targets: [createModelSyncTarget(store, registry)],
+      logger,
+      intervalMs: config.env.syncIntervalMs,
+    });
+    closers.push(async () => sync.stop());
+    await sync.start();
+
+    const models = createModelService({ store, registry, sync, bus, logger });
+    let draining = false;
+    return {
+      deps: {
+        logger,
+        masterKey: config.masterKey,
+        registry,
+        costMap,
+        models,
+        changeLog,
+        database: { ping: async () => void (await database.prisma.$queryRaw`SELECT 1`) },
+        syncStatus: () => sync.status(),
+        isDraining: () => draining,
+      },
+      sync,
+      startDraining: () => {
+        draining = true;
+      },
+      close: closeAll,
+    };
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+}

@@ -1,0 +1,53 @@
+import { createHash, timingSafeEqual } from "node:crypto";
+import type { Request, RequestHandler, Response } from "express";
+import { ApiError } from "../../errors/api-error.js";
+
+/** Who is calling. Virtual keys will add a second kind; routes read it through these helpers only. */
+export interface Caller {
+  kind: "master";
+  /** Recorded as created_by / updated_by and in the change log. */
+  actor: string;
+}
+
+export function bearerToken(req: Request): string | undefined {
+  const header = req.get("authorization");
+  if (header) {
+    const match = /^Bearer\s+(.+)$/i.exec(header.trim());
+    return match?.[1]?.trim() || undefined;
+  }
+  return req.get("x-litellm-api-key")?.trim() || req.get("api-key")?.trim() || undefined;
+}
+
+/** Hashing first makes the comparison constant-time whatever the lengths. */
+function sameSecret(given: string, expected: string): boolean {
+  const a = createHash("sha256").update(given).digest();
+  const b = createHash("sha256").update(expected).digest();
+  return timingSafeEqual(a, b);
+}
+
+/** Authenticates every request it guards; an empty master key never disables this (see config loading). */
+export function authenticate(masterKey: string): RequestHandler {
+  if (masterKey === "") throw new Error("authenticate() needs a non-empty master key");
+  return (req, res, next) => {
+    const token = bearerToken(req);
+    if (!token) throw ApiError.unauthorized("Missing API key: send it as 'Authorization: Bearer <key>'");
+    if (!sameSecret(token, masterKey)) throw ApiError.unauthorized("Invalid API key");
+    const caller: Caller = { kind: "master", actor: "proxy_admin" };
+    res.locals.caller = caller;
+    next();
+  };
+}
+
+export function callerOf(res: Response): Caller {
+  const caller = res.locals.caller as Caller | undefined;
+  if (!caller) throw new Error("route is not behind authenticate()");
+  return caller;
+}
+
+/** Management routes: the master key only. */
+export function requireAdmin(): RequestHandler {
+  return (_req, res, next) => {
+    if (callerOf(res).kind !== "master") throw ApiError.forbidden("This endpoint requires the master key");
+    next();
+  };
+}

@@ -1,0 +1,47 @@
+import type { ErrorRequestHandler, RequestHandler } from "express";
+import { ApiError } from "../../errors/api-error.js";
+import { apiErrorFromZod } from "../../errors/zod-error.js";
+import type { Logger } from "../../logging/logger.js";
+import { ZodError } from "zod";
+
+interface BodyParserError {
+  type?: string;
+  status?: number;
+  limit?: number;
+}
+
+function toApiError(error: unknown): ApiError | undefined {
+  if (error instanceof ApiError) return error;
+  if (error instanceof ZodError) return apiErrorFromZod(error);
+  const parser = error as BodyParserError;
+  if (parser?.type === "entity.parse.failed") return ApiError.invalidJson();
+  if (parser?.type === "entity.too.large") return ApiError.payloadTooLarge(`${parser.limit ?? "the limit"} bytes`);
+  if (parser?.type === "encoding.unsupported" || parser?.type === "charset.unsupported") {
+    return ApiError.badRequest("Unsupported request body encoding", null, "unsupported_encoding");
+  }
+  return undefined;
+}
+
+/** The one place an error becomes a response. Unknown errors are logged in full and answered generically. */
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (error, req, res, _next) => {
+    let apiError = toApiError(error);
+    if (!apiError) {
+      logger.error({ err: error, requestId: res.locals.requestId, method: req.method, path: req.path }, "unhandled error");
+      apiError = ApiError.internal();
+    }
+    if (res.headersSent) {
+      // Mid-stream: the status line is gone, so the error travels as one last SSE frame.
+      res.write(`data: ${JSON.stringify(apiError.toBody())}\n\n`);
+      res.end();
+      return;
+    }
+    res.status(apiError.status).json(apiError.toBody());
+  };
+}
+
+export function notFoundHandler(): RequestHandler {
+  return (req) => {
+    throw ApiError.routeNotFound(req.method, req.path);
+  };
+}

@@ -1,0 +1,16 @@
+import type { Request } from "express";
+import type { z } from "zod";
+import { apiErrorFromZod } from "../errors/zod-error.js";
+
+/** Parses a JSON body; a missing body validates as {} so the first missing field is the one named. */
+export function parseBody<S extends z.ZodType>(schema: S, req: Request): z.infer<S> {
+  const result = schema.safeParse(req.body ?? {});
+  if (!result.success) throw apiErrorFromZod(result.error);
+  return result.data;
+}
+
+export function parseQuery<S extends z.ZodType>(schema: S, req: Request): z.infer<S> {
+  const result = schema.safeParse(req.query);
+  if (!result.success) throw apiErrorFromZod(result.error);
+  return result.data;
+}

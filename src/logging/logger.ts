@@ -1,0 +1,38 @@
+import { pino, type Logger as PinoLogger, type DestinationStream } from "pino";
+
+export type Logger = PinoLogger;
+
+/**
+ * Paths pino blanks before a line is written. Secrets should never reach a log call in the first place;
+ * this is the net under that rule.
+ */
+export const REDACTED_PATHS = [
+  "req.headers.authorization",
+  'req.headers["x-api-key"]',
+  'req.headers["x-litellm-api-key"]',
+  "req.headers.cookie",
+  "*.api_key",
+  "*.apiKey",
+  "*.master_key",
+  "*.masterKey",
+  "*.salt_key",
+  "*.litellm_params.api_key",
+  "*.authorization",
+];
+
+export interface LoggerOptions {
+  level: string;
+  pretty?: boolean;
+  destination?: DestinationStream;
+}
+
+export function createLogger(options: LoggerOptions): Logger {
+  const base = {
+    level: options.level,
+    redact: { paths: REDACTED_PATHS, censor: "[redacted]" },
+    base: { service: "switchboard" },
+  };
+  if (options.destination) return pino(base, options.destination);
+  if (options.pretty) return pino({ ...base, transport: { target: "pino-pretty" } });
+  return pino(base);
+}

@@ -1,0 +1,81 @@
+import type { Server } from "node:http";
+import { createApp } from "./app.js";
+import { ConfigFileError } from "./config/config-file.js";
+import { parseCliArgs, usage } from "./config/cli-args.js";
+import { EnvError } from "./config/env.js";
+import { type Config, loadConfig, StartupError } from "./config/load-config.js";
+import { createDeps } from "./deps.js";
+import { createLogger, type Logger } from "./logging/logger.js";
+
+// The only entry point and the only file that exits the process.
+
+function describeStartupFailure(error: unknown): string | undefined {
+  if (error instanceof ConfigFileError || error instanceof EnvError || error instanceof StartupError) return error.message;
+  return undefined;
+}
+
+function announceMode(config: Config, logger: Logger): void {
+  if (config.storageMode === "embedded") {
+    logger.info(
+      { dataDir: config.env.dataDir },
+      "running as a single replica on the embedded database; to scale out, set DATABASE_URL (PostgreSQL) and REDIS_URL on every replica",
+    );
+  } else if (!config.env.redisUrl) {
+    logger.warn("REDIS_URL is not set: other replicas will see changes only at the periodic revision check");
+  }
+  if (config.generatedMasterKeyPath) {
+    // Shown once, on the start that created it; later starts only name the file.
+    process.stdout.write(
+      `\nGenerated a master key for this embedded instance (stored in ${config.generatedMasterKeyPath}):\n\n    ${config.masterKey}\n\n`,
+    );
+  }
+}
+
+async function main(): Promise<void> {
+  const cli = parseCliArgs(process.argv.slice(2));
+  if (cli.help) {
+    process.stdout.write(`${usage}\n`);
+    return;
+  }
+  const config = await loadConfig(process.env, cli);
+  const logger = createLogger({ level: config.env.logLevel, pretty: config.env.logFormat === "pretty" });
+  for (const warning of config.warnings) logger.warn(warning);
+  const replica = await createDeps(config, { logger });
+  const app = createApp(replica.deps);
+  const server: Server = await new Promise((resolve, reject) => {
+    const listening = app.listen(config.env.port, config.env.host, (error?: Error) =>
+      error ? reject(error) : resolve(listening),
+    );
+  });
+  const address = server.address();
+  const port = typeof address === "object" && address ? address.port : config.env.port;
+  logger.info({ port, models: replica.deps.registry.all().length }, `Switchboard listening on port ${port}`);
+  announceMode(config, logger);
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal, graceMs: config.env.shutdownGraceMs }, "shutting down: draining in-flight requests");
+    replica.startDraining();
+    const forced = setTimeout(() => server.closeAllConnections(), config.env.shutdownGraceMs);
+    forced.unref();
+    server.closeIdleConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await replica.close();
+    logger.info("stopped");
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+}
+
+main().catch((error: unknown) => {
+  const known = describeStartupFailure(error);
+  if (known) {
+    process.stderr.write(`switchboard: ${known}\n`);
+  } else {
+    process.stderr.write(`switchboard: failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+  }
+  process.exit(1);
+});

@@ -1,0 +1,94 @@
+import { type CostMap, costLookupCandidates } from "../cost/cost-map.js";
+import type { Deployment } from "./deployment.js";
+import type { StoredModel } from "./ports.js";
+import { maskSecretParams } from "./secret-fields.js";
+
+// Wire shapes (snake_case, as LiteLLM answers). Secrets are masked in every one of them.
+
+export interface ModelInfoItem {
+  model_name: string;
+  litellm_params: Record<string, unknown>;
+  model_info: Record<string, unknown>;
+}
+
+/** Cost-map fields under the user's own model_info: what the user set wins. */
+export function enrichedModelInfo(deployment: Deployment, costMap: CostMap): Record<string, unknown> {
+  const model = typeof deployment.litellmParams.model === "string" ? deployment.litellmParams.model : "";
+  const baseModel =
+    typeof deployment.modelInfo.base_model === "string"
+      ? deployment.modelInfo.base_model
+      : typeof deployment.litellmParams.base_model === "string"
+        ? deployment.litellmParams.base_model
+        : undefined;
+  const costs = costMap.lookup(costLookupCandidates(model, baseModel)) ?? {};
+  const audit = deployment.audit
+    ? {
+        created_at: deployment.audit.createdAt.toISOString(),
+        created_by: deployment.audit.createdBy,
+        updated_at: deployment.audit.updatedAt.toISOString(),
+        updated_by: deployment.audit.updatedBy,
+      }
+    : {};
+  return { ...costs, ...deployment.modelInfo, id: deployment.id, db_model: deployment.source === "db", ...audit };
+}
+
+export function toModelInfoItem(deployment: Deployment, costMap: CostMap): ModelInfoItem {
+  return {
+    model_name: deployment.modelName,
+    litellm_params: maskSecretParams({ ...deployment.litellmParams }),
+    model_info: enrichedModelInfo(deployment, costMap),
+  };
+}
+
+/** The row shape /model/new and /model/update answer with (LiteLLM returns its table row). */
+export function toStoredModelResponse(model: StoredModel) {
+  return {
+    model_id: model.id,
+    model_name: model.modelName,
+    litellm_params: maskSecretParams(model.litellmParams),
+    model_info: { ...model.modelInfo, id: model.id, db_model: true },
+    created_at: model.createdAt.toISOString(),
+    created_by: model.createdBy,
+    updated_at: model.updatedAt.toISOString(),
+    updated_by: model.updatedBy,
+  };
+}
+
+/** OpenAI's fixed `created` for listed models, as LiteLLM sends it. */
+const MODEL_CREATED_AT = 1677610602;
+
+export function toOpenAiModel(group: string, members: readonly Deployment[]) {
+  return { id: group, object: "model" as const, created: MODEL_CREATED_AT, owned_by: members[0]?.provider ?? "openai" };
+}
+
+function maxOf(values: unknown[]): number | null {
+  const numbers = values.filter((v): v is number => typeof v === "number");
+  return numbers.length > 0 ? Math.max(...numbers) : null;
+}
+
+function sumOf(values: unknown[]): number | null {
+  const numbers = values.filter((v): v is number => typeof v === "number");
+  return numbers.length > 0 ? numbers.reduce((a, b) => a + b, 0) : null;
+}
+
+/** One entry per model_name, summarised over its deployments as LiteLLM's /model_group/info does. */
+export function toModelGroupInfo(group: string, members: readonly Deployment[], costMap: CostMap) {
+  const infos = members.map((d) => enrichedModelInfo(d, costMap));
+  const pick = (field: string) => infos.map((info) => info[field]);
+  const anyTrue = (field: string) => pick(field).some((value) => value === true);
+  return {
+    model_group: group,
+    providers: [...new Set(members.map((d) => d.provider))],
+    max_input_tokens: maxOf(pick("max_input_tokens")),
+    max_output_tokens: maxOf(pick("max_output_tokens")),
+    input_cost_per_token: maxOf(pick("input_cost_per_token")),
+    output_cost_per_token: maxOf(pick("output_cost_per_token")),
+    mode: (pick("mode").find((m) => typeof m === "string") as string | undefined) ?? null,
+    tpm: sumOf(members.map((d) => d.litellmParams.tpm)),
+    rpm: sumOf(members.map((d) => d.litellmParams.rpm)),
+    supports_function_calling: anyTrue("supports_function_calling"),
+    supports_vision: anyTrue("supports_vision"),
+    supports_reasoning: anyTrue("supports_reasoning"),
+    num_deployments: members.length,
+  };
+}

@@ -1,0 +1,188 @@
+import type { Logger } from "../logging/logger.js";
+import type { BusStatus, ChangeBus, ChangeEntity, ChangeEntry, ChangeLog, ChangeNotice } from "./ports.js";
+
+/** One kind of revisioned data (models, keys) that a replica mirrors in memory. */
+export interface SyncTarget {
+  entity: ChangeEntity;
+  /** Replaces the in-memory copy with everything stored. */
+  loadAll(): Promise<void>;
+  /** Re-reads these ids from the database; ids no longer stored are removed. */
+  refresh(ids: readonly string[]): Promise<void>;
+  remove(id: string): void;
+}
+
+export interface SyncStatus {
+  appliedRevision: number;
+  latestKnownRevision: number;
+  lag: number;
+  catchUps: number;
+  lastCheckAt: string | null;
+  bus: BusStatus;
+}
+
+export interface RevisionSyncDeps {
+  changeLog: ChangeLog;
+  bus: ChangeBus;
+  targets: readonly SyncTarget[];
+  logger: Logger;
+  intervalMs: number;
+}
+
+const CATCH_UP_PAGE = 500;
+
+/**
+ * Keeps this replica's in-memory view at the database's latest revision. PostgreSQL is the truth; bus notices
+ * are hints. Every step runs on one serial queue and re-reads current rows, so duplicated, reordered or
+ * missed notices cannot leave a stale or resurrected entry: a gap, a (re)subscribe or the periodic backstop
+ * all end in a catch-up from the change log.
+ */
+export class RevisionSync {
+  private applied = 0;
+  private latestKnown = 0;
+  private catchUps = 0;
+  private lastCheckAt: Date | null = null;
+  private queue: Promise<void> = Promise.resolve();
+  private backstopPending = false;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly targets: Map<ChangeEntity, SyncTarget>;
+
+  constructor(private readonly deps: RevisionSyncDeps) {
+    this.targets = new Map(deps.targets.map((target) => [target.entity, target]));
+  }
+
+  /** Loads everything, then listens. Revision is read first: rows read after it are at least that new. */
+  async start(): Promise<void> {
+    // Not through enqueue: a replica that cannot load its view must fail to start, not run empty.
+    this.queue = this.runStep(async () => {
+      const revision = await this.deps.changeLog.latestRevision();
+      for (const target of this.targets.values()) await target.loadAll();
+      this.applied = revision;
+      this.latestKnown = Math.max(this.latestKnown, revision);
+      this.lastCheckAt = new Date();
+    });
+    await this.queue;
+    await this.deps.bus.subscribe({
+      onNotice: (notice) => void this.onNotice(notice),
+      onSubscribed: () => void this.catchUp("subscribed"),
+    });
+    this.timer = setInterval(() => this.backstop(), this.deps.intervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  /** Idle once every queued step has run (tests and shutdown use it). */
+  async settled(): Promise<void> {
+    await this.queue;
+  }
+
+  /**
+   * The writing replica applies its own committed change before answering, without a database read when it
+   * is the next revision; otherwise it first catches up on what it missed.
+   */
+  applyLocal(change: ChangeEntry, apply: () => void): Promise<void> {
+    return this.enqueue(async () => {
+      this.latestKnown = Math.max(this.latestKnown, change.revision);
+      if (change.revision <= this.applied) return;
+      if (change.revision === this.applied + 1) {
+        apply();
+        this.applied = change.revision;
+      } else {
+        await this.catchUpNow();
+      }
+    });
+  }
+
+  onNotice(notice: ChangeNotice): Promise<void> {
+    return this.enqueue(async () => {
+      this.latestKnown = Math.max(this.latestKnown, notice.revision);
+      if (notice.revision <= this.applied) return;
+      const target = this.targets.get(notice.entity);
+      if (notice.revision === this.applied + 1 && target) {
+        if (notice.op === "delete") target.remove(notice.id);
+        else await target.refresh([notice.id]);
+        this.applied = notice.revision;
+      } else {
+        await this.catchUpNow();
+      }
+    });
+  }
+
+  catchUp(reason: string): Promise<void> {
+    this.deps.logger.debug({ reason }, "catch-up requested");
+    return this.enqueue(() => this.catchUpNow());
+  }
+
+  status(): SyncStatus {
+    return {
+      appliedRevision: this.applied,
+      latestKnownRevision: this.latestKnown,
+      lag: Math.max(0, this.latestKnown - this.applied),
+      catchUps: this.catchUps,
+      lastCheckAt: this.lastCheckAt?.toISOString() ?? null,
+      bus: this.deps.bus.status(),
+    };
+  }
+
+  private backstop(): void {
+    if (this.backstopPending) return;
+    this.backstopPending = true;
+    void this.enqueue(async () => {
+      try {
+        const latest = await this.deps.changeLog.latestRevision();
+        this.latestKnown = Math.max(this.latestKnown, latest);
+        this.lastCheckAt = new Date();
+        if (latest > this.applied) await this.catchUpNow();
+      } finally {
+        this.backstopPending = false;
+      }
+    });
+  }
+
+  private async catchUpNow(): Promise<void> {
+    const startedAt = this.applied;
+    for (;;) {
+      const entries = await this.deps.changeLog.since(this.applied, CATCH_UP_PAGE);
+      if (entries.length === 0) break;
+      await this.applyEntries(entries);
+      this.applied = entries[entries.length - 1]!.revision;
+      if (entries.length < CATCH_UP_PAGE) break;
+    }
+    this.latestKnown = Math.max(this.latestKnown, this.applied);
+    this.lastCheckAt = new Date();
+    if (this.applied > startedAt) {
+      this.catchUps += 1;
+      this.deps.logger.info({ from: startedAt, to: this.applied }, "caught up from the change log");
+    }
+  }
+
+  private async applyEntries(entries: readonly ChangeEntry[]): Promise<void> {
+    const idsByEntity = new Map<ChangeEntity, Set<string>>();
+    for (const entry of entries) {
+      const ids = idsByEntity.get(entry.entity) ?? new Set<string>();
+      ids.add(entry.entityId);
+      idsByEntity.set(entry.entity, ids);
+    }
+    for (const [entity, ids] of idsByEntity) {
+      await this.targets.get(entity)?.refresh([...ids]);
+    }
+  }
+
+  /**
+   * Serial queue. A failed step is logged and the next one still runs (the backstop retries), so the returned
+   * promise never rejects: a committed write must not fail its request because a follow-up read did.
+   */
+  private enqueue(step: () => Promise<void>): Promise<void> {
+    this.queue = this.runStep(step).catch((error: unknown) => {
+      this.deps.logger.warn({ err: error }, "registry sync step failed; will retry on the next check");
+    });
+    return this.queue;
+  }
+
+  private runStep(step: () => Promise<void>): Promise<void> {
+    return this.queue.then(step);
+  }
+}
