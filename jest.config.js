@@ -12,8 +12,8 @@ export default {
     ],
   },
   moduleNameMapper: { "^(\\.{1,2}/.*)\\.js$": "$1" },
-  globalSetup: "<rootDir>/test/helpers/global-setup.ts",
-  globalTeardown: "<rootDir>/test/helpers/global-teardown.ts",
+  globalSetup: "<rootDir>/test/helpers/global-setup.mjs",
+  globalTeardown: "<rootDir>/test/helpers/global-teardown.mjs",
   testTimeout: 30000,
   maxWorkers: 2,
 };

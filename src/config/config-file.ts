@@ -96,7 +96,7 @@ export function parseConfigText(text: string, env: NodeJS.ProcessEnv, path = "co
     throw new ConfigFileError(path, [`not valid YAML: ${where}`]);
   }
   const parsed = configFileSchema.safeParse(document);
-  if (!parsed.success) throw new ConfigFileError(path, formatIssues(parsed.error));
+  if (!parsed.success) throw new ConfigFileError(path, formatIssues(parsed.error, document));
 
   const problems: string[] = [];
   const warnings: string[] = [];

@@ -60,7 +60,7 @@ export class EnvError extends Error {
 
 export function parseEnv(source: NodeJS.ProcessEnv): Env {
   const parsed = envSchema.safeParse(source);
-  if (!parsed.success) throw new EnvError(formatIssues(parsed.error));
+  if (!parsed.success) throw new EnvError(formatIssues(parsed.error, source));
   const raw = parsed.data;
   return {
     port: raw.PORT,

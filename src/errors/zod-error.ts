@@ -11,21 +11,33 @@ export function formatIssuePath(path: readonly PropertyKey[]): string {
   return out;
 }
 
-export function describeIssue(issue: z.core.$ZodIssue): string {
-  if (issue.code === "invalid_type" && issue.input === undefined) return "Required";
-  return issue.message;
+function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  let current = input;
+  for (const segment of path) {
+    if (current === null || typeof current !== "object") return undefined;
+    current = (current as Record<PropertyKey, unknown>)[segment];
+  }
+  return current;
 }
 
-/** Every issue as `path: message`, one per line entry. */
-export function formatIssues(error: z.ZodError): string[] {
-  return error.issues.map((issue) => `${formatIssuePath(issue.path) || "(root)"}: ${describeIssue(issue)}`);
+/** zod 4 does not keep the offending input on an issue, so "missing" is read off the input itself. */
+function isMissing(issue: z.core.$ZodIssue, input: unknown): boolean {
+  return issue.code === "invalid_type" && valueAt(input, issue.path) === undefined;
 }
 
-/** A request body that failed validation: 400 naming the first bad field. */
-export function apiErrorFromZod(error: z.ZodError, prefix: readonly PropertyKey[] = []): ApiError {
+/** Every issue as `path: message`, e.g. `model_list[2].litellm_params.model: Required`. */
+export function formatIssues(error: z.ZodError, input: unknown): string[] {
+  return error.issues.map((issue) => {
+    const message = isMissing(issue, input) ? "Required" : issue.message;
+    return `${formatIssuePath(issue.path) || "(root)"}: ${message}`;
+  });
+}
+
+/** A request that failed validation: 400 naming the first bad field. */
+export function apiErrorFromZod(error: z.ZodError, input: unknown): ApiError {
   const first = error.issues[0];
   if (!first) return ApiError.badRequest("Invalid request");
-  const param = formatIssuePath([...prefix, ...first.path]) || null;
-  if (first.code === "invalid_type" && first.input === undefined && param) return ApiError.missingField(param);
+  const param = formatIssuePath(first.path) || null;
+  if (param && isMissing(first, input)) return ApiError.missingField(param);
   return ApiError.badRequest(param ? `${param}: ${first.message}` : first.message, param);
 }

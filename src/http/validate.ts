@@ -4,13 +4,14 @@ import { apiErrorFromZod } from "../errors/zod-error.js";
 
 /** Parses a JSON body; a missing body validates as {} so the first missing field is the one named. */
 export function parseBody<S extends z.ZodType>(schema: S, req: Request): z.infer<S> {
-  const result = schema.safeParse(req.body ?? {});
-  if (!result.success) throw apiErrorFromZod(result.error);
+  const body: unknown = req.body ?? {};
+  const result = schema.safeParse(body);
+  if (!result.success) throw apiErrorFromZod(result.error, body);
   return result.data;
 }
 
 export function parseQuery<S extends z.ZodType>(schema: S, req: Request): z.infer<S> {
   const result = schema.safeParse(req.query);
-  if (!result.success) throw apiErrorFromZod(result.error);
+  if (!result.success) throw apiErrorFromZod(result.error, req.query);
   return result.data;
 }

@@ -12,7 +12,7 @@ interface BodyParserError {
 
 function toApiError(error: unknown): ApiError | undefined {
   if (error instanceof ApiError) return error;
-  if (error instanceof ZodError) return apiErrorFromZod(error);
+  if (error instanceof ZodError) return apiErrorFromZod(error, undefined);
   const parser = error as BodyParserError;
   if (parser?.type === "entity.parse.failed") return ApiError.invalidJson();
   if (parser?.type === "entity.too.large") return ApiError.payloadTooLarge(`${parser.limit ?? "the limit"} bytes`);

@@ -1,0 +1,98 @@
+import express, { type Express } from "express";
+import supertest from "supertest";
+import { createApp } from "../../src/app.js";
+import { parseConfigText } from "../../src/config/config-file.js";
+import { parseEnv } from "../../src/config/env.js";
+import { resolveConfig } from "../../src/config/load-config.js";
+import { type CostMap, createCostMap } from "../../src/cost/cost-map.js";
+import { createDeps, type Deps } from "../../src/deps.js";
+import { createLogger } from "../../src/logging/logger.js";
+import type { ChangeBus } from "../../src/registry/ports.js";
+
+export const TEST_MASTER_KEY = "sk-test-master-0123456789abcdef";
+
+export interface ReplicaOptions {
+  databaseUrl?: string;
+  dataDir?: string;
+  configYaml?: string;
+  /** Environment seen by config.yaml's os.environ/ refs and by the env schema. */
+  env?: Record<string, string>;
+  bus?: ChangeBus;
+  costMap?: CostMap;
+}
+
+export interface TestReplica {
+  app: Express;
+  replica: Deps;
+  masterKey: string;
+  logLines: string[];
+  /** supertest with the master key already set. */
+  get(path: string): supertest.Test;
+  post(path: string, body?: unknown): supertest.Test;
+  patch(path: string, body?: unknown): supertest.Test;
+  anonymous(): supertest.Agent;
+  close(): Promise<void>;
+}
+
+/** Every response body any replica in this test file sent, for "no secret ever leaves" assertions. */
+export const capturedBodies: string[] = [];
+
+let sharedCostMap: Promise<CostMap> | undefined;
+function defaultCostMap(): Promise<CostMap> {
+  sharedCostMap ??= createCostMap();
+  return sharedCostMap;
+}
+
+/** Records what the real app writes, chunk by chunk, without changing it. */
+function withBodyCapture(app: Express): Express {
+  const outer = express();
+  outer.use((_req, res, next) => {
+    const chunks: Buffer[] = [];
+    const write = res.write.bind(res) as (...args: unknown[]) => boolean;
+    const end = res.end.bind(res) as (...args: unknown[]) => typeof res;
+    const keep = (chunk: unknown) => {
+      if (chunk && typeof chunk !== "function") chunks.push(Buffer.from(chunk as string));
+    };
+    res.write = ((chunk: unknown, ...rest: unknown[]) => (keep(chunk), write(chunk, ...rest))) as typeof res.write;
+    res.end = ((chunk?: unknown, ...rest: unknown[]) => {
+      keep(chunk);
+      capturedBodies.push(Buffer.concat(chunks).toString("utf8"));
+      return end(chunk, ...rest);
+    }) as typeof res.end;
+    next();
+  });
+  outer.use(app);
+  return outer;
+}
+
+export async function startReplica(options: ReplicaOptions = {}): Promise<TestReplica> {
+  const env = {
+    MASTER_KEY: TEST_MASTER_KEY,
+    SALT_KEY: "test-salt-key-for-encryption-at-rest",
+    ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : {}),
+    ...(options.dataDir ? { DATA_DIR: options.dataDir } : {}),
+    SYNC_INTERVAL_MS: "500",
+    ...options.env,
+  };
+  const config = await resolveConfig(parseEnv(env), parseConfigText(options.configYaml ?? "model_list: []", env));
+  const logLines: string[] = [];
+  const logger = createLogger({ level: "debug", destination: { write: (line: string) => void logLines.push(line) } });
+  const replica = await createDeps(config, {
+    logger,
+    bus: options.bus,
+    costMap: options.costMap ?? (await defaultCostMap()),
+  });
+  const app = withBodyCapture(createApp(replica.deps));
+  const auth = `Bearer ${config.masterKey}`;
+  return {
+    app,
+    replica,
+    masterKey: config.masterKey,
+    logLines,
+    get: (path) => supertest(app).get(path).set("Authorization", auth),
+    post: (path, body) => supertest(app).post(path).set("Authorization", auth).send(body as object),
+    patch: (path, body) => supertest(app).patch(path).set("Authorization", auth).send(body as object),
+    anonymous: () => supertest.agent(app),
+    close: () => replica.close(),
+  };
+}

@@ -1,0 +1,42 @@
+import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { startReplica } from "../helpers/replica.js";
+
+let dataDir: string;
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), "sb-embedded-"));
+});
+
+afterAll(async () => {
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+describe("embedded mode (no DATABASE_URL)", () => {
+  it("generates and keeps a master key, stores models, and keeps them across a restart", async () => {
+    const first = await startReplica({ dataDir, env: { MASTER_KEY: "", SALT_KEY: "" } });
+    const keyFile = join(dataDir, "master_key");
+    const generated = (await readFile(keyFile, "utf8")).trim();
+    expect(generated).toMatch(/^sk-[\w-]{20,}$/);
+    expect(first.masterKey).toBe(generated);
+    expect((await stat(keyFile)).mode & 0o777).toBe(0o600);
+    const created = await first
+      .post("/model/new", { model_name: "kept", litellm_params: { model: "openai/gpt-4o", api_key: "sk-embedded-secret-1234567" } })
+      .expect(200);
+    await first.close();
+
+    const second = await startReplica({ dataDir, env: { MASTER_KEY: "", SALT_KEY: "" } });
+    try {
+      expect(second.masterKey).toBe(generated);
+      const info = await second.get(`/model/info?litellm_model_id=${created.body.model_id}`).expect(200);
+      expect(info.body.data[0]).toMatchObject({ model_name: "kept", litellm_params: { api_key: "sk-e****4567" } });
+      expect(second.replica.deps.registry.byId(created.body.model_id)?.litellmParams.api_key).toBe("sk-embedded-secret-1234567");
+      const ready = await second.anonymous().get("/health/readiness").expect(200);
+      expect(ready.body.change_feed).toEqual({ kind: "in-process", state: "connected" });
+    } finally {
+      await second.close();
+    }
+  });
+});

@@ -1,0 +1,129 @@
+import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { startReplica, TEST_MASTER_KEY, type TestReplica } from "../helpers/replica.js";
+import { createTestDatabase, type TestDatabase } from "../helpers/test-database.js";
+
+let db: TestDatabase;
+let proxy: TestReplica;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  proxy = await startReplica({ databaseUrl: db.url });
+});
+
+afterAll(async () => {
+  await proxy.close();
+  await db.drop();
+});
+
+const guardedRoutes: Array<[method: "get" | "post" | "patch", path: string]> = [
+  ["post", "/model/new"],
+  ["post", "/model/update"],
+  ["patch", "/model/some-id/update"],
+  ["post", "/model/delete"],
+  ["get", "/model/history"],
+  ["get", "/model/info"],
+  ["get", "/v1/model/info"],
+  ["get", "/v2/model/info"],
+  ["get", "/model_group/info"],
+  ["get", "/v1/models"],
+  ["get", "/models"],
+  ["get", "/v1/models/some-model"],
+];
+
+describe("authentication", () => {
+  it.each(guardedRoutes)("%s %s answers 401 without a key", async (method, path) => {
+    const res = await proxy.anonymous()[method](path).expect(401);
+    expect(res.body).toEqual({
+      error: {
+        message: "Missing API key: send it as 'Authorization: Bearer <key>'",
+        type: "authentication_error",
+        param: null,
+        code: "invalid_api_key",
+      },
+    });
+  });
+
+  it.each(guardedRoutes)("%s %s answers 401 with a wrong key", async (method, path) => {
+    const res = await proxy.anonymous()[method](path).set("Authorization", "Bearer sk-wrong").expect(401);
+    expect(res.body.error).toMatchObject({ message: "Invalid API key", code: "invalid_api_key" });
+  });
+
+  it("accepts the master key in x-litellm-api-key", async () => {
+    await proxy.anonymous().get("/model/info").set("x-litellm-api-key", TEST_MASTER_KEY).expect(200);
+  });
+
+  it("does not accept an empty bearer token", async () => {
+    await proxy.anonymous().get("/model/info").set("Authorization", "Bearer ").expect(401);
+  });
+
+  it("leaves health endpoints open", async () => {
+    await proxy.anonymous().get("/health/liveliness").expect(200, { status: "alive" });
+    const res = await proxy.anonymous().get("/health/readiness").expect(200);
+    expect(res.body).toMatchObject({ status: "healthy", database: "connected", registry: { loaded: true } });
+  });
+});
+
+describe("error contract", () => {
+  it("answers malformed JSON with 400 invalid_json", async () => {
+    const res = await proxy
+      .post("/model/new")
+      .set("Content-Type", "application/json")
+      .send('{"model_name": "x",')
+      .expect(400);
+    expect(res.body).toEqual({
+      error: { message: "Request body is not valid JSON", type: "invalid_request_error", param: null, code: "invalid_json" },
+    });
+    expect(res.headers["x-request-id"]).toMatch(/\S+/);
+  });
+
+  it("answers a body over 1 MB with 413", async () => {
+    const huge = { model_name: "x", litellm_params: { model: "gpt-4o", padding: "a".repeat(1_100_000) } };
+    const res = await proxy.post("/model/new", huge).expect(413);
+    expect(res.body.error).toMatchObject({ code: "payload_too_large", type: "invalid_request_error" });
+  });
+
+  it("answers an unknown route with 404 JSON, with or without a key", async () => {
+    const res = await proxy.get("/no/such/route").expect(404);
+    expect(res.body.error).toEqual({
+      message: "Unknown route: GET /no/such/route",
+      type: "invalid_request_error",
+      param: null,
+      code: "unknown_route",
+    });
+    await proxy.anonymous().post("/nothing-here").expect(404);
+  });
+
+  it("sets x-request-id on every response and echoes a caller's id", async () => {
+    const res = await proxy.get("/v1/models").set("x-request-id", "trace-123").expect(200);
+    expect(res.headers["x-request-id"]).toBe("trace-123");
+    const anon = await proxy.anonymous().get("/v1/models").expect(401);
+    expect(anon.headers["x-request-id"]).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it("answers a JSON array body with 400, not 500", async () => {
+    const res = await proxy.post("/model/new", [1, 2]).expect(400);
+    expect(res.body.error.type).toBe("invalid_request_error");
+  });
+});
+
+describe("change log", () => {
+  it("adds exactly one revision per write and shows history newest first", async () => {
+    const revisionBefore = proxy.replica.sync.status().appliedRevision;
+    const id = (await proxy.post("/model/new", { model_name: "h", litellm_params: { model: "gpt-4o", api_key: "sk-history-secret-123456" } }).expect(200)).body.model_id;
+    await proxy.patch(`/model/${id}/update`, { model_info: { note: "edited" } }).expect(200);
+    await proxy.post("/model/delete", { id }).expect(200);
+    expect(proxy.replica.sync.status().appliedRevision).toBe(revisionBefore + 3);
+
+    const res = await proxy.get(`/model/history?id=${id}`).expect(200);
+    expect(res.body.data.map((e: { op: string }) => e.op)).toEqual(["delete", "update", "create"]);
+    expect(res.body.data[0]).toMatchObject({ model_id: id, actor: "proxy_admin", revision: revisionBefore + 3 });
+    expect(JSON.stringify(res.body)).not.toContain("sk-history-secret-123456");
+
+    const since = await proxy.get(`/model/history?since_revision=${revisionBefore + 1}`).expect(200);
+    expect(since.body.data.map((e: { revision: number }) => e.revision)).toEqual([revisionBefore + 3, revisionBefore + 2]);
+  });
+
+  it("answers 400 for a bad since_revision", async () => {
+    expect((await proxy.get("/model/history?since_revision=-1").expect(400)).body.error.param).toBe("since_revision");
+  });
+});
