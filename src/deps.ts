@@ -13,6 +13,7 @@ import { createModelService } from "./registry/model-service.js";
 import { createModelSyncTarget } from "./registry/model-sync-target.js";
 import type { ChangeBus } from "./registry/ports.js";
 import { RevisionSync } from "./registry/revision-sync.js";
+import { RedisChangeBus } from "./redis/redis-change-bus.js";
 
 export interface DepsOptions {
   logger: Logger;
@@ -25,6 +26,7 @@ export interface DepsOptions {
 export interface Deps {
   deps: AppDeps;
   sync: RevisionSync;
+  bus: ChangeBus;
   /** Marks the replica as draining: readiness turns 503. */
   startDraining(): void;
   close(): Promise<void>;
@@ -50,7 +52,11 @@ export async function createDeps(config: Config, options: DepsOptions): Promise<
     const changeLog = createChangeLogStore(database.prisma);
     const registry = new ModelRegistry(config.file.models.map(deploymentFromConfig));
     const costMap = options.costMap ?? (await createCostMap({ overridePath: config.env.modelCostMapPath }));
-    const bus = options.bus ?? new InProcessBus();
+    const bus =
+      options.bus ??
+      (config.env.redisUrl
+        ? new RedisChangeBus({ url: config.env.redisUrl, keyPrefix: config.env.redisKeyPrefix, logger })
+        : new InProcessBus());
     if (!options.bus) closers.push(() => bus.close());
 
     const sync = new RevisionSync({
@@ -78,6 +84,7 @@ export async function createDeps(config: Config, options: DepsOptions): Promise<
         isDraining: () => draining,
       },
       sync,
+      bus,
       startDraining: () => {
         draining = true;
       },

@@ -1,3 +1,5 @@
+import type { AddressInfo } from "node:net";
+import type { Server } from "node:http";
 import express, { type Express } from "express";
 import supertest from "supertest";
 import { createApp } from "../../src/app.js";
@@ -31,6 +33,8 @@ export interface TestReplica {
   post(path: string, body?: unknown): supertest.Test;
   patch(path: string, body?: unknown): supertest.Test;
   anonymous(): supertest.Agent;
+  /** Serves the app on a real socket (port 0) and returns its base URL. */
+  listen(): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -84,6 +88,7 @@ export async function startReplica(options: ReplicaOptions = {}): Promise<TestRe
   });
   const app = withBodyCapture(createApp(replica.deps));
   const auth = `Bearer ${config.masterKey}`;
+  let server: Server | undefined;
   return {
     app,
     replica,
@@ -93,6 +98,18 @@ export async function startReplica(options: ReplicaOptions = {}): Promise<TestRe
     post: (path, body) => supertest(app).post(path).set("Authorization", auth).send(body as object),
     patch: (path, body) => supertest(app).patch(path).set("Authorization", auth).send(body as object),
     anonymous: () => supertest.agent(app),
-    close: () => replica.close(),
+    listen: async () => {
+      server ??= await new Promise<Server>((resolve) => {
+        const listening = app.listen(0, "127.0.0.1", () => resolve(listening));
+      });
+      return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    },
+    close: async () => {
+      if (server) {
+        server.closeAllConnections();
+        await new Promise((resolve) => server!.close(resolve));
+      }
+      await replica.close();
+    },
   };
 }
