@@ -1,0 +1,55 @@
+import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { authHeaders, closeAll, servedModelIds, startReplicas } from "../helpers/cluster.js";
+import { eventually } from "../helpers/eventually.js";
+import type { TestReplica } from "../helpers/replica.js";
+import { createTestDatabase, type TestDatabase } from "../helpers/test-database.js";
+
+let db: TestDatabase;
+let replicas: TestReplica[];
+let urls: string[];
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  replicas = await startReplicas(3, { databaseUrl: db.url, syncIntervalMs: 60_000 });
+  urls = await Promise.all(replicas.map((replica) => replica.listen()));
+});
+
+afterAll(async () => {
+  await closeAll(replicas);
+  await db.drop();
+});
+
+describe("200 concurrent /model/new calls over three replicas", () => {
+  it("give each id exactly one 200 (the rest 409) and leave every replica equal to the database", async () => {
+    // 100 ids, each sent twice, and the two copies always go to different replicas.
+    const ids = Array.from({ length: 200 }, (_, i) => `burst-${i < 100 ? i : i - 100}`.padEnd(10, "x"));
+    const responses = await Promise.all(
+      ids.map(async (id, i) => {
+        const res = await fetch(`${urls[i % 3]}/model/new`, {
+          method: "POST",
+          headers: authHeaders,
+          body: JSON.stringify({ model_name: `burst-group-${i % 7}`, litellm_params: { model: "openai/gpt-4o" }, model_info: { id } }),
+        });
+        return { id, status: res.status };
+      }),
+    );
+    const byId = new Map<string, number[]>();
+    for (const { id, status } of responses) byId.set(id, [...(byId.get(id) ?? []), status]);
+    expect(byId.size).toBe(100);
+    for (const [, statuses] of byId) {
+      expect(statuses.filter((s) => s === 200)).toHaveLength(1);
+      expect(statuses.filter((s) => s !== 200).every((s) => s === 409)).toBe(true);
+    }
+
+    const rows = await db.query<{ model_id: string }>(`SELECT model_id FROM "LiteLLM_ProxyModelTable"`);
+    const databaseIds = rows.map((row) => row.model_id).sort();
+    expect(databaseIds).toEqual([...byId.keys()].sort());
+    const [{ max }] = (await db.query<{ max: string }>(`SELECT max(revision)::text AS max FROM switchboard_change_log`)) as [{ max: string }];
+    for (const replica of replicas) {
+      await eventually(async () => {
+        expect(await servedModelIds(replica)).toEqual(databaseIds);
+        expect(replica.replica.sync.status().appliedRevision).toBe(Number(max));
+      });
+    }
+  });
+});
