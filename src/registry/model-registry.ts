@@ -50,6 +50,10 @@ export class ModelRegistry {
     return this.config.has(id);
   }
 
+  isStoredId(id: string): boolean {
+    return this.stored.has(id);
+  }
+
   storedIds(): string[] {
     return [...this.stored.keys()];
   }

@@ -6,7 +6,7 @@ import type { ModelRegistry } from "./model-registry.js";
 import { type ChangeBus, type ChangeEntry, DuplicateIdError, type ModelStore, type StoredModel } from "./ports.js";
 import { isSupportedProvider, parseModelString, unsupportedProviderMessage } from "./providers.js";
 import type { RevisionSync } from "./revision-sync.js";
-import { isSecretField, maskSecret } from "./secret-fields.js";
+import { restoreMaskedSecrets } from "./secret-fields.js";
 
 export interface NewModelInput {
   model_name: string;
@@ -56,7 +56,7 @@ export function createModelService(deps: ModelServiceDeps) {
   }
 
   function assertStoredEditable(id: string, action: string): void {
-    if (registry.isConfigId(id)) {
+    if (registry.isConfigId(id) && !registry.isStoredId(id)) {
       throw ApiError.badRequest(
         `Model ${id} is defined in config.yaml and cannot be ${action} over the API. Edit config.yaml, or add a model with /model/new.`,
         "id",
@@ -115,9 +115,9 @@ export function applyPatch(
   assertRoutable: (params: Record<string, unknown>) => void,
 ): StoredModel {
   const litellmParams: Record<string, unknown> = { ...current.litellmParams };
-  for (const [key, value] of Object.entries(patch.litellm_params ?? {})) {
+  const incoming = restoreMaskedSecrets(patch.litellm_params ?? {}, current.litellmParams);
+  for (const [key, value] of Object.entries(incoming)) {
     if (value === null) delete litellmParams[key];
-    else if (isSecretField(key) && value === maskSecret(current.litellmParams[key])) continue;
     else litellmParams[key] = value;
   }
   assertRoutable(litellmParams);

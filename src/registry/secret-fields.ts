@@ -70,3 +70,25 @@ export function mapSecretValues(
 export function maskSecretParams(params: Record<string, unknown>): Record<string, unknown> {
   return mapSecretValues(params, maskSecret);
 }
+
+/**
+ * Callers often send back what they read: where a secret arrives exactly as we masked it, keep the stored
+ * value instead of storing the mask (at any depth, e.g. a header inside `extra_headers`).
+ */
+export function restoreMaskedSecrets(
+  incoming: Record<string, unknown>,
+  stored: Readonly<Record<string, unknown>>,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(incoming)) {
+    const previous = stored[key];
+    if (isSecretField(key) && previous !== undefined && previous !== "" && value === maskSecret(previous)) {
+      out[key] = previous;
+    } else if (isPlainObject(value) && isPlainObject(previous)) {
+      out[key] = restoreMaskedSecrets(value, previous);
+    } else {
+      out[key] = value;
+    }
+  }
+  return out;
+}

@@ -33,6 +33,8 @@ export interface TestReplica {
   post(path: string, body?: unknown): supertest.Test;
   patch(path: string, body?: unknown): supertest.Test;
   anonymous(): supertest.Agent;
+  /** Requests this replica has answered so far. */
+  requestCount(): number;
   /** Serves the app on a real socket (port 0) and returns its base URL. */
   listen(): Promise<string>;
   close(): Promise<void>;
@@ -47,10 +49,11 @@ function defaultCostMap(): Promise<CostMap> {
   return sharedCostMap;
 }
 
-/** Records what the real app writes, chunk by chunk, without changing it. */
-function withBodyCapture(app: Express): Express {
+/** Records what the real app writes, chunk by chunk, without changing it, and counts requests. */
+function withBodyCapture(app: Express, onRequest: () => void): Express {
   const outer = express();
   outer.use((_req, res, next) => {
+    onRequest();
     const chunks: Buffer[] = [];
     const write = res.write.bind(res) as (...args: unknown[]) => boolean;
     const end = res.end.bind(res) as (...args: unknown[]) => typeof res;
@@ -86,7 +89,8 @@ export async function startReplica(options: ReplicaOptions = {}): Promise<TestRe
     bus: options.bus,
     costMap: options.costMap ?? (await defaultCostMap()),
   });
-  const app = withBodyCapture(createApp(replica.deps));
+  let requests = 0;
+  const app = withBodyCapture(createApp(replica.deps), () => void requests++);
   const auth = `Bearer ${config.masterKey}`;
   let server: Server | undefined;
   return {
@@ -98,6 +102,7 @@ export async function startReplica(options: ReplicaOptions = {}): Promise<TestRe
     post: (path, body) => supertest(app).post(path).set("Authorization", auth).send(body as object),
     patch: (path, body) => supertest(app).patch(path).set("Authorization", auth).send(body as object),
     anonymous: () => supertest.agent(app),
+    requestCount: () => requests,
     listen: async () => {
       server ??= await new Promise<Server>((resolve) => {
         const listening = app.listen(0, "127.0.0.1", () => resolve(listening));

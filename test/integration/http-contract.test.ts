@@ -52,6 +52,15 @@ describe("authentication", () => {
     await proxy.anonymous().get("/model/info").set("x-litellm-api-key", TEST_MASTER_KEY).expect(200);
   });
 
+  it("reads x-litellm-api-key when Authorization is not a bearer token", async () => {
+    await proxy
+      .anonymous()
+      .get("/model/info")
+      .set("Authorization", "Basic Zm9vOmJhcg==")
+      .set("x-litellm-api-key", TEST_MASTER_KEY)
+      .expect(200);
+  });
+
   it("does not accept an empty bearer token", async () => {
     await proxy.anonymous().get("/model/info").set("Authorization", "Bearer ").expect(401);
   });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@jest/globals";
 import { createSecretCipher } from "../../src/crypto/secret-cipher.js";
-import { isSecretField, maskSecret, maskSecretParams } from "../../src/registry/secret-fields.js";
+import { isSecretField, maskSecret, maskSecretParams, restoreMaskedSecrets } from "../../src/registry/secret-fields.js";
 
 describe("secret fields", () => {
   it.each(["api_key", "aws_secret_access_key", "client_secret", "vertex_credentials", "my_token", "db_password", "apiKey"])(
@@ -32,6 +32,15 @@ describe("secret fields", () => {
       extra_headers: { Authorization: "Bear****mnop" },
       aws_secret_access_key: "AKIA****MNOP",
     });
+  });
+});
+
+describe("masked secrets sent back", () => {
+  const stored = { api_key: "sk-1234567890abcdef", extra_headers: { Authorization: "Bearer abcdefghijklmnop", "X-Trace": "1" } };
+
+  it("keep the stored value at any depth, and a new value replaces it", () => {
+    expect(restoreMaskedSecrets(maskSecretParams(stored), stored)).toEqual(stored);
+    expect(restoreMaskedSecrets({ api_key: "sk-new-0000000000000" }, stored)).toEqual({ api_key: "sk-new-0000000000000" });
   });
 });
 

@@ -9,13 +9,10 @@ export interface Caller {
   actor: string;
 }
 
+/** `Authorization: Bearer <key>`, else LiteLLM's `x-litellm-api-key`, else Azure-style `api-key`. */
 export function bearerToken(req: Request): string | undefined {
-  const header = req.get("authorization");
-  if (header) {
-    const match = /^Bearer\s+(.+)$/i.exec(header.trim());
-    return match?.[1]?.trim() || undefined;
-  }
-  return req.get("x-litellm-api-key")?.trim() || req.get("api-key")?.trim() || undefined;
+  const bearer = /^Bearer\s+(.+)$/i.exec(req.get("authorization")?.trim() ?? "")?.[1]?.trim();
+  return bearer || req.get("x-litellm-api-key")?.trim() || req.get("api-key")?.trim() || undefined;
 }
 
 /** Hashing first makes the comparison constant-time whatever the lengths. */
