@@ -3,27 +3,22 @@ import type { Prisma, PrismaClient } from "../generated/prisma/client.js";
 
 type Tx = Prisma.TransactionClient;
 
-/**
- * Every revisioned write takes this transaction-scoped lock before it picks its revision, so revisions commit
- * in increasing order: a reader that has seen revision N will never later find an uncommitted N-1 appear.
- */
-const CHANGE_LOG_LOCK = 4_712_001;
-
-/** Interactive transactions wait for the lock above; under bursts of writes that can take a while. */
+/** Interactive transactions queue on the revision row below; under bursts of writes that can take a while. */
 export const WRITE_TX_OPTIONS = { maxWait: 15_000, timeout: 30_000 } as const;
 
-export async function lockChangeLog(tx: Tx): Promise<void> {
-  await tx.$executeRaw`SELECT pg_advisory_xact_lock(${CHANGE_LOG_LOCK})`;
-}
-
-/** Appends one entry; call inside a transaction that already holds lockChangeLog. */
+/**
+ * Takes the next revision and appends its entry. The counter row stays locked until this transaction commits,
+ * so revisions commit in increasing order: a reader that has seen revision N will never later find an N-1
+ * appear. Call it before the write it records, inside the same transaction.
+ */
 export async function appendChange(
   tx: Tx,
   entry: { entity: ChangeEntity; op: ChangeOp; entityId: string; actor: string },
 ): Promise<ChangeEntry> {
-  const last = await tx.changeLog.aggregate({ _max: { revision: true } });
-  const revision = (last._max.revision ?? 0n) + 1n;
-  const row = await tx.changeLog.create({ data: { revision, ...entry } });
+  const [next] = await tx.$queryRaw<Array<{ value: bigint }>>`
+    UPDATE "switchboard_revision" SET "value" = "value" + 1 WHERE "id" = 1 RETURNING "value"`;
+  if (!next) throw new Error("switchboard_revision has no row: the database was not migrated");
+  const row = await tx.changeLog.create({ data: { revision: next.value, ...entry } });
   return toChangeEntry(row);
 }
 

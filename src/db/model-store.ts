@@ -2,7 +2,7 @@ import type { SecretCipher } from "../crypto/secret-cipher.js";
 import { Prisma, type PrismaClient } from "../generated/prisma/client.js";
 import { DuplicateIdError, type ModelStore, type StoredModel, type StoredModelInput } from "../registry/ports.js";
 import { mapSecretValues } from "../registry/secret-fields.js";
-import { WRITE_TX_OPTIONS, appendChange, lockChangeLog } from "./change-log-store.js";
+import { WRITE_TX_OPTIONS, appendChange } from "./change-log-store.js";
 
 type Row = Prisma.ProxyModelGetPayload<object>;
 
@@ -43,7 +43,6 @@ export function createModelStore(
     async create(input, actor) {
       try {
         return await prisma.$transaction(async (tx) => {
-          await lockChangeLog(tx);
           const change = await appendChange(tx, { entity: "model", op: "create", entityId: input.id, actor });
           const row = await tx.proxyModel.create({
             data: {
@@ -65,23 +64,28 @@ export function createModelStore(
     },
 
     async update(id, edit, actor) {
-      return prisma.$transaction(async (tx) => {
-        await lockChangeLog(tx);
-        const current = await tx.proxyModel.findUnique({ where: { modelId: id } });
-        if (!current) return undefined;
-        const next = edit(toStoredModel(current));
-        const change = await appendChange(tx, { entity: "model", op: "update", entityId: id, actor });
-        const row = await tx.proxyModel.update({
-          where: { modelId: id },
-          data: { ...toColumns(next, encrypt), revision: BigInt(change.revision), updatedAt: new Date(), updatedBy: actor },
-        });
-        return { model: toStoredModel(row), change };
-      }, WRITE_TX_OPTIONS);
+      try {
+        return await prisma.$transaction(async (tx) => {
+          // Revision first: it serialises writers, so the row read below cannot be overwritten by a concurrent
+          // update before we write our merge of it (no lost updates).
+          const change = await appendChange(tx, { entity: "model", op: "update", entityId: id, actor });
+          const current = await tx.proxyModel.findUnique({ where: { modelId: id } });
+          if (!current) throw new RowMissing();
+          const next = edit(toStoredModel(current));
+          const row = await tx.proxyModel.update({
+            where: { modelId: id },
+            data: { ...toColumns(next, encrypt), revision: BigInt(change.revision), updatedAt: new Date(), updatedBy: actor },
+          });
+          return { model: toStoredModel(row), change };
+        }, WRITE_TX_OPTIONS);
+      } catch (error) {
+        if (error instanceof RowMissing) return undefined;
+        throw error;
+      }
     },
 
     async delete(id, actor) {
       return prisma.$transaction(async (tx) => {
-        await lockChangeLog(tx);
         const removed = await tx.proxyModel.deleteMany({ where: { modelId: id } });
         if (removed.count === 0) return undefined;
         return appendChange(tx, { entity: "model", op: "delete", entityId: id, actor });
@@ -100,6 +104,9 @@ export function createModelStore(
     },
   };
 }
+
+/** Rolls the update's transaction back (and with it the revision it took) when the row is gone. */
+class RowMissing extends Error {}
 
 function toColumns(input: StoredModelInput, encrypt: (p: Record<string, unknown>) => Record<string, unknown>) {
   return {

@@ -52,4 +52,29 @@ describe("200 concurrent /model/new calls over three replicas", () => {
       });
     }
   });
+
+  it("concurrent partial updates of one model through different replicas lose none of each other's changes", async () => {
+    await fetch(`${urls[0]}/model/new`, {
+      method: "POST",
+      headers: authHeaders,
+      body: JSON.stringify({ model_name: "contended", litellm_params: { model: "gpt-4o" }, model_info: { id: "contended-1" } }),
+    });
+    const statuses = await Promise.all(
+      Array.from({ length: 30 }, async (_, i) => {
+        const res = await fetch(`${urls[i % 3]}/model/contended-1/update`, {
+          method: "PATCH",
+          headers: authHeaders,
+          body: JSON.stringify({ model_info: { [`edit_${i}`]: i } }),
+        });
+        return res.status;
+      }),
+    );
+    expect(statuses.every((status) => status === 200)).toBe(true);
+    for (const replica of replicas) {
+      await eventually(async () => {
+        const info = (await replica.get("/model/info?litellm_model_id=contended-1").expect(200)).body.data[0].model_info;
+        for (let i = 0; i < 30; i++) expect(info[`edit_${i}`]).toBe(i);
+      });
+    }
+  });
 });
