@@ -12,6 +12,8 @@ import { healthRoutes } from "./http/routes/health.js";
 import { modelInfoRoutes } from "./http/routes/model-info.js";
 import { modelManagementRoutes } from "./http/routes/model-management.js";
 import { modelsRoutes } from "./http/routes/models.js";
+import { proxyRoutes } from "./http/routes/proxy.js";
+import type { ProxyService } from "./proxy/proxy-service.js";
 
 export interface AppDeps {
   logger: Logger;
@@ -23,6 +25,7 @@ export interface AppDeps {
   database: HealthProbe;
   syncStatus: () => SyncStatus;
   isDraining: () => boolean;
+  proxy: ProxyService;
 }
 
 /** Management bodies are small; a larger one is a mistake or an attack. */
@@ -35,10 +38,12 @@ export function createApp(deps: AppDeps): Express {
   app.set("query parser", "simple");
   app.use(requestId());
   app.use(healthRoutes(deps));
-  app.use(express.json({ limit: MANAGEMENT_BODY_LIMIT }));
 
   const authenticated = [authenticate(deps.masterKey)];
   const admin = [...authenticated, requireAdmin()];
+  // Inference routes parse their own (larger) bodies, after authentication.
+  app.use(proxyRoutes(deps, authenticated));
+  app.use(express.json({ limit: MANAGEMENT_BODY_LIMIT }));
   app.use(modelsRoutes(deps, authenticated));
   app.use(modelInfoRoutes(deps, authenticated));
   app.use(modelManagementRoutes(deps, admin));

@@ -14,6 +14,9 @@ import { createModelSyncTarget } from "./registry/model-sync-target.js";
 import type { ChangeBus } from "./registry/ports.js";
 import { RevisionSync } from "./registry/revision-sync.js";
 import { RedisChangeBus } from "./redis/redis-change-bus.js";
+import { createProxyService } from "./proxy/proxy-service.js";
+import { DeploymentRouter, routingSettings } from "./proxy/router.js";
+import { createUpstreamClient } from "./proxy/upstream-client.js";
 
 export interface DepsOptions {
   logger: Logger;
@@ -70,6 +73,10 @@ export async function createDeps(config: Config, options: DepsOptions): Promise<
     await sync.start();
 
     const models = createModelService({ store, registry, sync, bus, logger });
+    const settings = routingSettings(config.file.routerSettings);
+    const client = createUpstreamClient();
+    closers.push(() => client.close());
+    const proxy = createProxyService({ registry, router: new DeploymentRouter(settings), settings, client, costMap, logger });
     let draining = false;
     return {
       deps: {
@@ -82,6 +89,7 @@ export async function createDeps(config: Config, options: DepsOptions): Promise<
         database: { ping: async () => void (await database.prisma.$queryRaw`SELECT 1`) },
         syncStatus: () => sync.status(),
         isDraining: () => draining,
+        proxy,
       },
       sync,
       bus,

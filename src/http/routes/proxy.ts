@@ -1,0 +1,85 @@
+import { once } from "node:events";
+import express, { type RequestHandler, type Response, Router } from "express";
+import { z } from "zod";
+import { ApiError } from "../../errors/api-error.js";
+import type { ProxyOperation } from "../../proxy/provider-adapter.js";
+import type { ProxyOutcome, ProxyService } from "../../proxy/proxy-service.js";
+import { ClientGoneError } from "../../proxy/upstream-attempt.js";
+import { parseBody } from "../validate.js";
+
+/** Chat requests may carry images; nginx's client_max_body_size matches. */
+export const PROXY_BODY_LIMIT = "20mb";
+
+const model = z.string().trim().min(1);
+const stream = z.boolean().optional();
+const textOrList = z.union([z.string(), z.array(z.unknown()).min(1)]);
+
+// Only what routing needs is checked here; everything else is the upstream's to judge, as with OpenAI.
+export const chatRequestSchema = z.looseObject({ model, messages: z.array(z.unknown()).min(1), stream });
+export const completionRequestSchema = z.looseObject({ model, prompt: textOrList, stream });
+export const embeddingRequestSchema = z.looseObject({ model, input: textOrList });
+
+const ROUTES: Array<{ op: ProxyOperation; paths: string[]; schema: z.ZodType<Record<string, unknown> & { model: string; stream?: boolean }> }> = [
+  { op: "chat", paths: ["/v1/chat/completions", "/chat/completions"], schema: chatRequestSchema },
+  { op: "completions", paths: ["/v1/completions", "/completions"], schema: completionRequestSchema },
+  { op: "embeddings", paths: ["/v1/embeddings", "/embeddings"], schema: embeddingRequestSchema },
+];
+
+/** OpenAI's inference endpoints, routed to the registry's deployments. */
+export function proxyRoutes(deps: { proxy: ProxyService }, guard: RequestHandler[]): Router {
+  const router = Router();
+  const json = express.json({ limit: PROXY_BODY_LIMIT });
+  for (const { op, paths, schema } of ROUTES) {
+    router.post(paths, ...guard, json, async (req, res) => {
+      const body = parseBody(schema, req);
+      const disconnected = new AbortController();
+      res.on("close", () => {
+        if (!res.writableFinished) disconnected.abort();
+      });
+      let outcome: ProxyOutcome;
+      try {
+        outcome = await deps.proxy.handle({
+          op,
+          model: body.model,
+          body,
+          stream: op !== "embeddings" && body.stream === true,
+          clientSignal: disconnected.signal,
+        });
+      } catch (error) {
+        if (error instanceof ClientGoneError) return;
+        throw error;
+      }
+      res.setHeader("x-litellm-model-id", outcome.deployment.id);
+      if (outcome.kind === "json") {
+        if (outcome.costUsd !== undefined) res.setHeader("x-litellm-response-cost", String(outcome.costUsd));
+        res.status(200).type("application/json").send(outcome.body);
+        return;
+      }
+      await relayStream(res, outcome);
+    });
+  }
+  return router;
+}
+
+/** Relays chunks as they arrive, waiting for the client to drain; the upstream is aborted if the client leaves. */
+async function relayStream(res: Response, outcome: Extract<ProxyOutcome, { kind: "stream" }>): Promise<void> {
+  res.status(200);
+  res.setHeader("content-type", "text/event-stream; charset=utf-8");
+  res.setHeader("cache-control", "no-cache");
+  res.setHeader("x-accel-buffering", "no");
+  res.flushHeaders();
+  try {
+    for await (const chunk of outcome.source) {
+      if (!res.write(chunk)) await Promise.race([once(res, "drain"), once(res, "close")]);
+      if (res.destroyed) return;
+    }
+    res.end();
+  } catch (error) {
+    if (res.destroyed) return;
+    const failure =
+      error instanceof ApiError ? error : new ApiError(502, "server_error", "upstream_stream_error", "The upstream stream failed before it finished");
+    res.end(`data: ${JSON.stringify(failure.toBody())}\n\n`);
+  } finally {
+    outcome.finish();
+  }
+}

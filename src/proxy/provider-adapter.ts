@@ -1,0 +1,83 @@
+import type { Deployment } from "../registry/deployment.js";
+import type { ProviderName } from "../registry/providers.js";
+
+export type ProxyOperation = "chat" | "completions" | "embeddings";
+
+export interface UpstreamRequest {
+  /** Absolute URL; the client keeps one connection pool per origin. */
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** What an adapter knows about a failed upstream reply, in OpenAI's error vocabulary. */
+export interface UpstreamErrorInfo {
+  message: string;
+  type: string;
+  code: string | null;
+}
+
+export interface StreamTranslator {
+  /** One upstream SSE event in, zero or more OpenAI `data:` payloads (JSON text) out. */
+  push(event: string, data: string): string[];
+}
+
+/**
+ * A provider as data: how to address it, authenticate, and map OpenAI's formats to and from its own.
+ * OpenAI-compatible providers need no body mapping (`passthrough`), so their replies are relayed byte for byte.
+ */
+export interface ProviderAdapter {
+  name: ProviderName;
+  supports(op: ProxyOperation): boolean;
+  buildRequest(op: ProxyOperation, body: Record<string, unknown>, deployment: Deployment): UpstreamRequest;
+  passthrough: boolean;
+  /** Non-passthrough only: upstream JSON → OpenAI JSON. */
+  transformResponse?(op: ProxyOperation, json: unknown, model: string): unknown;
+  /** Non-passthrough only: a translator for one streamed reply. */
+  createStreamTranslator?(model: string, includeUsage: boolean): StreamTranslator;
+  describeError(status: number, body: unknown): UpstreamErrorInfo;
+}
+
+/** Params that configure the deployment rather than the call; never forwarded in a request body. */
+export const DEPLOYMENT_ONLY_PARAMS = new Set([
+  "model",
+  "api_key",
+  "api_base",
+  "api_version",
+  "rpm",
+  "tpm",
+  "timeout",
+  "weight",
+  "custom_llm_provider",
+  "base_model",
+  "max_retries",
+  "order",
+  "extra_headers",
+]);
+
+export function stringParam(deployment: Deployment, name: string): string | undefined {
+  const value = deployment.litellmParams[name];
+  return typeof value === "string" && value !== "" ? value : undefined;
+}
+
+/** Headers configured on the deployment (`extra_headers`), e.g. an org id or a gateway token. */
+export function extraHeaders(deployment: Deployment): Record<string, string> {
+  const value = deployment.litellmParams.extra_headers;
+  if (!value || typeof value !== "object" || Array.isArray(value)) return {};
+  const out: Record<string, string> = {};
+  for (const [key, inner] of Object.entries(value)) if (typeof inner === "string") out[key] = inner;
+  return out;
+}
+
+export function joinUrl(base: string, path: string): string {
+  return `${base.replace(/\/+$/, "")}${path}`;
+}
+
+/** OpenAI's own error shape, when an OpenAI-compatible upstream sent one. */
+export function describeOpenAiError(status: number, body: unknown): UpstreamErrorInfo {
+  const error = (body as { error?: { message?: unknown; type?: unknown; code?: unknown } } | undefined)?.error;
+  const message = typeof error?.message === "string" ? error.message : `Upstream returned HTTP ${status}`;
+  const type = typeof error?.type === "string" ? error.type : status === 429 ? "rate_limit_error" : status >= 500 ? "server_error" : "invalid_request_error";
+  const code = typeof error?.code === "string" ? error.code : null;
+  return { message, type, code };
+}

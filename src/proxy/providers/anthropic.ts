@@ -1,0 +1,43 @@
+import { extraHeaders, joinUrl, type ProviderAdapter, stringParam } from "../provider-adapter.js";
+import {
+  createAnthropicStreamTranslator,
+  fromAnthropicError,
+  fromAnthropicResponse,
+  toAnthropicRequest,
+} from "./anthropic-translate.js";
+
+const ANTHROPIC_BASE = "https://api.anthropic.com";
+const ANTHROPIC_VERSION = "2023-06-01";
+
+/** Anthropic's Messages API behind OpenAI's chat completions, both ways, streaming included. */
+export const anthropicAdapter: ProviderAdapter = {
+  name: "anthropic",
+  passthrough: false,
+  supports: (op) => op === "chat",
+  buildRequest(_op, body, deployment) {
+    const apiKey = stringParam(deployment, "api_key");
+    return {
+      url: joinUrl(stringParam(deployment, "api_base") ?? ANTHROPIC_BASE, "/v1/messages"),
+      headers: {
+        "content-type": "application/json",
+        "anthropic-version": stringParam(deployment, "api_version") ?? ANTHROPIC_VERSION,
+        ...(apiKey ? { "x-api-key": apiKey } : {}),
+        ...extraHeaders(deployment),
+      },
+      body: JSON.stringify(toAnthropicRequest(body, deployment.upstreamModel)),
+    };
+  },
+  transformResponse: (_op, json, model) => fromAnthropicResponse(json, model),
+  createStreamTranslator(model, includeUsage) {
+    const translator = createAnthropicStreamTranslator({
+      model,
+      id: `chatcmpl-${crypto.randomUUID()}`,
+      created: Math.floor(Date.now() / 1000),
+      includeUsage,
+    });
+    return {
+      push: (event, data) => translator.push(event, JSON.parse(data)).map((chunk) => JSON.stringify(chunk)),
+    };
+  },
+  describeError: fromAnthropicError,
+};

@@ -1,0 +1,40 @@
+import {
+  describeOpenAiError,
+  extraHeaders,
+  joinUrl,
+  type ProviderAdapter,
+  type ProxyOperation,
+  stringParam,
+} from "../provider-adapter.js";
+import { openAiBody } from "./openai.js";
+
+const DEFAULT_API_VERSION = "2024-10-21";
+const PATHS: Record<ProxyOperation, string> = {
+  chat: "chat/completions",
+  completions: "completions",
+  embeddings: "embeddings",
+};
+
+/** Azure OpenAI: the deployment name is in the URL, the version in the query, the key in `api-key`. */
+export const azureAdapter: ProviderAdapter = {
+  name: "azure",
+  passthrough: true,
+  supports: () => true,
+  buildRequest(op, body, deployment) {
+    const base = stringParam(deployment, "api_base");
+    if (!base) throw new Error(`azure deployment ${deployment.id} has no api_base`);
+    const version = encodeURIComponent(stringParam(deployment, "api_version") ?? DEFAULT_API_VERSION);
+    const name = encodeURIComponent(deployment.upstreamModel);
+    const apiKey = stringParam(deployment, "api_key");
+    return {
+      url: joinUrl(base, `/openai/deployments/${name}/${PATHS[op]}?api-version=${version}`),
+      headers: {
+        "content-type": "application/json",
+        ...(apiKey ? { "api-key": apiKey } : {}),
+        ...extraHeaders(deployment),
+      },
+      body: openAiBody(body, deployment),
+    };
+  },
+  describeError: describeOpenAiError,
+};

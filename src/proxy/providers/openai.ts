@@ -1,0 +1,41 @@
+import type { Deployment } from "../../registry/deployment.js";
+import {
+  describeOpenAiError,
+  extraHeaders,
+  joinUrl,
+  type ProviderAdapter,
+  type ProxyOperation,
+  stringParam,
+} from "../provider-adapter.js";
+
+const OPENAI_BASE = "https://api.openai.com/v1";
+const PATHS: Record<ProxyOperation, string> = {
+  chat: "/chat/completions",
+  completions: "/completions",
+  embeddings: "/embeddings",
+};
+
+/** Request body for OpenAI-compatible upstreams: the caller's body with our model name swapped for theirs. */
+export function openAiBody(body: Record<string, unknown>, deployment: Deployment): string {
+  return JSON.stringify({ ...body, model: deployment.upstreamModel });
+}
+
+/** OpenAI and every OpenAI-compatible server (vLLM, Ollama, LM Studio, ...) through `api_base`. */
+export const openAiAdapter: ProviderAdapter = {
+  name: "openai",
+  passthrough: true,
+  supports: () => true,
+  buildRequest(op, body, deployment) {
+    const apiKey = stringParam(deployment, "api_key");
+    return {
+      url: joinUrl(stringParam(deployment, "api_base") ?? OPENAI_BASE, PATHS[op]),
+      headers: {
+        "content-type": "application/json",
+        ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}),
+        ...extraHeaders(deployment),
+      },
+      body: openAiBody(body, deployment),
+    };
+  },
+  describeError: describeOpenAiError,
+};

@@ -1,0 +1,146 @@
+import { Readable } from "node:stream";
+import { ApiError, type ApiErrorType } from "../errors/api-error.js";
+import type { Deployment } from "../registry/deployment.js";
+import type { ProviderAdapter, ProxyOperation, UpstreamErrorInfo } from "./provider-adapter.js";
+import { createSseParser } from "./sse.js";
+import type { UpstreamClient, UpstreamResponse } from "./upstream-client.js";
+
+/** The outcome of one call to one deployment. */
+export type AttemptResult =
+  | { kind: "json"; body: string; usage?: Usage }
+  | { kind: "stream"; source: AsyncIterable<string | Buffer>; finish: () => void }
+  | { kind: "failed"; error: ApiError; retryable: boolean };
+
+export interface Usage {
+  promptTokens: number;
+  completionTokens: number;
+}
+
+export interface AttemptInput {
+  op: ProxyOperation;
+  body: Record<string, unknown>;
+  stream: boolean;
+  /** The name the caller asked for: responses carry it, not the upstream's own name. */
+  model: string;
+  deployment: Deployment;
+  adapter: ProviderAdapter;
+  timeoutMs: number;
+  clientSignal: AbortSignal;
+}
+
+const KNOWN_TYPES = new Set<string>([
+  "invalid_request_error",
+  "authentication_error",
+  "permission_error",
+  "not_found_error",
+  "rate_limit_error",
+  "server_error",
+]);
+
+export function upstreamApiError(status: number, info: UpstreamErrorInfo): ApiError {
+  const type = (KNOWN_TYPES.has(info.type) ? info.type : status >= 500 ? "server_error" : "invalid_request_error") as ApiErrorType;
+  return new ApiError(status, type, info.code ?? "upstream_error", info.message);
+}
+
+export class ClientGoneError extends Error {}
+
+/**
+ * Calls one deployment. Connection errors, timeouts, 429 and 5xx are retryable (another deployment may
+ * answer); other 4xx are the caller's mistake and come back as they are.
+ */
+export async function attemptDeployment(client: UpstreamClient, input: AttemptInput): Promise<AttemptResult> {
+  const { adapter, deployment } = input;
+  const controller = new AbortController();
+  const onClientAbort = () => controller.abort(new ClientGoneError());
+  input.clientSignal.addEventListener("abort", onClientAbort, { once: true });
+  const timer = setTimeout(() => controller.abort(new TimeoutError(input.timeoutMs)), input.timeoutMs);
+  const cleanup = () => {
+    clearTimeout(timer);
+    input.clientSignal.removeEventListener("abort", onClientAbort);
+  };
+  let response: UpstreamResponse;
+  try {
+    response = await client.send(adapter.buildRequest(input.op, input.body, deployment), controller.signal);
+  } catch (error) {
+    cleanup();
+    return connectionFailure(error, controller.signal, deployment);
+  }
+  let handedOff = false;
+  try {
+    if (response.status >= 400) return await failedResponse(response, adapter);
+    if (input.stream) {
+      clearTimeout(timer); // the timeout covers the wait for the first byte; a stream may then run long
+      handedOff = true;
+      return { kind: "stream", source: streamSource(response, input, controller), finish: cleanup };
+    }
+    const text = await response.body.text();
+    return jsonResult(text, input);
+  } catch (error) {
+    response.body.destroy();
+    return connectionFailure(error, controller.signal, deployment);
+  } finally {
+    if (!handedOff) cleanup();
+  }
+}
+
+class TimeoutError extends Error {
+  constructor(readonly ms: number) {
+    super(`timed out after ${ms} ms`);
+  }
+}
+
+function connectionFailure(error: unknown, signal: AbortSignal, deployment: Deployment): AttemptResult {
+  const reason: unknown = signal.aborted ? signal.reason : error;
+  if (reason instanceof ClientGoneError) throw reason;
+  if (reason instanceof TimeoutError) {
+    return { kind: "failed", retryable: true, error: new ApiError(504, "server_error", "upstream_timeout", `Deployment ${deployment.id} did not answer within ${reason.ms} ms`) };
+  }
+  const detail = reason instanceof Error ? (reason.cause instanceof Error ? reason.cause.message : reason.message) : "unknown error";
+  return { kind: "failed", retryable: true, error: new ApiError(502, "server_error", "upstream_connection_error", `Could not reach deployment ${deployment.id}: ${detail}`) };
+}
+
+async function failedResponse(response: UpstreamResponse, adapter: ProviderAdapter): Promise<AttemptResult> {
+  const text = await response.body.text();
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  const retryable = response.status === 429 || response.status >= 500;
+  return { kind: "failed", retryable, error: upstreamApiError(response.status, adapter.describeError(response.status, json)) };
+}
+
+function jsonResult(text: string, input: AttemptInput): AttemptResult {
+  const json = JSON.parse(text) as unknown;
+  const body = input.adapter.passthrough ? text : JSON.stringify(input.adapter.transformResponse!(input.op, json, input.model));
+  const usage = readUsage(input.adapter.passthrough ? json : JSON.parse(body));
+  return { kind: "json", body, usage };
+}
+
+function readUsage(json: unknown): Usage | undefined {
+  const usage = (json as { usage?: { prompt_tokens?: unknown; completion_tokens?: unknown } } | null)?.usage;
+  if (!usage || typeof usage.prompt_tokens !== "number") return undefined;
+  return { promptTokens: usage.prompt_tokens, completionTokens: typeof usage.completion_tokens === "number" ? usage.completion_tokens : 0 };
+}
+
+/** Passthrough providers are relayed byte for byte; others are parsed, translated and re-framed as OpenAI SSE. */
+function streamSource(response: UpstreamResponse, input: AttemptInput, controller: AbortController): AsyncIterable<string | Buffer> {
+  if (input.adapter.passthrough) return response.body;
+  const includeUsage = Boolean((input.body.stream_options as { include_usage?: unknown } | undefined)?.include_usage);
+  const translator = input.adapter.createStreamTranslator!(input.model, includeUsage);
+  return (async function* translate() {
+    const parse = createSseParser();
+    const decoder = new TextDecoder();
+    try {
+      for await (const chunk of response.body as Readable) {
+        for (const event of parse(decoder.decode(chunk as Buffer, { stream: true }))) {
+          for (const payload of translator.push(event.event, event.data)) yield `data: ${payload}\n\n`;
+        }
+      }
+      yield "data: [DONE]\n\n";
+    } finally {
+      if (!response.body.destroyed) controller.abort();
+    }
+  })();
+}

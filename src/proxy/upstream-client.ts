@@ -1,0 +1,41 @@
+import { Agent, type Dispatcher } from "undici";
+import type { UpstreamRequest } from "./provider-adapter.js";
+
+export interface UpstreamResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Dispatcher.ResponseData["body"];
+}
+
+export interface UpstreamClient {
+  send(request: UpstreamRequest, signal: AbortSignal): Promise<UpstreamResponse>;
+  close(): Promise<void>;
+}
+
+/**
+ * One undici Agent for the process: it keeps a keep-alive connection pool per upstream origin, created on
+ * first use and reused by every request after. Timeouts are ours (per deployment), so undici's are off.
+ */
+export function createUpstreamClient(options: { connectionsPerOrigin?: number } = {}): UpstreamClient {
+  const agent = new Agent({
+    connections: options.connectionsPerOrigin ?? 256,
+    keepAliveTimeout: 30_000,
+    headersTimeout: 0,
+    bodyTimeout: 0,
+  });
+  return {
+    async send(request, signal) {
+      const url = new URL(request.url);
+      const response = await agent.request({
+        origin: url.origin,
+        path: url.pathname + url.search,
+        method: "POST",
+        headers: request.headers,
+        body: request.body,
+        signal,
+      });
+      return { status: response.statusCode, headers: response.headers, body: response.body };
+    },
+    close: () => agent.close(),
+  };
+}

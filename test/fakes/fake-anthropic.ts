@@ -1,0 +1,131 @@
+// A stand-in for Anthropic's Messages API: text and tool_use replies, as JSON or as Anthropic's named SSE events.
+import {
+  DEFAULT_STREAM,
+  requestModel,
+  splitInto,
+  startFakeServer,
+  type Dialect,
+  type FakeUpstream,
+  type RecordedRequest,
+  type ReplyWriter,
+  type StreamPlan,
+} from "./fake-upstream-common.js";
+
+export type { Behavior, FakeUpstream, RecordedRequest } from "./fake-upstream-common.js";
+
+export const FAKE_ANTHROPIC_USAGE = { input_tokens: 10, output_tokens: 5 } as const;
+export const FAKE_TOOL_INPUT = { city: "Paris" } as const;
+
+const ERROR_TYPES: Record<number, string> = {
+  400: "invalid_request_error",
+  401: "authentication_error",
+  403: "permission_error",
+  404: "not_found_error",
+  413: "request_too_large",
+  429: "rate_limit_error",
+  529: "overloaded_error",
+};
+
+function errorType(status: number): string {
+  return ERROR_TYPES[status] ?? (status >= 500 ? "api_error" : "invalid_request_error");
+}
+
+function header(request: RecordedRequest, name: string): string | undefined {
+  const value = request.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** Text of the last user turn only, so a follow-up carrying tool_result blocks does not trigger the tool again. */
+function lastUserText(body: any): string {
+  const messages: unknown = body?.messages;
+  if (!Array.isArray(messages)) return "";
+  const content: unknown = messages.filter((m: any) => m?.role === "user").at(-1)?.content;
+  if (typeof content === "string") return content;
+  if (!Array.isArray(content)) return "";
+  return content.map((block: any) => (block?.type === "text" && typeof block.text === "string" ? block.text : "")).join("");
+}
+
+type Block = { type: "text"; text: string } | { type: "tool_use"; id: string; name: string; input: object };
+
+function answerFor(body: any): { block: Block; stopReason: "end_turn" | "tool_use" } {
+  const text = lastUserText(body);
+  const firstTool: unknown = Array.isArray(body?.tools) ? body.tools[0]?.name : undefined;
+  if (typeof firstTool === "string" && text.includes("use tool")) {
+    return { block: { type: "tool_use", id: "toolu_1", name: firstTool, input: FAKE_TOOL_INPUT }, stopReason: "tool_use" };
+  }
+  return { block: { type: "text", text: `echo: ${text}` }, stopReason: "end_turn" };
+}
+
+const event = (name: string, data: object) => `event: ${name}\ndata: ${JSON.stringify({ type: name, ...data })}\n\n`;
+
+function streamFrames(id: string, model: string, block: Block, stopReason: string, plan: StreamPlan): string[] {
+  const start = block.type === "text" ? { type: "text", text: "" } : { ...block, input: {} };
+  const deltas =
+    block.type === "text"
+      ? splitInto(block.text, plan.chunks).map((text) => ({ type: "text_delta", text }))
+      : splitInto(JSON.stringify(block.input), plan.chunks).map((partial_json) => ({ type: "input_json_delta", partial_json }));
+  const message = {
+    id,
+    type: "message",
+    role: "assistant",
+    model,
+    content: [],
+    stop_reason: null,
+    stop_sequence: null,
+    // Anthropic reports a token or so here and the cumulative output count in message_delta.
+    usage: { input_tokens: FAKE_ANTHROPIC_USAGE.input_tokens, output_tokens: 1 },
+  };
+  return [
+    event("message_start", { message }),
+    event("content_block_start", { index: 0, content_block: start }),
+    event("ping", {}),
+    ...deltas.map((delta) => event("content_block_delta", { index: 0, delta })),
+    event("content_block_stop", { index: 0 }),
+    event("message_delta", {
+      delta: { stop_reason: stopReason, stop_sequence: null },
+      usage: { output_tokens: FAKE_ANTHROPIC_USAGE.output_tokens },
+    }),
+    event("message_stop", {}),
+  ];
+}
+
+function createAnthropicDialect(): Dialect {
+  let counter = 0;
+
+  function reply(request: RecordedRequest, out: ReplyWriter, forced: StreamPlan | undefined): Promise<void> | void {
+    const id = `msg_fake_${++counter}`;
+    const model = requestModel(request) ?? "unknown";
+    const { block, stopReason } = answerFor(request.body);
+    if (forced === undefined && request.body?.stream !== true) {
+      return out.json(200, {
+        id,
+        type: "message",
+        role: "assistant",
+        model,
+        content: [block],
+        stop_reason: stopReason,
+        stop_sequence: null,
+        usage: FAKE_ANTHROPIC_USAGE,
+      });
+    }
+    const plan = forced ?? DEFAULT_STREAM;
+    return out.sse(streamFrames(id, model, block, stopReason, plan), plan.chunkDelayMs);
+  }
+
+  return {
+    route: (method, pathname) => (method === "POST" && /^\/v1\/messages\/?$/.test(pathname) ? "messages" : undefined),
+    reject(request) {
+      if (!header(request, "x-api-key")) return { status: 401, message: "fake: x-api-key header is required" };
+      if (!header(request, "anthropic-version")) {
+        return { status: 401, message: "fake: anthropic-version header is required" };
+      }
+      return undefined;
+    },
+    errorBody: (status, message) => ({ type: "error", error: { type: errorType(status), message } }),
+    reply: (_route, request, out, forced) => reply(request, out, forced),
+  };
+}
+
+export function startFakeAnthropic(): Promise<FakeUpstream> {
+  return startFakeServer(createAnthropicDialect());
+}
