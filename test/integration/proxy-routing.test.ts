@@ -1,0 +1,112 @@
+import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { startFakeOpenAI } from "../fakes/fake-openai.js";
+import type { FakeUpstream } from "../fakes/fake-upstream-common.js";
+import { startReplica, type TestReplica } from "../helpers/replica.js";
+import { createTestDatabase, type TestDatabase } from "../helpers/test-database.js";
+
+let db: TestDatabase;
+let upstream: FakeUpstream;
+let proxy: TestReplica;
+
+/** Every deployment points at the same fake; its upstream model name tells the requests apart. */
+function deployment(group: string, upstreamModel: string, extra = "") {
+  return `  - model_name: ${group}
+    litellm_params: { model: openai/${upstreamModel}, api_base: "${upstream.url}/v1", api_key: sk-x${extra} }
+    model_info: { id: ${upstreamModel} }`;
+}
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  upstream = await startFakeOpenAI();
+  const configYaml = `
+model_list:
+${deployment("weighted", "heavy", ", weight: 9")}
+${deployment("weighted", "light", ", weight: 1")}
+${deployment("flaky", "broken")}
+${deployment("flaky", "healthy")}
+${deployment("primary", "primary-down")}
+${deployment("backup", "backup-up")}
+${deployment("strict", "strict-a")}
+${deployment("strict", "strict-b")}
+${deployment("slowpoke", "slow-one", ", timeout: 0.3")}
+${deployment("dropper", "drops")}
+${deployment("dropper", "answers")}
+${deployment("doomed", "always-500")}
+router_settings:
+  num_retries: 1
+  allowed_fails: 0
+  cooldown_time: 30
+  fallbacks: [{ primary: [backup] }]
+`;
+  proxy = await startReplica({ databaseUrl: db.url, configYaml });
+});
+
+afterAll(async () => {
+  await proxy.close();
+  await upstream.close();
+  await db.drop();
+});
+
+function chat(model: string) {
+  return proxy.post("/v1/chat/completions", { model, messages: [{ role: "user", content: "route me" }] });
+}
+
+function callsTo(upstreamModel: string): number {
+  return upstream.requests.filter((r) => r.body?.model === upstreamModel).length;
+}
+
+describe("routing within a model group", () => {
+  it("spreads calls by weight", async () => {
+    const chosen: string[] = [];
+    for (let i = 0; i < 200; i++) chosen.push((await chat("weighted").expect(200)).headers["x-litellm-model-id"] as string);
+    const heavy = chosen.filter((id) => id === "heavy").length;
+    expect(heavy).toBeGreaterThanOrEqual(160);
+    expect(heavy).toBeLessThanOrEqual(196);
+    expect(chosen.filter((id) => id === "light").length).toBe(200 - heavy);
+  });
+
+  it("retries a failing deployment's call on another one and cools the failing one down", async () => {
+    upstream.script("broken", { kind: "status", status: 500 });
+    for (let i = 0; i < 20; i++) {
+      const res = await chat("flaky").expect(200);
+      expect(res.headers["x-litellm-model-id"]).toBe("healthy");
+    }
+    expect(callsTo("broken")).toBeLessThanOrEqual(1);
+  });
+
+  it("falls back to another group when every deployment fails", async () => {
+    upstream.script("primary-down", { kind: "status", status: 503 });
+    const res = await chat("primary").expect(200);
+    expect(res.headers["x-litellm-model-id"]).toBe("backup-up");
+  });
+
+  it("returns a client error as it is and never retries it", async () => {
+    upstream.script("strict-a", { kind: "status", status: 400 });
+    upstream.script("strict-b", { kind: "status", status: 400 });
+    const res = await chat("strict").expect(400);
+    expect(res.body.error.message).toBe("fake 400");
+    expect(callsTo("strict-a") + callsTo("strict-b")).toBe(1);
+  });
+
+  it("gives up on a deployment after its timeout", async () => {
+    upstream.script("slow-one", { kind: "slow", delayMs: 5000 });
+    const started = Date.now();
+    const res = await chat("slowpoke").expect(504);
+    expect(res.body.error.code).toBe("upstream_timeout");
+    expect(Date.now() - started).toBeLessThan(2000);
+    await upstream.waitForAbort("slow-one", 2000);
+  });
+
+  it("treats a dropped connection as retryable", async () => {
+    upstream.script("drops", { kind: "drop" });
+    for (let i = 0; i < 5; i++) expect((await chat("dropper").expect(200)).headers["x-litellm-model-id"]).toBe("answers");
+  });
+
+  it("answers 429 no_healthy_deployment while the only deployment cools down", async () => {
+    upstream.script("always-500", { kind: "status", status: 500 });
+    expect((await chat("doomed").expect(500)).body.error.type).toBe("server_error");
+    const res = await chat("doomed").expect(429);
+    expect(res.body.error.code).toBe("no_healthy_deployment");
+    expect(callsTo("always-500")).toBe(1);
+  });
+});
