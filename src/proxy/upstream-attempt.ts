@@ -1,7 +1,7 @@
 import { Readable } from "node:stream";
 import { ApiError, type ApiErrorType } from "../errors/api-error.js";
 import type { Deployment } from "../registry/deployment.js";
-import type { ProviderAdapter, ProxyOperation, UpstreamErrorInfo } from "./provider-adapter.js";
+import type { ProviderAdapter, ProxyOperation, StreamTranslator, UpstreamErrorInfo } from "./provider-adapter.js";
 import { createSseParser } from "./sse.js";
 import type { UpstreamClient, UpstreamResponse } from "./upstream-client.js";
 
@@ -124,6 +124,17 @@ function readUsage(json: unknown): Usage | undefined {
   return { promptTokens: usage.prompt_tokens, completionTokens: typeof usage.completion_tokens === "number" ? usage.completion_tokens : 0 };
 }
 
+/** An error the provider sends inside the stream becomes an OpenAI-shaped error frame with its own message. */
+function translateEvent(translator: StreamTranslator, event: string, data: string): string[] {
+  try {
+    return translator.push(event, data);
+  } catch (error) {
+    const info = (error as Error & { cause?: Partial<UpstreamErrorInfo> }).cause;
+    const message = info?.message ?? (error instanceof Error ? error.message : "upstream stream error");
+    throw upstreamApiError(502, { message, type: info?.type ?? "server_error", code: info?.code ?? "upstream_stream_error" });
+  }
+}
+
 /** Passthrough providers are relayed byte for byte; others are parsed, translated and re-framed as OpenAI SSE. */
 function streamSource(response: UpstreamResponse, input: AttemptInput, controller: AbortController): AsyncIterable<string | Buffer> {
   if (input.adapter.passthrough) return response.body;
@@ -135,7 +146,7 @@ function streamSource(response: UpstreamResponse, input: AttemptInput, controlle
     try {
       for await (const chunk of response.body as Readable) {
         for (const event of parse(decoder.decode(chunk as Buffer, { stream: true }))) {
-          for (const payload of translator.push(event.event, event.data)) yield `data: ${payload}\n\n`;
+          for (const payload of translateEvent(translator, event.event, event.data)) yield `data: ${payload}\n\n`;
         }
       }
       yield "data: [DONE]\n\n";

@@ -167,7 +167,12 @@ describe("toAnthropicRequest", () => {
     [undefined, undefined, undefined],
   ])("maps tool_choice %j with parallel_tool_calls %j", (toolChoice, parallel, expected) => {
     const request = toAnthropicRequest(
-      { messages: [{ role: "user", content: "x" }], tools: [weatherTool], tool_choice: toolChoice, parallel_tool_calls: parallel },
+      {
+        messages: [{ role: "user", content: "x" }],
+        tools: [weatherTool],
+        tool_choice: toolChoice,
+        parallel_tool_calls: parallel,
+      },
       "m",
     );
     expect(request.tool_choice).toEqual(expected);
@@ -211,7 +216,10 @@ describe("toAnthropicRequest", () => {
     const request = toAnthropicRequest(
       {
         messages: [
-          { role: "user", content: [{ type: "file", file: { filename: "a.pdf", file_data: "data:application/pdf;base64,JVBERi0=" } }] },
+          {
+            role: "user",
+            content: [{ type: "file", file: { filename: "a.pdf", file_data: "data:application/pdf;base64,JVBERi0=" } }],
+          },
         ],
       },
       "m",
@@ -230,7 +238,8 @@ describe("toAnthropicRequest", () => {
     [{ max_completion_tokens: 512, max_tokens: 256 }, 512],
     [{ max_tokens: 0 }, 4096],
   ])("sets max_tokens from %j to %d", (fields, expected) => {
-    expect(toAnthropicRequest({ messages: [{ role: "user", content: "x" }], ...fields }, "m").max_tokens).toBe(expected);
+    const request = toAnthropicRequest({ messages: [{ role: "user", content: "x" }], ...fields }, "m");
+    expect(request.max_tokens).toBe(expected);
   });
 
   it("passes sampling fields through, maps stop and user, and drops OpenAI-only fields", () => {
@@ -267,7 +276,12 @@ describe("toAnthropicRequest", () => {
   });
 });
 
-const anthropicUsage = { input_tokens: 100, cache_read_input_tokens: 20, cache_creation_input_tokens: 5, output_tokens: 30 };
+const anthropicUsage = {
+  input_tokens: 100,
+  cache_read_input_tokens: 20,
+  cache_creation_input_tokens: 5,
+  output_tokens: 30,
+};
 
 describe("fromAnthropicResponse", () => {
   it("joins text blocks and maps usage, counting cached prompt tokens", () => {
@@ -341,7 +355,8 @@ describe("fromAnthropicResponse", () => {
 type StreamEvent = [event: string, data: unknown];
 
 function runStream(events: StreamEvent[], includeUsage = false) {
-  const translator = createAnthropicStreamTranslator({ model: "claude", id: "chatcmpl-1", created: 1700000000, includeUsage });
+  const options = { model: "claude", id: "chatcmpl-1", created: 1700000000, includeUsage };
+  const translator = createAnthropicStreamTranslator(options);
   const chunks: OpenAiChatChunk[] = events.flatMap(([event, data]) => translator.push(event, data));
   return { chunks, translator };
 }
@@ -483,12 +498,14 @@ describe("fromAnthropicError", () => {
     [529, "overloaded_error", "server_error"],
   ])("maps HTTP %d %s to %s", (status, anthropicType, openAiType) => {
     const body = { type: "error", error: { type: anthropicType, message: "upstream says no" } };
-    expect(fromAnthropicError(status, body)).toEqual({ message: "upstream says no", type: openAiType, code: anthropicType });
+    const expected = { message: "upstream says no", type: openAiType, code: anthropicType };
+    expect(fromAnthropicError(status, body)).toEqual(expected);
   });
 
   it("parses a JSON error body given as text", () => {
     const body = '{"type":"error","error":{"type":"rate_limit_error","message":"Slow down"}}';
-    expect(fromAnthropicError(429, body)).toEqual({ message: "Slow down", type: "rate_limit_error", code: "rate_limit_error" });
+    const expected = { message: "Slow down", type: "rate_limit_error", code: "rate_limit_error" };
+    expect(fromAnthropicError(429, body)).toEqual(expected);
   });
 
   it("falls back to the status for bodies that are not Anthropic errors, without echoing them", () => {
