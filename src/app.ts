@@ -35,6 +35,7 @@ export const MANAGEMENT_BODY_LIMIT = "1mb";
 export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable("x-powered-by");
+  app.set("etag", false); // hashing every proxied body costs CPU and no client revalidates completions
   app.set("query parser", "simple");
   app.use(requestId());
   app.use(healthRoutes(deps));

@@ -15,20 +15,19 @@ export function bearerToken(req: Request): string | undefined {
   return bearer || req.get("x-litellm-api-key")?.trim() || req.get("api-key")?.trim() || undefined;
 }
 
-/** Hashing first makes the comparison constant-time whatever the lengths. */
-function sameSecret(given: string, expected: string): boolean {
-  const a = createHash("sha256").update(given).digest();
-  const b = createHash("sha256").update(expected).digest();
-  return timingSafeEqual(a, b);
+function digest(secret: string): Buffer {
+  return createHash("sha256").update(secret).digest();
 }
 
 /** Authenticates every request it guards; an empty master key never disables this (see config loading). */
 export function authenticate(masterKey: string): RequestHandler {
   if (masterKey === "") throw new Error("authenticate() needs a non-empty master key");
+  // Comparing digests is constant-time whatever the lengths; the key's own digest is computed once.
+  const expected = digest(masterKey);
   return (req, res, next) => {
     const token = bearerToken(req);
     if (!token) throw ApiError.unauthorized("Missing API key: send it as 'Authorization: Bearer <key>'");
-    if (!sameSecret(token, masterKey)) throw ApiError.unauthorized("Invalid API key");
+    if (!timingSafeEqual(digest(token), expected)) throw ApiError.unauthorized("Invalid API key");
     const caller: Caller = { kind: "master", actor: "proxy_admin" };
     res.locals.caller = caller;
     next();
