@@ -13,7 +13,11 @@ import { modelInfoRoutes } from "./http/routes/model-info.js";
 import { modelManagementRoutes } from "./http/routes/model-management.js";
 import { modelsRoutes } from "./http/routes/models.js";
 import { proxyRoutes } from "./http/routes/proxy.js";
+import { buildOpenApiDocument } from "./http/openapi/document.js";
 import type { ProxyService } from "./proxy/proxy-service.js";
+import { keyRoutes } from "./http/routes/keys.js";
+import type { KeyRegistry } from "./keys/key-registry.js";
+import type { KeyService } from "./keys/key-service.js";
 
 export interface AppDeps {
   logger: Logger;
@@ -26,6 +30,8 @@ export interface AppDeps {
   syncStatus: () => SyncStatus;
   isDraining: () => boolean;
   proxy: ProxyService;
+  keys: KeyRegistry;
+  keyService: KeyService;
 }
 
 /** Management bodies are small; a larger one is a mistake or an attack. */
@@ -39,8 +45,12 @@ export function createApp(deps: AppDeps): Express {
   app.set("query parser", "simple");
   app.use(requestId());
   app.use(healthRoutes(deps));
+  const openApi = buildOpenApiDocument();
+  app.get("/openapi.json", (_req, res) => {
+    res.json(openApi);
+  });
 
-  const authenticated = [authenticate(deps.masterKey)];
+  const authenticated = [authenticate(deps)];
   const admin = [...authenticated, requireAdmin()];
   // Inference routes parse their own (larger) bodies, after authentication.
   app.use(proxyRoutes(deps, authenticated));
@@ -48,6 +58,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(modelsRoutes(deps, authenticated));
   app.use(modelInfoRoutes(deps, authenticated));
   app.use(modelManagementRoutes(deps, admin));
+  app.use(keyRoutes(deps, admin));
 
   app.use(notFoundHandler());
   app.use(errorHandler(deps.logger));

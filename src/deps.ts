@@ -10,6 +10,11 @@ import { deploymentFromConfig } from "./registry/deployment.js";
 import { InProcessBus } from "./registry/in-process-bus.js";
 import { ModelRegistry } from "./registry/model-registry.js";
 import { createModelService } from "./registry/model-service.js";
+import { createAnnouncer } from "./registry/announce.js";
+import { createKeyStore } from "./db/key-store.js";
+import { KeyRegistry } from "./keys/key-registry.js";
+import { createKeyService } from "./keys/key-service.js";
+import { createKeySyncTarget } from "./keys/key-sync-target.js";
 import { createModelSyncTarget } from "./registry/model-sync-target.js";
 import type { ChangeBus } from "./registry/ports.js";
 import { RevisionSync } from "./registry/revision-sync.js";
@@ -54,6 +59,8 @@ export async function createDeps(config: Config, options: DepsOptions): Promise<
     );
     const changeLog = createChangeLogStore(database.prisma);
     const registry = new ModelRegistry(config.file.models.map(deploymentFromConfig));
+    const keyStore = createKeyStore(database.prisma);
+    const keys = new KeyRegistry();
     const costMap = options.costMap ?? (await createCostMap({ overridePath: config.env.modelCostMapPath }));
     const bus =
       options.bus ??
@@ -65,14 +72,16 @@ export async function createDeps(config: Config, options: DepsOptions): Promise<
     const sync = new RevisionSync({
       changeLog,
       bus,
-      targets: [createModelSyncTarget(store, registry)],
+      targets: [createModelSyncTarget(store, registry), createKeySyncTarget(keyStore, keys)],
       logger,
       intervalMs: config.env.syncIntervalMs,
     });
     closers.push(async () => sync.stop());
     await sync.start();
 
-    const models = createModelService({ store, registry, sync, bus, logger });
+    const announce = createAnnouncer({ sync, bus, logger });
+    const models = createModelService({ store, registry, announce });
+    const keyService = createKeyService({ store: keyStore, keys, announce });
     const settings = routingSettings(config.file.routerSettings);
     const client = createUpstreamClient();
     closers.push(() => client.close());
@@ -90,6 +99,8 @@ export async function createDeps(config: Config, options: DepsOptions): Promise<
         syncStatus: () => sync.status(),
         isDraining: () => draining,
         proxy,
+        keys,
+        keyService,
       },
       sync,
       bus,

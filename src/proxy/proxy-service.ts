@@ -5,6 +5,7 @@ import type { Logger } from "../logging/logger.js";
 import type { Deployment } from "../registry/deployment.js";
 import type { ModelRegistry } from "../registry/model-registry.js";
 import { isSupportedProvider } from "../registry/providers.js";
+import type { ModelAccess } from "../keys/model-access.js";
 import type { ProxyOperation } from "./provider-adapter.js";
 import { providerAdapters } from "./providers/index.js";
 import type { DeploymentRouter, RoutingSettings } from "./router.js";
@@ -12,6 +13,8 @@ import { type AttemptResult, attemptDeployment, type Usage } from "./upstream-at
 import type { UpstreamClient } from "./upstream-client.js";
 
 export interface ProxyRequest {
+  /** Groups the caller may reach; others (fallbacks included) are treated as if they did not exist. */
+  access: ModelAccess;
   op: ProxyOperation;
   model: string;
   body: Record<string, unknown>;
@@ -124,11 +127,13 @@ export function createProxyService(deps: ProxyServiceDeps) {
 
   return {
     async handle(request: ProxyRequest): Promise<ProxyOutcome> {
-      if (registry.group(request.model).length === 0) throw ApiError.modelNotFound(request.model);
+      if (registry.group(request.model).length === 0 || !request.access.allows(request.model)) {
+        throw ApiError.modelNotFound(request.model);
+      }
       let outcome = await tryGroup(request, request.model);
       for (const fallback of settings.fallbacks.get(request.model) ?? []) {
         if (!("failure" in outcome) || !outcome.retryable) break;
-        if (registry.group(fallback).length === 0) continue;
+        if (registry.group(fallback).length === 0 || !request.access.allows(fallback)) continue;
         deps.logger.info({ from: request.model, to: fallback }, "falling back to another model group");
         outcome = await tryGroup(request, fallback);
       }

@@ -1,11 +1,10 @@
 import { randomUUID } from "node:crypto";
 import { ApiError } from "../errors/api-error.js";
-import type { Logger } from "../logging/logger.js";
 import { deploymentFromStored } from "./deployment.js";
 import type { ModelRegistry } from "./model-registry.js";
-import { type ChangeBus, type ChangeEntry, DuplicateIdError, type ModelStore, type StoredModel } from "./ports.js";
+import type { Announce } from "./announce.js";
+import { DuplicateIdError, type ModelStore, type StoredModel } from "./ports.js";
 import { isSupportedProvider, parseModelString, unsupportedProviderMessage } from "./providers.js";
-import type { RevisionSync } from "./revision-sync.js";
 import { restoreMaskedSecrets } from "./secret-fields.js";
 
 export interface NewModelInput {
@@ -24,27 +23,12 @@ export interface ModelPatch {
 export interface ModelServiceDeps {
   store: ModelStore;
   registry: ModelRegistry;
-  sync: Pick<RevisionSync, "applyLocal">;
-  bus: Pick<ChangeBus, "publish">;
-  logger: Logger;
+  announce: Announce;
 }
 
-/**
- * Writes to stored deployments. Order matters: commit, apply to this replica's view, then announce — so
- * the model is served here before the response, and no replica hears of a change that could still roll back.
- */
+/** Writes to stored deployments: commit, then announce (the model is served here before the response). */
 export function createModelService(deps: ModelServiceDeps) {
-  const { store, registry, sync, bus, logger } = deps;
-
-  async function announce(change: ChangeEntry, apply: () => void): Promise<void> {
-    await sync.applyLocal(change, apply);
-    try {
-      await bus.publish({ revision: change.revision, entity: change.entity, op: change.op, id: change.entityId });
-    } catch (error) {
-      // Other replicas still converge through their periodic revision check.
-      logger.warn({ err: error, revision: change.revision }, "could not publish change notice");
-    }
-  }
+  const { store, registry, announce } = deps;
 
   function assertRoutable(params: Record<string, unknown>): void {
     const model = params.model;

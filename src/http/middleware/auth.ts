@@ -1,12 +1,20 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { Request, RequestHandler, Response } from "express";
 import { ApiError } from "../../errors/api-error.js";
+import type { KeyRegistry } from "../../keys/key-registry.js";
+import { fullAccess, keyAccess, type ModelAccess } from "../../keys/model-access.js";
+import { isExpired, type VirtualKey } from "../../keys/virtual-key.js";
+import type { ModelRegistry } from "../../registry/model-registry.js";
 
-/** Who is calling. Virtual keys will add a second kind; routes read it through these helpers only. */
-export interface Caller {
-  kind: "master";
-  /** Recorded as created_by / updated_by and in the change log. */
-  actor: string;
+/** Who is calling; routes read it through these helpers only. */
+export type Caller =
+  | { kind: "master"; actor: string; access: ModelAccess }
+  | { kind: "virtual"; actor: string; access: ModelAccess; key: VirtualKey };
+
+export interface AuthDeps {
+  masterKey: string;
+  keys: KeyRegistry;
+  registry: ModelRegistry;
 }
 
 /** `Authorization: Bearer <key>`, else LiteLLM's `x-litellm-api-key`, else Azure-style `api-key`. */
@@ -19,19 +27,29 @@ function digest(secret: string): Buffer {
   return createHash("sha256").update(secret).digest();
 }
 
-/** Authenticates every request it guards; an empty master key never disables this (see config loading). */
-export function authenticate(masterKey: string): RequestHandler {
+/**
+ * Authenticates every request it guards: the master key, or a virtual key looked up in memory (kept current by
+ * the change feed, so there is no database read per request). An empty master key never disables this.
+ */
+export function authenticate({ masterKey, keys, registry }: AuthDeps): RequestHandler {
   if (masterKey === "") throw new Error("authenticate() needs a non-empty master key");
   // Comparing digests is constant-time whatever the lengths; the key's own digest is computed once.
   const expected = digest(masterKey);
   return (req, res, next) => {
     const token = bearerToken(req);
     if (!token) throw ApiError.unauthorized("Missing API key: send it as 'Authorization: Bearer <key>'");
-    if (!timingSafeEqual(digest(token), expected)) throw ApiError.unauthorized("Invalid API key");
-    const caller: Caller = { kind: "master", actor: "proxy_admin" };
-    res.locals.caller = caller;
+    res.locals.caller = identify(token);
     next();
   };
+
+  function identify(token: string): Caller {
+    const tokenDigest = digest(token);
+    if (timingSafeEqual(tokenDigest, expected)) return { kind: "master", actor: "proxy_admin", access: fullAccess };
+    const key = keys.get(tokenDigest.toString("hex"));
+    if (!key) throw ApiError.unauthorized("Invalid API key");
+    if (isExpired(key)) throw ApiError.unauthorized("API key expired");
+    return { kind: "virtual", actor: `key:${key.keyAlias ?? key.keyName}`, access: keyAccess(key, registry), key };
+  }
 }
 
 export function callerOf(res: Response): Caller {
@@ -43,7 +61,9 @@ export function callerOf(res: Response): Caller {
 /** Management routes: the master key only. */
 export function requireAdmin(): RequestHandler {
   return (_req, res, next) => {
-    if (callerOf(res).kind !== "master") throw ApiError.forbidden("This endpoint requires the master key");
+    if (callerOf(res).kind !== "master") {
+      throw ApiError.forbidden("This endpoint needs the master key; virtual keys can only call models and list them");
+    }
     next();
   };
 }

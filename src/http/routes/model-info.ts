@@ -1,10 +1,11 @@
-import { type RequestHandler, Router } from "express";
+import { type RequestHandler, type Response, Router } from "express";
 import { z } from "zod";
 import type { CostMap } from "../../cost/cost-map.js";
 import { ApiError } from "../../errors/api-error.js";
 import type { Deployment } from "../../registry/deployment.js";
 import type { ModelRegistry } from "../../registry/model-registry.js";
 import { type ModelInfoItem, toModelGroupInfo, toModelInfoItem } from "../../registry/model-view.js";
+import { callerOf } from "../middleware/auth.js";
 import { parseQuery } from "../validate.js";
 
 export const modelInfoQuerySchema = z.object({ litellm_model_id: z.string().min(1).optional() });
@@ -48,21 +49,28 @@ function compare(a: string | number, b: string | number): number {
 export function modelInfoRoutes({ registry, costMap }: ModelInfoDeps, guard: RequestHandler[]): Router {
   const router = Router();
   const render = (deployments: readonly Deployment[]) => deployments.map((d) => toModelInfoItem(d, costMap));
+  /** What this caller may see: a virtual key sees only the groups it can call. */
+  const visible = (res: Response) => {
+    const { access } = callerOf(res);
+    return registry.all().filter((d) => access.allows(d.modelName));
+  };
 
   router.get(["/model/info", "/v1/model/info"], ...guard, (req, res) => {
     const { litellm_model_id: id } = parseQuery(modelInfoQuerySchema, req);
     if (id === undefined) {
-      res.json({ data: render(registry.all()) });
+      res.json({ data: render(visible(res)) });
       return;
     }
     const deployment = registry.byId(id);
-    if (!deployment) throw ApiError.notFound(`Model id ${id} not found`, "litellm_model_id");
+    if (!deployment || !callerOf(res).access.allows(deployment.modelName)) {
+      throw ApiError.notFound(`Model id ${id} not found`, "litellm_model_id");
+    }
     res.json({ data: render([deployment]) });
   });
 
   router.get("/v2/model/info", ...guard, (req, res) => {
     const query = parseQuery(modelInfoV2QuerySchema, req);
-    let items = render(registry.all());
+    let items = render(visible(res));
     if (query.modelId) items = items.filter((item) => item.model_info.id === query.modelId);
     if (query.search) {
       const needle = query.search.toLowerCase();
@@ -86,7 +94,9 @@ export function modelInfoRoutes({ registry, costMap }: ModelInfoDeps, guard: Req
 
   router.get(["/model_group/info", "/v1/model_group/info"], ...guard, (req, res) => {
     const { model_group: only } = parseQuery(modelGroupQuerySchema, req);
-    const names = only === undefined ? registry.groupNames() : registry.group(only).length > 0 ? [only] : [];
+    const { access } = callerOf(res);
+    const known = only === undefined ? registry.groupNames() : registry.group(only).length > 0 ? [only] : [];
+    const names = known.filter((name) => access.allows(name));
     if (only !== undefined && names.length === 0) throw ApiError.modelNotFound(only);
     res.json({ data: names.map((name) => toModelGroupInfo(name, registry.group(name), costMap)) });
   });

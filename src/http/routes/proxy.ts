@@ -5,6 +5,8 @@ import { ApiError } from "../../errors/api-error.js";
 import type { ProxyOperation } from "../../proxy/provider-adapter.js";
 import type { ProxyOutcome, ProxyService } from "../../proxy/proxy-service.js";
 import { ClientGoneError } from "../../proxy/upstream-attempt.js";
+import { ParallelRequestLimiter } from "../../keys/parallel-limit.js";
+import { callerOf } from "../middleware/auth.js";
 import { parseBody } from "../validate.js";
 
 /** Chat requests may carry images; nginx's client_max_body_size matches. */
@@ -25,13 +27,26 @@ const ROUTES: Array<{ op: ProxyOperation; paths: string[]; schema: z.ZodType<Rec
   { op: "embeddings", paths: ["/v1/embeddings", "/embeddings"], schema: embeddingRequestSchema },
 ];
 
+/** `max_parallel_requests` of the calling key, released when the response ends however it ends. */
+function holdParallelSlot(res: Response, limiter: ParallelRequestLimiter): void {
+  const caller = callerOf(res);
+  if (caller.kind !== "virtual" || caller.key.maxParallelRequests === null) return;
+  const release = limiter.tryAcquire(caller.key.token, caller.key.maxParallelRequests);
+  if (!release) {
+    throw new ApiError(429, "rate_limit_error", "max_parallel_requests", `This key allows ${caller.key.maxParallelRequests} parallel requests`);
+  }
+  res.on("close", release);
+}
+
 /** OpenAI's inference endpoints, routed to the registry's deployments. */
 export function proxyRoutes(deps: { proxy: ProxyService }, guard: RequestHandler[]): Router {
   const router = Router();
   const json = express.json({ limit: PROXY_BODY_LIMIT });
+  const limiter = new ParallelRequestLimiter();
   for (const { op, paths, schema } of ROUTES) {
     router.post(paths, ...guard, json, async (req, res) => {
       const body = parseBody(schema, req);
+      holdParallelSlot(res, limiter);
       const disconnected = new AbortController();
       res.on("close", () => {
         if (!res.writableFinished) disconnected.abort();
@@ -39,6 +54,7 @@ export function proxyRoutes(deps: { proxy: ProxyService }, guard: RequestHandler
       let outcome: ProxyOutcome;
       try {
         outcome = await deps.proxy.handle({
+          access: callerOf(res).access,
           op,
           model: body.model,
           body,

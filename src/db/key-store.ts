@@ -1,0 +1,95 @@
+import type { Prisma, PrismaClient } from "../generated/prisma/client.js";
+import { Prisma as PrismaNamespace } from "../generated/prisma/client.js";
+import type { KeyStore, VirtualKey, VirtualKeyInput } from "../keys/virtual-key.js";
+import { DuplicateIdError } from "../registry/ports.js";
+import { WRITE_TX_OPTIONS, appendChange } from "./change-log-store.js";
+
+type Row = Prisma.VirtualKeyGetPayload<object>;
+
+function toVirtualKey(row: Row): VirtualKey {
+  return {
+    token: row.token,
+    keyName: row.keyName,
+    keyAlias: row.keyAlias,
+    models: Array.isArray(row.models) ? row.models.filter((m): m is string => typeof m === "string") : [],
+    metadata: row.metadata !== null && typeof row.metadata === "object" && !Array.isArray(row.metadata) ? (row.metadata as Record<string, unknown>) : {},
+    maxParallelRequests: row.maxParallelRequests,
+    expires: row.expires,
+    revision: Number(row.revision),
+    createdAt: row.createdAt,
+    createdBy: row.createdBy,
+    updatedAt: row.updatedAt,
+    updatedBy: row.updatedBy,
+  };
+}
+
+function toColumns(input: VirtualKeyInput) {
+  return {
+    keyName: input.keyName,
+    keyAlias: input.keyAlias,
+    models: input.models,
+    metadata: input.metadata as Prisma.InputJsonObject,
+    maxParallelRequests: input.maxParallelRequests,
+    expires: input.expires,
+  };
+}
+
+class RowMissing extends Error {}
+
+/** Virtual keys in LiteLLM_VerificationToken, revisioned through the same change log as models. */
+export function createKeyStore(prisma: PrismaClient): KeyStore {
+  return {
+    async create(input, actor) {
+      try {
+        return await prisma.$transaction(async (tx) => {
+          const change = await appendChange(tx, { entity: "key", op: "create", entityId: input.token, actor });
+          const row = await tx.virtualKey.create({
+            data: { ...toColumns(input), token: input.token, revision: BigInt(change.revision), createdBy: actor, updatedBy: actor },
+          });
+          return { key: toVirtualKey(row), change };
+        }, WRITE_TX_OPTIONS);
+      } catch (error) {
+        if (error instanceof PrismaNamespace.PrismaClientKnownRequestError && error.code === "P2002") throw new DuplicateIdError(input.token);
+        throw error;
+      }
+    },
+
+    async update(token, edit, actor) {
+      try {
+        return await prisma.$transaction(async (tx) => {
+          const change = await appendChange(tx, { entity: "key", op: "update", entityId: token, actor });
+          const current = await tx.virtualKey.findUnique({ where: { token } });
+          if (!current) throw new RowMissing();
+          const row = await tx.virtualKey.update({
+            where: { token },
+            data: { ...toColumns(edit(toVirtualKey(current))), revision: BigInt(change.revision), updatedAt: new Date(), updatedBy: actor },
+          });
+          return { key: toVirtualKey(row), change };
+        }, WRITE_TX_OPTIONS);
+      } catch (error) {
+        if (error instanceof RowMissing) return undefined;
+        throw error;
+      }
+    },
+
+    async deleteMany(tokens, actor) {
+      return prisma.$transaction(async (tx) => {
+        const changes = [];
+        for (const token of new Set(tokens)) {
+          const removed = await tx.virtualKey.deleteMany({ where: { token } });
+          if (removed.count > 0) changes.push(await appendChange(tx, { entity: "key", op: "delete", entityId: token, actor }));
+        }
+        return changes;
+      }, WRITE_TX_OPTIONS);
+    },
+
+    async getMany(tokens) {
+      if (tokens.length === 0) return [];
+      return (await prisma.virtualKey.findMany({ where: { token: { in: [...tokens] } } })).map(toVirtualKey);
+    },
+
+    async listAll() {
+      return (await prisma.virtualKey.findMany({ orderBy: { createdAt: "asc" } })).map(toVirtualKey);
+    },
+  };
+}
