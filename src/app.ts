@@ -18,6 +18,9 @@ import type { ProxyService } from "./proxy/proxy-service.js";
 import { keyRoutes } from "./http/routes/keys.js";
 import type { KeyRegistry } from "./keys/key-registry.js";
 import type { KeyService } from "./keys/key-service.js";
+import { requestLog, requestMetrics } from "./http/middleware/request-log.js";
+import { metricsRoutes } from "./http/routes/metrics.js";
+import type { Metrics } from "./metrics/metrics.js";
 
 export interface AppDeps {
   logger: Logger;
@@ -32,6 +35,8 @@ export interface AppDeps {
   proxy: ProxyService;
   keys: KeyRegistry;
   keyService: KeyService;
+  metrics: Metrics;
+  metricsPublic: boolean;
 }
 
 /** Management bodies are small; a larger one is a mistake or an attack. */
@@ -44,6 +49,8 @@ export function createApp(deps: AppDeps): Express {
   app.set("etag", false); // hashing every proxied body costs CPU and no client revalidates completions
   app.set("query parser", "simple");
   app.use(requestId());
+  app.use(requestLog(deps.logger));
+  app.use(requestMetrics(deps.metrics));
   app.use(healthRoutes(deps));
   const openApi = buildOpenApiDocument();
   app.get("/openapi.json", (_req, res) => {
@@ -59,6 +66,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(modelInfoRoutes(deps, authenticated));
   app.use(modelManagementRoutes(deps, admin));
   app.use(keyRoutes(deps, admin));
+  app.use(metricsRoutes(deps, deps.metricsPublic ? [] : admin));
 
   app.use(notFoundHandler());
   app.use(errorHandler(deps.logger));

@@ -22,6 +22,7 @@ import { RedisChangeBus } from "./redis/redis-change-bus.js";
 import { createProxyService } from "./proxy/proxy-service.js";
 import { DeploymentRouter, routingSettings } from "./proxy/router.js";
 import { createUpstreamClient } from "./proxy/upstream-client.js";
+import { createMetrics } from "./metrics/metrics.js";
 
 export interface DepsOptions {
   logger: Logger;
@@ -85,7 +86,24 @@ export async function createDeps(config: Config, options: DepsOptions): Promise<
     const settings = routingSettings(config.file.routerSettings);
     const client = createUpstreamClient();
     closers.push(() => client.close());
-    const proxy = createProxyService({ registry, router: new DeploymentRouter(settings), settings, client, costMap, logger });
+    const metricsSources = {
+      registrySize: () => ({ deployments: registry.all().length, groups: registry.groupNames().length }),
+      sync: () => {
+        const status = sync.status();
+        return { appliedRevision: status.appliedRevision, catchUps: status.catchUps, busConnected: status.bus.connected };
+      },
+      proxy: () => ({ inFlight: proxy.inFlight(), coolingDown: proxy.coolingDown() }),
+    };
+    const metrics = createMetrics(metricsSources);
+    const proxy = createProxyService({
+      registry,
+      router: new DeploymentRouter(settings),
+      settings,
+      client,
+      costMap,
+      logger,
+      observer: metrics.proxyObserver,
+    });
     let draining = false;
     return {
       deps: {
@@ -101,6 +119,8 @@ export async function createDeps(config: Config, options: DepsOptions): Promise<
         proxy,
         keys,
         keyService,
+        metrics,
+        metricsPublic: config.env.metricsPublic,
       },
       sync,
       bus,

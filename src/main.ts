@@ -57,11 +57,16 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal, graceMs: config.env.shutdownGraceMs }, "shutting down: draining in-flight requests");
+    // Readiness answers 503 from now on and no new connection is accepted; in-flight requests and streams get
+    // the grace period, and each keep-alive connection is closed as soon as it falls idle.
     replica.startDraining();
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    const reaper = setInterval(() => server.closeIdleConnections(), 50);
     const forced = setTimeout(() => server.closeAllConnections(), config.env.shutdownGraceMs);
     forced.unref();
-    server.closeIdleConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await closed;
+    clearInterval(reaper);
+    clearTimeout(forced);
     await replica.close();
     logger.info("stopped");
     process.exit(0);

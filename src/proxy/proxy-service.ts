@@ -32,7 +32,14 @@ interface Failure {
   retryable: boolean;
 }
 
+/** What operators want counted; the metrics module implements it, tests may pass a no-op. */
+export interface ProxyObserver {
+  upstreamAnswered(deploymentId: string, seconds: number): void;
+  upstreamFailed(deploymentId: string, kind: string): void;
+}
+
 export interface ProxyServiceDeps {
+  observer?: ProxyObserver;
   registry: ModelRegistry;
   router: DeploymentRouter;
   settings: RoutingSettings;
@@ -78,6 +85,7 @@ export function createProxyService(deps: ProxyServiceDeps) {
       return { failure: ApiError.badRequest(message, "model", "unsupported_operation"), retryable: false };
     }
     router.begin(deployment.id);
+    const started = performance.now();
     let result: AttemptResult;
     try {
       result = await attemptDeployment(deps.client, {
@@ -90,6 +98,8 @@ export function createProxyService(deps: ProxyServiceDeps) {
       router.end(deployment.id);
       throw error;
     }
+    if (result.kind === "failed") deps.observer?.upstreamFailed(deployment.id, result.error.code);
+    else deps.observer?.upstreamAnswered(deployment.id, (performance.now() - started) / 1000);
     return settle(result, deployment);
   }
 
@@ -141,6 +151,7 @@ export function createProxyService(deps: ProxyServiceDeps) {
       return outcome;
     },
     inFlight: () => router.inFlightCount(),
+    coolingDown: () => router.coolingDownCount(),
   };
 }
 

@@ -82,6 +82,13 @@ export class DeploymentRouter {
     return (this.health.get(id)?.coolingUntil ?? 0) > this.now();
   }
 
+  coolingDownCount(): number {
+    const now = this.now();
+    let total = 0;
+    for (const health of this.health.values()) if (health.coolingUntil > now) total += 1;
+    return total;
+  }
+
   inFlightCount(): number {
     let total = 0;
     for (const count of this.inFlight.values()) total += count;

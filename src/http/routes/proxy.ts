@@ -6,6 +6,7 @@ import type { ProxyOperation } from "../../proxy/provider-adapter.js";
 import type { ProxyOutcome, ProxyService } from "../../proxy/proxy-service.js";
 import { ClientGoneError } from "../../proxy/upstream-attempt.js";
 import { ParallelRequestLimiter } from "../../keys/parallel-limit.js";
+import type { Metrics } from "../../metrics/metrics.js";
 import { callerOf } from "../middleware/auth.js";
 import { parseBody } from "../validate.js";
 
@@ -39,14 +40,16 @@ function holdParallelSlot(res: Response, limiter: ParallelRequestLimiter): void 
 }
 
 /** OpenAI's inference endpoints, routed to the registry's deployments. */
-export function proxyRoutes(deps: { proxy: ProxyService }, guard: RequestHandler[]): Router {
+export function proxyRoutes(deps: { proxy: ProxyService; metrics: Metrics }, guard: RequestHandler[]): Router {
   const router = Router();
   const json = express.json({ limit: PROXY_BODY_LIMIT });
   const limiter = new ParallelRequestLimiter();
   for (const { op, paths, schema } of ROUTES) {
     router.post(paths, ...guard, json, async (req, res) => {
       const body = parseBody(schema, req);
+      res.locals.modelGroup = body.model;
       holdParallelSlot(res, limiter);
+      const started = performance.now();
       const disconnected = new AbortController();
       res.on("close", () => {
         if (!res.writableFinished) disconnected.abort();
@@ -63,9 +66,13 @@ export function proxyRoutes(deps: { proxy: ProxyService }, guard: RequestHandler
         });
       } catch (error) {
         if (error instanceof ClientGoneError) return;
+        if (error instanceof ApiError) deps.metrics.observeProxyCall(body.model, error.status, (performance.now() - started) / 1000);
         throw error;
       }
       res.setHeader("x-litellm-model-id", outcome.deployment.id);
+      res.locals.deploymentId = outcome.deployment.id;
+      res.locals.upstreamMs = Math.round((performance.now() - started) * 100) / 100;
+      deps.metrics.observeProxyCall(body.model, 200, (performance.now() - started) / 1000);
       if (outcome.kind === "json") {
         if (outcome.costUsd !== undefined) res.setHeader("x-litellm-response-cost", String(outcome.costUsd));
         res.status(200).type("application/json").send(outcome.body);
