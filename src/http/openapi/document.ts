@@ -1,4 +1,72 @@
-/** Placeholder until the OpenAPI builder lands (being written now); replaced in the same session. */
+import { ERROR_COMPONENT, errorResponseSchema } from "./error-schema.js";
+import { componentSchemas, createComponentRegistry } from "./json-schema.js";
+import { buildPaths, type OperationSpec } from "./operation.js";
+import { healthComponents, healthOperations } from "./specs-health.js";
+import { keysComponents, keysOperations } from "./specs-keys.js";
+import { managementComponents, managementOperations } from "./specs-management.js";
+import { modelsComponents, modelsOperations } from "./specs-models.js";
+import { proxyComponents, proxyOperations } from "./specs-proxy.js";
+
+const OPERATIONS: readonly OperationSpec[] = [
+  ...healthOperations,
+  ...modelsOperations,
+  ...managementOperations,
+  ...proxyOperations,
+  ...keysOperations,
+];
+
+const COMPONENTS = [
+  { [ERROR_COMPONENT]: errorResponseSchema },
+  healthComponents,
+  modelsComponents,
+  managementComponents,
+  proxyComponents,
+  keysComponents,
+];
+
+const TAGS = [
+  { name: "health", description: "Liveness and readiness probes; no key needed" },
+  { name: "meta", description: "This document" },
+  { name: "models", description: "OpenAI's model list and LiteLLM's model views, merged from config.yaml and the database" },
+  { name: "model management", description: "LiteLLM's write endpoints for stored deployments; master key only" },
+  { name: "keys", description: "Virtual keys; master key only" },
+  { name: "inference", description: "OpenAI's inference endpoints, routed to the model's deployments" },
+];
+
+const SECURITY_SCHEMES = {
+  bearerAuth: { type: "http", scheme: "bearer", description: "`Authorization: Bearer <key>`: the master key or a virtual key" },
+  litellmApiKey: { type: "apiKey", in: "header", name: "x-litellm-api-key", description: "LiteLLM's header, read when there is no bearer token" },
+  azureApiKey: { type: "apiKey", in: "header", name: "api-key", description: "Azure OpenAI's header, read last" },
+};
+
+/**
+ * The OpenAPI 3.1 document, built from the same zod schemas the routes validate with. Built once per app;
+ * a duplicate or malformed operation throws here, at start-up, rather than serving a wrong document.
+ */
 export function buildOpenApiDocument(): Record<string, unknown> {
-  return { openapi: "3.1.0", info: { title: "Switchboard", version: "0.1.0" }, paths: {} };
+  const components = createComponentRegistry(COMPONENTS);
+  const paths = buildPaths(OPERATIONS, components);
+  const usedTags = new Set(OPERATIONS.flatMap((op) => op.tags));
+  const declared = new Set(TAGS.map((tag) => tag.name));
+  const tags = [...TAGS.filter((tag) => usedTags.has(tag.name)), ...[...usedTags].filter((name) => !declared.has(name)).map((name) => ({ name }))];
+  return {
+    openapi: "3.1.0",
+    info: {
+      title: "Switchboard",
+      version: "0.1.0",
+      description: "OpenAI-compatible LLM proxy speaking LiteLLM's proxy dialect. Every error answers `{\"error\": {...}}`.",
+    },
+    tags,
+    paths,
+    components: {
+      schemas: componentSchemas(components),
+      securitySchemes: SECURITY_SCHEMES,
+      headers: {
+        RequestId: {
+          description: "The request's id (the caller's x-request-id when it is safe, else a UUID); quote it in bug reports",
+          schema: { type: "string" },
+        },
+      },
+    },
+  };
 }

@@ -1,0 +1,109 @@
+import { z } from "zod";
+import type { ChangeOp } from "../../registry/ports.js";
+import type { toStoredModelResponse } from "../../registry/model-view.js";
+import {
+  deleteModelBodySchema,
+  historyQuerySchema,
+  modelPatchSchema,
+  newModelBodySchema,
+  updateModelBodySchema,
+} from "../routes/model-management.js";
+import type { Assert, Fits } from "./json-schema.js";
+import type { OperationSpec } from "./operation.js";
+import { litellmParamsResponseSchema } from "./specs-models.js";
+
+/** The stored row, as LiteLLM answers /model/new and /model/update. */
+const storedModelSchema = z.object({
+  model_id: z.string(),
+  model_name: z.string(),
+  litellm_params: litellmParamsResponseSchema,
+  model_info: z.looseObject({ id: z.string(), db_model: z.literal(true) }),
+  created_at: z.iso.datetime(),
+  created_by: z.string(),
+  updated_at: z.iso.datetime(),
+  updated_by: z.string(),
+});
+
+const deleteModelResponseSchema = z.object({ message: z.string() });
+
+const historySchema = z.object({
+  data: z.array(
+    z.object({
+      revision: z.number().int().min(1),
+      op: z.enum(["create", "update", "delete"] as const satisfies readonly ChangeOp[]),
+      model_id: z.string(),
+      actor: z.string(),
+      created_at: z.iso.datetime(),
+    }),
+  ),
+});
+
+export type StoredModelCheck = Assert<
+  Fits<ReturnType<typeof toStoredModelResponse>, typeof storedModelSchema, "litellm_params" | "model_info">
+>;
+
+export const managementComponents = {
+  StoredModel: storedModelSchema,
+  DeleteModelResponse: deleteModelResponseSchema,
+  ModelHistory: historySchema,
+};
+
+const tags = ["model management"];
+
+// Every write is validated, committed to PostgreSQL, applied locally, then announced to the other replicas.
+export const managementOperations: OperationSpec[] = [
+  {
+    method: "post",
+    path: "/model/new",
+    summary: "Add a deployment",
+    description: "`model_info.id` is generated when not given. Secrets in litellm_params are encrypted at rest.",
+    tags,
+    security: "master",
+    body: newModelBodySchema,
+    response: storedModelSchema,
+    errors: [400, 401, 403, 409, 413, 500],
+  },
+  {
+    method: "post",
+    path: "/model/update",
+    summary: "Edit a stored deployment, named by model_info.id",
+    description: "Fields not sent are kept; a litellm_params field sent as null is removed.",
+    tags,
+    security: "master",
+    body: updateModelBodySchema,
+    response: storedModelSchema,
+    errors: [400, 401, 403, 404, 413, 500],
+  },
+  {
+    method: "patch",
+    path: "/model/{id}/update",
+    summary: "Edit a stored deployment, named in the path",
+    description: "Fields not sent are kept; a litellm_params field sent as null is removed.",
+    tags,
+    security: "master",
+    params: { id: "The deployment's model_info.id" },
+    body: modelPatchSchema,
+    response: storedModelSchema,
+    errors: [400, 401, 403, 404, 413, 500],
+  },
+  {
+    method: "post",
+    path: "/model/delete",
+    summary: "Delete a stored deployment",
+    tags,
+    security: "master",
+    body: deleteModelBodySchema,
+    response: deleteModelResponseSchema,
+    errors: [400, 401, 403, 404, 413, 500],
+  },
+  {
+    method: "get",
+    path: "/model/history",
+    summary: "Committed changes to stored deployments, newest first",
+    tags,
+    security: "master",
+    query: historyQuerySchema,
+    response: historySchema,
+    errors: [400, 401, 403, 500],
+  },
+];

@@ -1,0 +1,241 @@
+import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { z } from "zod";
+import { createApp } from "../../src/app.js";
+import { errorResponseSchema } from "../../src/http/openapi/error-schema.js";
+import { healthComponents } from "../../src/http/openapi/specs-health.js";
+import { managementComponents } from "../../src/http/openapi/specs-management.js";
+import { modelsComponents } from "../../src/http/openapi/specs-models.js";
+import { proxyComponents } from "../../src/http/openapi/specs-proxy.js";
+import { historyQuerySchema, modelPatchSchema, newModelBodySchema } from "../../src/http/routes/model-management.js";
+import { chatRequestSchema, embeddingRequestSchema } from "../../src/http/routes/proxy.js";
+import { startFakeOpenAI, type FakeUpstream } from "../fakes/fake-openai.js";
+import { startReplica, type TestReplica } from "../helpers/replica.js";
+import { createTestDatabase, type TestDatabase } from "../helpers/test-database.js";
+
+// Only the parts of the document these tests read; parsing them is itself a structural check.
+const responseObject = z.object({
+  description: z.string().min(1),
+  content: z.record(z.string(), z.object({ schema: z.record(z.string(), z.unknown()) })).optional(),
+});
+const operationObject = z.object({
+  operationId: z.string(),
+  security: z.array(z.record(z.string(), z.array(z.string()))),
+  parameters: z.array(z.object({ name: z.string(), in: z.enum(["path", "query"]), required: z.boolean() })).optional(),
+  requestBody: z.object({ content: z.object({ "application/json": z.object({ schema: z.unknown() }) }) }).optional(),
+  responses: z.record(z.string(), responseObject),
+});
+const documentSchema = z.object({
+  openapi: z.literal("3.1.0"),
+  paths: z.record(z.string(), z.record(z.string(), operationObject)),
+  components: z.object({ schemas: z.record(z.string(), z.unknown()), securitySchemes: z.record(z.string(), z.unknown()) }),
+});
+type OpenApiDocument = z.infer<typeof documentSchema>;
+
+const ERROR_REF = { $ref: "#/components/schemas/ErrorResponse" };
+
+let db: TestDatabase;
+let upstream: FakeUpstream;
+let proxy: TestReplica;
+let rawDocument: unknown;
+let doc: OpenApiDocument;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  upstream = await startFakeOpenAI();
+  const configYaml = `
+model_list:
+  - model_name: gpt-4o-mini
+    litellm_params: { model: openai/gpt-4o-mini, api_base: "${upstream.url}/v1", api_key: sk-upstream-0123456789, rpm: 10 }
+    model_info: { id: cfg-mini }
+`;
+  proxy = await startReplica({ databaseUrl: db.url, configYaml });
+  rawDocument = (await proxy.anonymous().get("/openapi.json").expect(200).expect("content-type", /json/)).body;
+  doc = documentSchema.parse(rawDocument);
+});
+
+afterAll(async () => {
+  await proxy.close();
+  await upstream.close();
+  await db.drop();
+});
+
+// --- the express side: every (method, path) the real app registers -----------------------------------------
+
+const routeLayer = z.object({
+  route: z.object({ path: z.union([z.string(), z.array(z.string())]), methods: z.record(z.string(), z.boolean()) }).optional(),
+  slash: z.boolean(),
+  rawPath: z.unknown(),
+  handle: z.unknown(),
+});
+
+function nestedStack(handle: unknown): unknown[] | undefined {
+  return typeof handle === "function" && "stack" in handle && Array.isArray(handle.stack) ? handle.stack : undefined;
+}
+
+/** `/model/:id/update` → `/model/{id}/update`, `/v1/models/*name` → `/v1/models/{name}`. */
+function toOpenApiPath(path: string): string {
+  if (/[{}()?]/.test(path)) throw new Error(`express path ${path} uses syntax this conversion does not know; extend toOpenApiPath`);
+  return path.replace(/[:*](\w+)/g, "{$1}");
+}
+
+/** Walks the app's router and every router mounted with app.use(router), as `METHOD /openapi/path`. */
+function registeredRoutes(stack: readonly unknown[]): string[] {
+  const found: string[] = [];
+  for (const raw of stack) {
+    const layer = routeLayer.parse(raw);
+    if (layer.route) {
+      const methods = Object.keys(layer.route.methods).filter((method) => layer.route?.methods[method]);
+      if (methods.includes("_all")) throw new Error(`app.all(${String(layer.route.path)}) cannot be documented per method`);
+      for (const path of [layer.route.path].flat()) {
+        for (const method of methods) found.push(`${method.toUpperCase()} ${toOpenApiPath(path)}`);
+      }
+      continue;
+    }
+    const nested = nestedStack(layer.handle);
+    if (!nested) continue; // plain middleware
+    if (!layer.slash) throw new Error(`a router is mounted at ${String(layer.rawPath)}: prefix its routes in this walk`);
+    found.push(...registeredRoutes(nested));
+  }
+  return found;
+}
+
+function documentedRoutes(document: OpenApiDocument): string[] {
+  return Object.entries(document.paths).flatMap(([path, item]) => Object.keys(item).map((method) => `${method.toUpperCase()} ${path}`));
+}
+
+function operation(method: string, path: string) {
+  const found = doc.paths[path]?.[method];
+  if (!found) throw new Error(`${method.toUpperCase()} ${path} is not in the document`);
+  return found;
+}
+
+/** What the document must hold for a request schema: zod's own conversion, as callers send the input. */
+function inputSchema(schema: z.ZodType): Record<string, unknown> {
+  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io: "input", unrepresentable: "any" });
+  return rest;
+}
+
+describe("GET /openapi.json", () => {
+  it("serves an OpenAPI 3.1 document without a key", async () => {
+    expect(doc.openapi).toBe("3.1.0");
+    expect(Object.keys(doc.components.securitySchemes)).toEqual(expect.arrayContaining(["bearerAuth", "litellmApiKey"]));
+  });
+
+  it("defines the one error envelope as a component", () => {
+    expect(doc.components.schemas.ErrorResponse).toMatchObject({
+      type: "object",
+      required: ["error"],
+      properties: { error: { required: ["message", "type", "param", "code"] } },
+    });
+  });
+
+  it("documents every route the app registers, naming any that is missing", () => {
+    const app = createApp(proxy.replica.deps);
+    const registered = [...new Set(registeredRoutes(app.router.stack))];
+    expect(registered).toContain("GET /openapi.json"); // the walk reached the app's own routes
+    expect(registered).toContain("PATCH /model/{id}/update"); // and the routers mounted with app.use
+    const documented = new Set(documentedRoutes(doc));
+    expect(registered.filter((route) => !documented.has(route))).toEqual([]);
+  });
+
+  it("documents no route the app does not serve", () => {
+    const registered = new Set(registeredRoutes(createApp(proxy.replica.deps).router.stack));
+    expect(documentedRoutes(doc).filter((route) => !registered.has(route))).toEqual([]);
+  });
+
+  it("documents request bodies with the schemas the routes validate with", () => {
+    const body = (method: string, path: string) => operation(method, path).requestBody?.content["application/json"].schema;
+    expect(body("post", "/model/new")).toEqual(inputSchema(newModelBodySchema));
+    expect(body("patch", "/model/{id}/update")).toEqual(inputSchema(modelPatchSchema));
+    expect(body("post", "/v1/chat/completions")).toEqual(inputSchema(chatRequestSchema));
+    expect(body("post", "/embeddings")).toEqual(inputSchema(embeddingRequestSchema));
+  });
+
+  it("documents query parameters from the route's query schema, with path parameters from the path", () => {
+    const history = operation("get", "/model/history").parameters ?? [];
+    expect(history.map((p) => [p.name, p.in, p.required])).toEqual(Object.keys(historyQuerySchema.shape).map((name) => [name, "query", false]));
+    expect(operation("patch", "/model/{id}/update").parameters).toEqual([expect.objectContaining({ name: "id", in: "path", required: true })]);
+    expect(operation("get", "/v1/models/{name}").parameters).toEqual([expect.objectContaining({ name: "name", in: "path", required: true })]);
+  });
+
+  it("gives every keyed operation a 401 and every error status the error envelope", () => {
+    for (const [path, item] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(item)) {
+        const where = `${method.toUpperCase()} ${path}`;
+        expect([where, op.responses["200"]?.content]).toEqual([where, expect.anything()]);
+        if (op.security.length > 0) expect([where, op.responses["401"]?.content?.["application/json"]?.schema]).toEqual([where, ERROR_REF]);
+        for (const [status, response] of Object.entries(op.responses)) {
+          if (Number(status) < 400 || where === "GET /health/readiness") continue; // readiness answers 503 with its report
+          expect([where, status, response.content?.["application/json"]?.schema]).toEqual([where, status, ERROR_REF]);
+        }
+      }
+    }
+  });
+
+  it("has unique operation ids and resolves every $ref", () => {
+    const ids = documentedRoutes(doc).map((route) => {
+      const [method = "", path = ""] = route.split(" ");
+      return operation(method.toLowerCase(), path).operationId;
+    });
+    expect(new Set(ids).size).toBe(ids.length);
+    const refs = JSON.stringify(rawDocument).match(/"\$ref":"[^"]+"/g) ?? [];
+    for (const ref of new Set(refs)) {
+      const pointer = ref.slice('"$ref":"#/'.length, -1).split("/");
+      const target = pointer.reduce<unknown>((node, key) => (node as Record<string, unknown> | undefined)?.[key], rawDocument);
+      expect([ref, target]).toEqual([ref, expect.anything()]);
+    }
+  });
+});
+
+// The documented response schemas must accept what the routes really send, with no undocumented field:
+// a parse that strips a field changes the value and fails toEqual.
+function expectDocumented(schema: z.ZodType, body: unknown): void {
+  expect(schema.parse(body)).toEqual(body);
+}
+
+describe("documented response schemas match real responses", () => {
+  it("for errors", async () => {
+    expectDocumented(errorResponseSchema, (await proxy.anonymous().get("/model/info").expect(401)).body);
+    expectDocumented(errorResponseSchema, (await proxy.post("/model/new", {}).expect(400)).body);
+    expectDocumented(errorResponseSchema, (await proxy.get("/v1/models/nope").expect(404)).body);
+  });
+
+  it("for health", async () => {
+    expectDocumented(healthComponents.Liveness, (await proxy.anonymous().get("/health/liveness").expect(200)).body);
+    expectDocumented(healthComponents.Readiness, (await proxy.anonymous().get("/health/readiness").expect(200)).body);
+  });
+
+  it("for model management and the model views", async () => {
+    const created = await proxy
+      .post("/model/new", { model_name: "db-model", litellm_params: { model: "openai/gpt-4o", api_key: "sk-stored-0123456789" } })
+      .expect(200);
+    expectDocumented(managementComponents.StoredModel, created.body);
+    const id = String(created.body.model_id);
+    expectDocumented(managementComponents.StoredModel, (await proxy.patch(`/model/${id}/update`, { litellm_params: { rpm: 5 } }).expect(200)).body);
+    expectDocumented(modelsComponents.ModelList, (await proxy.get("/v1/models").expect(200)).body);
+    expectDocumented(modelsComponents.Model, (await proxy.get("/v1/models/db-model").expect(200)).body);
+    expectDocumented(modelsComponents.ModelInfoList, (await proxy.get("/model/info").expect(200)).body);
+    expectDocumented(modelsComponents.ModelInfoPage, (await proxy.get("/v2/model/info?size=1").expect(200)).body);
+    expectDocumented(modelsComponents.ModelGroupInfoList, (await proxy.get("/model_group/info").expect(200)).body);
+    expectDocumented(managementComponents.ModelHistory, (await proxy.get("/model/history").expect(200)).body);
+    expectDocumented(managementComponents.DeleteModelResponse, (await proxy.post("/model/delete", { id }).expect(200)).body);
+  });
+
+  it("for inference, relayed from an OpenAI upstream", async () => {
+    const messages = [{ role: "user", content: "hi" }];
+    expectDocumented(proxyComponents.ChatCompletion, (await proxy.post("/v1/chat/completions", { model: "gpt-4o-mini", messages }).expect(200)).body);
+    expectDocumented(proxyComponents.TextCompletion, (await proxy.post("/v1/completions", { model: "gpt-4o-mini", prompt: "hi" }).expect(200)).body);
+    expectDocumented(proxyComponents.Embeddings, (await proxy.post("/v1/embeddings", { model: "gpt-4o-mini", input: "hi" }).expect(200)).body);
+  });
+
+  it("for streamed chat chunks, one per SSE data frame", async () => {
+    const res = await proxy
+      .post("/v1/chat/completions", { model: "gpt-4o-mini", messages: [{ role: "user", content: "hi" }], stream: true })
+      .buffer(true)
+      .expect(200)
+      .expect("content-type", /text\/event-stream/);
+    const frames = res.text.split("\n").filter((line) => line.startsWith("data: ") && line !== "data: [DONE]");
+    expect(frames.length).toBeGreaterThan(0);
+    for (const frame of frames) expectDocumented(proxyComponents.ChatCompletionChunk, JSON.parse(frame.slice("data: ".length)));
+  });
+});
