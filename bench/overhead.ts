@@ -5,6 +5,8 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { cpus, tmpdir, totalmem } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -15,17 +17,30 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const DURATION = Number(process.env.DURATION ?? 10);
 const MASTER_KEY = "sk-bench-overhead";
 
-function start(command: string, args: string[], env: Record<string, string>, ready: RegExp): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(command, args, { env: { PATH: process.env.PATH ?? "", ...env }, stdio: ["ignore", "pipe", "inherit"] });
-  return new Promise((resolve, reject) => {
-    let out = "";
-    child.stdout!.on("data", (chunk: Buffer) => {
-      out += chunk.toString();
-      const match = ready.exec(out);
-      if (match) resolve({ child, port: Number(match[1]) });
-    });
-    child.once("exit", (code) => reject(new Error(`${args[0]} exited with ${code}: ${out}`)));
-  });
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/**
+ * Starts a child on a known port and waits until it answers. Its stdout goes to /dev/null: the proxy logs one
+ * line per request at info, as in production, and reading those lines here would load the measuring process.
+ */
+async function start(args: string[], env: Record<string, string>, port: number, probePath: string): Promise<ChildProcess> {
+  const child = spawn(process.execPath, args, { env: { PATH: process.env.PATH ?? "", ...env }, stdio: ["ignore", "ignore", "inherit"] });
+  for (let i = 0; i < 300; i++) {
+    if (child.exitCode !== null) throw new Error(`${args[0]} exited with ${child.exitCode}`);
+    try {
+      await fetch(`http://127.0.0.1:${port}${probePath}`);
+      return child;
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+  throw new Error(`${args[0]} did not start`);
 }
 
 /** utime + stime of a process, in ms, from /proc (Linux). */
@@ -67,11 +82,16 @@ async function sequentialMs(url: string, auth: boolean, stream: boolean, n = 300
 }
 
 async function main(): Promise<void> {
-  const upstream = await start(process.execPath, [join(root, "bench/tiny-upstream.mjs")], {}, /listening (\d+)/);
+  const upstreamPort = await freePort();
+  const upstream = { port: upstreamPort, child: await start([join(root, "bench/tiny-upstream.mjs")], { PORT: String(upstreamPort) }, upstreamPort, "/") };
   const dataDir = await mkdtemp(join(tmpdir(), "switchboard-bench-"));
   const configPath = join(dataDir, "config.yaml");
   await writeFile(configPath, `model_list:\n  - model_name: bench-model\n    litellm_params: { model: openai/bench-model, api_base: "http://127.0.0.1:${upstream.port}/v1", api_key: sk-upstream }\n`);
-  const proxy = await start(process.execPath, [join(root, "dist/main.js"), "--config", configPath, "--port", "0"], { DATA_DIR: dataDir, MASTER_KEY, LOG_LEVEL: "info" }, /listening on port (\d+)/);
+  const proxyPort = await freePort();
+  const proxy = {
+    port: proxyPort,
+    child: await start([join(root, "dist/main.js"), "--config", configPath, "--port", String(proxyPort)], { DATA_DIR: dataDir, MASTER_KEY, LOG_LEVEL: "info" }, proxyPort, "/health/liveliness"),
+  };
   const direct = `http://127.0.0.1:${upstream.port}/v1/chat/completions`;
   const proxied = `http://127.0.0.1:${proxy.port}/v1/chat/completions`;
   try {

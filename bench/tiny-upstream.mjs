@@ -28,5 +28,5 @@ const server = createServer((req, res) => {
   });
 });
 server.keepAliveTimeout = 60_000;
-server.listen(0, "127.0.0.1", () => process.stdout.write(`listening ${server.address().port}\n`));
+server.listen(Number(process.env.PORT ?? 0), "127.0.0.1", () => process.stdout.write(`listening ${server.address().port}\n`));
 process.on("SIGTERM", () => server.close(() => process.exit(0)));

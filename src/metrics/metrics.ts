@@ -17,6 +17,24 @@ export interface Metrics {
   proxyObserver: ProxyObserver;
 }
 
+/**
+ * prom-client hashes a label object on every observation; on the request path that is a measurable cost. The
+ * child for each label combination is looked up once and kept (label values are bounded: routes, statuses,
+ * deployments, model groups).
+ */
+function childCache<T>(make: (...values: string[]) => T): (...values: string[]) => T {
+  const cache = new Map<string, T>();
+  return (...values) => {
+    const key = values.join("\u0000");
+    let child = cache.get(key);
+    if (!child) {
+      child = make(...values);
+      cache.set(key, child);
+    }
+    return child;
+  };
+}
+
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 
 /** One Prometheus registry per replica (never the global one), so several replicas can share a process. */
@@ -39,18 +57,24 @@ export function createMetrics(sources: MetricSources): Metrics {
   gauge("switchboard_proxy_in_flight", "Proxied calls in flight on this replica", () => sources.proxy().inFlight);
   gauge("switchboard_deployments_cooling_down", "Deployments in cooldown on this replica", () => sources.proxy().coolingDown);
 
+  const requestCounter = childCache((route, method, status) => requests.labels({ route, method, status }));
+  const requestTimer = childCache((route) => requestSeconds.labels({ route }));
+  const proxyTimer = childCache((group, status) => proxySeconds.labels({ model_group: group, status }));
+  const upstreamTimer = childCache((deployment) => upstreamSeconds.labels({ deployment }));
+  const upstreamErrorCounter = childCache((deployment, kind) => upstreamErrors.labels({ deployment, kind }));
+
   return {
     registry,
     observeRequest(route, method, status, seconds) {
-      requests.inc({ route, method, status: String(status) });
-      requestSeconds.observe({ route }, seconds);
+      requestCounter(route, method, String(status)).inc();
+      requestTimer(route).observe(seconds);
     },
     observeProxyCall(modelGroup, status, seconds) {
-      proxySeconds.observe({ model_group: modelGroup, status: String(status) }, seconds);
+      proxyTimer(modelGroup, String(status)).observe(seconds);
     },
     proxyObserver: {
-      upstreamAnswered: (deployment, seconds) => upstreamSeconds.observe({ deployment }, seconds),
-      upstreamFailed: (deployment, kind) => upstreamErrors.inc({ deployment, kind }),
+      upstreamAnswered: (deployment, seconds) => upstreamTimer(deployment).observe(seconds),
+      upstreamFailed: (deployment, kind) => upstreamErrorCounter(deployment, kind).inc(),
     },
   };
 }

@@ -1,6 +1,5 @@
 import type { IncomingMessage } from "node:http";
 import type { Request, RequestHandler, Response } from "express";
-import { pinoHttp } from "pino-http";
 import type { Logger } from "../../logging/logger.js";
 import type { Metrics } from "../../metrics/metrics.js";
 
@@ -12,35 +11,39 @@ export function routeOf(req: IncomingMessage): string {
   return "unmatched";
 }
 
-const QUIET_ROUTES = new Set(["/health/liveliness", "/health/liveness", "/health/readiness", "/metrics"]);
+const QUIET_PATHS = new Set(["/health/liveliness", "/health/liveness", "/health/readiness", "/metrics"]);
 
 /**
- * One info line per request (warn for 4xx, error for 5xx) with request id, method, route, status, duration and,
- * for proxied calls, model group, deployment and upstream latency. No headers and no query strings are logged.
+ * One line per request when it ends (info; warn for 4xx; error for 5xx) with request id, method, route, status,
+ * duration and, for proxied calls, model group, deployment and upstream latency. No headers and no query strings.
+ * Written with one log call: pino-http builds a child logger per request, which measured 0.12 ms of CPU per
+ * request here, more than half of the proxy's whole budget.
  */
 export function requestLog(logger: Logger): RequestHandler {
-  return pinoHttp({
-    logger,
-    genReqId: (_req, res) => ((res as unknown as Response).locals?.requestId as string | undefined) ?? "",
-    autoLogging: { ignore: (req) => QUIET_ROUTES.has((req.url ?? "").split("?")[0] ?? "") },
-    quietReqLogger: true,
-    serializers: {
-      req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, path: req.url.split("?")[0] }),
-      res: (res: { statusCode: number }) => ({ status: res.statusCode }),
-    },
-    customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? "error" : res.statusCode >= 400 ? "warn" : "info"),
-    customSuccessMessage: (req, res) => `${req.method} ${routeOf(req)} ${res.statusCode}`,
-    customErrorMessage: (req, res) => `${req.method} ${routeOf(req)} ${res.statusCode}`,
-    customProps: (req, res) => {
-      const locals = (res as unknown as Response).locals ?? {};
-      return {
+  return (req, res, next) => {
+    const path = req.path;
+    if (QUIET_PATHS.has(path)) return next();
+    const started = performance.now();
+    res.on("close", () => {
+      const status = res.statusCode;
+      const locals = res.locals;
+      const line = {
+        req: { id: locals.requestId as string, method: req.method, path },
+        res: { status },
         route: routeOf(req),
-        model_group: locals.modelGroup,
-        deployment_id: locals.deploymentId,
-        upstream_ms: locals.upstreamMs,
+        responseTime: Math.round((performance.now() - started) * 100) / 100,
+        model_group: locals.modelGroup as string | undefined,
+        deployment_id: locals.deploymentId as string | undefined,
+        upstream_ms: locals.upstreamMs as number | undefined,
+        aborted: res.writableFinished ? undefined : true,
       };
-    },
-  });
+      const message = `${req.method} ${line.route} ${status}`;
+      if (status >= 500) logger.error(line, message);
+      else if (status >= 400) logger.warn(line, message);
+      else logger.info(line, message);
+    });
+    next();
+  };
 }
 
 /** Counts and times every request by route and status. */
