@@ -1,4 +1,4 @@
-import express, { type Express } from "express";
+import express, { type Express, type RequestHandler } from "express";
 import type { CostMap } from "./cost/cost-map.js";
 import type { Logger } from "./logging/logger.js";
 import type { ModelRegistry } from "./registry/model-registry.js";
@@ -37,6 +37,8 @@ export interface AppDeps {
   keyService: KeyService;
   metrics: Metrics;
   metricsPublic: boolean;
+  /** Catches this replica up with PostgreSQL when it is behind (see RevisionSync.ensureFresh). */
+  ensureFresh: () => Promise<void>;
 }
 
 /** Management bodies are small; a larger one is a mistake or an attack. */
@@ -59,13 +61,18 @@ export function createApp(deps: AppDeps): Express {
 
   const authenticated = [authenticate(deps)];
   const admin = [...authenticated, requireAdmin()];
+  // Listings reflect every committed write, even one made through another replica a moment ago.
+  const fresh: RequestHandler = async (_req, _res, next) => {
+    await deps.ensureFresh();
+    next();
+  };
   // Inference routes parse their own (larger) bodies, after authentication.
   app.use(proxyRoutes(deps, authenticated));
   app.use(express.json({ limit: MANAGEMENT_BODY_LIMIT }));
-  app.use(modelsRoutes(deps, authenticated));
-  app.use(modelInfoRoutes(deps, authenticated));
+  app.use(modelsRoutes(deps, [...authenticated, fresh]));
+  app.use(modelInfoRoutes(deps, [...authenticated, fresh]));
   app.use(modelManagementRoutes(deps, admin));
-  app.use(keyRoutes(deps, admin));
+  app.use(keyRoutes(deps, [...admin, fresh]));
   app.use(metricsRoutes(deps, deps.metricsPublic ? [] : admin));
 
   app.use(notFoundHandler());

@@ -103,6 +103,7 @@ export async function createDeps(config: Config, options: DepsOptions): Promise<
       costMap,
       logger,
       observer: metrics.proxyObserver,
+      ensureFresh: () => sync.ensureFresh(),
     });
     let draining = false;
     return {
@@ -121,6 +122,7 @@ export async function createDeps(config: Config, options: DepsOptions): Promise<
         keyService,
         metrics,
         metricsPublic: config.env.metricsPublic,
+        ensureFresh: () => sync.ensureFresh(),
       },
       sync,
       bus,

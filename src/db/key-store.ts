@@ -3,6 +3,7 @@ import { Prisma as PrismaNamespace } from "../generated/prisma/client.js";
 import type { KeyStore, VirtualKey, VirtualKeyInput } from "../keys/virtual-key.js";
 import { DuplicateIdError } from "../registry/ports.js";
 import { WRITE_TX_OPTIONS, appendChange } from "./change-log-store.js";
+import { revisionedUpdate } from "./revisioned-update.js";
 
 type Row = Prisma.VirtualKeyGetPayload<object>;
 
@@ -34,8 +35,6 @@ function toColumns(input: VirtualKeyInput) {
   };
 }
 
-class RowMissing extends Error {}
-
 /** Virtual keys in LiteLLM_VerificationToken, revisioned through the same change log as models. */
 export function createKeyStore(prisma: PrismaClient): KeyStore {
   return {
@@ -54,22 +53,16 @@ export function createKeyStore(prisma: PrismaClient): KeyStore {
       }
     },
 
-    async update(token, edit, actor) {
-      try {
-        return await prisma.$transaction(async (tx) => {
-          const change = await appendChange(tx, { entity: "key", op: "update", entityId: token, actor });
-          const current = await tx.virtualKey.findUnique({ where: { token } });
-          if (!current) throw new RowMissing();
-          const row = await tx.virtualKey.update({
-            where: { token },
-            data: { ...toColumns(edit(toVirtualKey(current))), revision: BigInt(change.revision), updatedAt: new Date(), updatedBy: actor },
-          });
-          return { key: toVirtualKey(row), change };
-        }, WRITE_TX_OPTIONS);
-      } catch (error) {
-        if (error instanceof RowMissing) return undefined;
-        throw error;
-      }
+    update(token, edit, actor) {
+      return revisionedUpdate(prisma, async (tx, missing) => {
+        const change = await appendChange(tx, { entity: "key", op: "update", entityId: token, actor });
+        const current = (await tx.virtualKey.findUnique({ where: { token } })) ?? missing();
+        const row = await tx.virtualKey.update({
+          where: { token },
+          data: { ...toColumns(edit(toVirtualKey(current))), revision: BigInt(change.revision), updatedAt: new Date(), updatedBy: actor },
+        });
+        return { key: toVirtualKey(row), change };
+      });
     },
 
     async deleteMany(tokens, actor) {

@@ -3,6 +3,7 @@ import { Prisma, type PrismaClient } from "../generated/prisma/client.js";
 import { DuplicateIdError, type ModelStore, type StoredModel, type StoredModelInput } from "../registry/ports.js";
 import { mapSecretValues } from "../registry/secret-fields.js";
 import { WRITE_TX_OPTIONS, appendChange } from "./change-log-store.js";
+import { revisionedUpdate } from "./revisioned-update.js";
 
 type Row = Prisma.ProxyModelGetPayload<object>;
 
@@ -63,25 +64,17 @@ export function createModelStore(
       }
     },
 
-    async update(id, edit, actor) {
-      try {
-        return await prisma.$transaction(async (tx) => {
-          // Revision first: it serialises writers, so the row read below cannot be overwritten by a concurrent
-          // update before we write our merge of it (no lost updates).
-          const change = await appendChange(tx, { entity: "model", op: "update", entityId: id, actor });
-          const current = await tx.proxyModel.findUnique({ where: { modelId: id } });
-          if (!current) throw new RowMissing();
-          const next = edit(toStoredModel(current));
-          const row = await tx.proxyModel.update({
-            where: { modelId: id },
-            data: { ...toColumns(next, encrypt), revision: BigInt(change.revision), updatedAt: new Date(), updatedBy: actor },
-          });
-          return { model: toStoredModel(row), change };
-        }, WRITE_TX_OPTIONS);
-      } catch (error) {
-        if (error instanceof RowMissing) return undefined;
-        throw error;
-      }
+    update(id, edit, actor) {
+      return revisionedUpdate(prisma, async (tx, missing) => {
+        const change = await appendChange(tx, { entity: "model", op: "update", entityId: id, actor });
+        const current = (await tx.proxyModel.findUnique({ where: { modelId: id } })) ?? missing();
+        const next = edit(toStoredModel(current));
+        const row = await tx.proxyModel.update({
+          where: { modelId: id },
+          data: { ...toColumns(next, encrypt), revision: BigInt(change.revision), updatedAt: new Date(), updatedBy: actor },
+        });
+        return { model: toStoredModel(row), change };
+      });
     },
 
     async delete(id, actor) {
@@ -104,9 +97,6 @@ export function createModelStore(
     },
   };
 }
-
-/** Rolls the update's transaction back (and with it the revision it took) when the row is gone. */
-class RowMissing extends Error {}
 
 function toColumns(input: StoredModelInput, encrypt: (p: Record<string, unknown>) => Record<string, unknown>) {
   return {

@@ -40,6 +40,8 @@ export interface ProxyObserver {
 
 export interface ProxyServiceDeps {
   observer?: ProxyObserver;
+  /** Called before answering model_not_found: the model may have been added through another replica just now. */
+  ensureFresh?: () => Promise<void>;
   registry: ModelRegistry;
   router: DeploymentRouter;
   settings: RoutingSettings;
@@ -137,6 +139,7 @@ export function createProxyService(deps: ProxyServiceDeps) {
 
   return {
     async handle(request: ProxyRequest): Promise<ProxyOutcome> {
+      if (registry.group(request.model).length === 0) await deps.ensureFresh?.();
       if (registry.group(request.model).length === 0 || !request.access.allows(request.model)) {
         throw ApiError.modelNotFound(request.model);
       }

@@ -22,43 +22,25 @@ export interface Deployment {
   audit?: { createdAt: Date; createdBy: string; updatedAt: Date; updatedBy: string };
 }
 
-function routing(litellmParams: Record<string, unknown>) {
-  const model = typeof litellmParams.model === "string" ? litellmParams.model : "";
-  return parseModelString(model, litellmParams.custom_llm_provider);
+type Common = Pick<Deployment, "id" | "modelName" | "litellmParams" | "modelInfo">;
+
+/** Provider and upstream name are derived once here, not on every request. */
+function withRouting(model: Common): Common & Pick<Deployment, "provider" | "upstreamModel"> {
+  const name = typeof model.litellmParams.model === "string" ? model.litellmParams.model : "";
+  const { provider, upstreamModel } = parseModelString(name, model.litellmParams.custom_llm_provider);
+  return { id: model.id, modelName: model.modelName, litellmParams: model.litellmParams, modelInfo: model.modelInfo, provider, upstreamModel };
 }
 
 export function deploymentFromConfig(model: ConfigModel): Deployment {
-  const { provider, upstreamModel } = routing(model.litellmParams);
-  return {
-    id: model.id,
-    modelName: model.modelName,
-    litellmParams: model.litellmParams,
-    modelInfo: model.modelInfo,
-    source: "config",
-    provider,
-    upstreamModel,
-    missingEnv: model.missingEnv,
-    revision: 0,
-  };
+  return { ...withRouting(model), source: "config", missingEnv: model.missingEnv, revision: 0 };
 }
 
 export function deploymentFromStored(model: StoredModel): Deployment {
-  const { provider, upstreamModel } = routing(model.litellmParams);
   return {
-    id: model.id,
-    modelName: model.modelName,
-    litellmParams: model.litellmParams,
-    modelInfo: model.modelInfo,
+    ...withRouting(model),
     source: "db",
-    provider,
-    upstreamModel,
     missingEnv: [],
     revision: model.revision,
-    audit: {
-      createdAt: model.createdAt,
-      createdBy: model.createdBy,
-      updatedAt: model.updatedAt,
-      updatedBy: model.updatedBy,
-    },
+    audit: { createdAt: model.createdAt, createdBy: model.createdBy, updatedAt: model.updatedAt, updatedBy: model.updatedBy },
   };
 }

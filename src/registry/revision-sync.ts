@@ -111,6 +111,26 @@ export class RevisionSync {
     });
   }
 
+  /**
+   * Read-your-writes across replicas: asks PostgreSQL for the latest committed revision and, when this replica is
+   * behind, catches up before returning. Reads that must reflect a write made through another replica a moment
+   * ago (listings, an unknown model or key) call this; the hot path of a known model never does. If the database
+   * cannot be asked, the in-memory view is served as it is.
+   */
+  async ensureFresh(): Promise<void> {
+    let latest: number;
+    try {
+      latest = await this.deps.changeLog.latestRevision();
+    } catch {
+      return;
+    }
+    this.latestKnown = Math.max(this.latestKnown, latest);
+    if (latest <= this.applied) return;
+    await this.enqueue(async () => {
+      if (latest > this.applied) await this.catchUpNow();
+    });
+  }
+
   catchUp(reason: string): Promise<void> {
     this.deps.logger.debug({ reason }, "catch-up requested");
     return this.enqueue(() => this.catchUpNow());

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import supertest from "supertest";
 import { createLogger } from "../../src/logging/logger.js";
 import { RedisChangeBus } from "../../src/redis/redis-change-bus.js";
 import { closeAll, killRedisClient, servedModelIds, servedModelNames, startReplicas, uniqueRedisPrefix, withRedis } from "../helpers/cluster.js";
@@ -32,6 +33,15 @@ afterAll(async () => {
   await db.drop();
 });
 
+/**
+ * Waits until the change feed alone has brought the replica to the writer's revision, before any HTTP read (reads
+ * would otherwise catch up from PostgreSQL themselves, see the read-your-writes test below).
+ */
+async function heardFeed(replica: TestReplica, writer: TestReplica): Promise<void> {
+  const target = writer.replica.sync.status().appliedRevision;
+  await eventually(() => expect(replica.replica.sync.status().appliedRevision).toBe(target));
+}
+
 async function modelInfoOf(replica: TestReplica, id: string) {
   const res = await replica.get(`/model/info?litellm_model_id=${id}`);
   return res.status === 200 ? res.body.data[0] : undefined;
@@ -46,6 +56,7 @@ describe("a change made once through replica A", () => {
   it("create is served by B and C on every listing endpoint", async () => {
     await a.post("/model/new", { model_name: "shared", litellm_params: { model: "openai/gpt-4o", rpm: 10 }, model_info: { id: "m-1" } }).expect(200);
     for (const replica of others) {
+      await heardFeed(replica, a);
       await eventually(async () => {
         expect(await servedModelNames(replica)).toContain("shared");
         expect((await modelInfoOf(replica, "m-1"))?.model_name).toBe("shared");
@@ -57,6 +68,7 @@ describe("a change made once through replica A", () => {
   it("a model_info-only edit reaches B and C", async () => {
     await a.patch("/model/m-1/update", { model_info: { team: "search" } }).expect(200);
     for (const replica of others) {
+      await heardFeed(replica, a);
       await eventually(async () => expect((await modelInfoOf(replica, "m-1"))?.model_info.team).toBe("search"));
     }
   });
@@ -64,6 +76,7 @@ describe("a change made once through replica A", () => {
   it("a params edit reaches B and C", async () => {
     await a.post("/model/update", { model_info: { id: "m-1" }, litellm_params: { rpm: 99 } }).expect(200);
     for (const replica of others) {
+      await heardFeed(replica, a);
       await eventually(async () => expect((await groupOf(replica, "shared"))?.rpm).toBe(99));
     }
   });
@@ -71,6 +84,7 @@ describe("a change made once through replica A", () => {
   it("a rename reaches B and C, and the old name disappears", async () => {
     await a.patch("/model/m-1/update", { model_name: "shared-renamed" }).expect(200);
     for (const replica of others) {
+      await heardFeed(replica, a);
       await eventually(async () => {
         const names = await servedModelNames(replica);
         expect(names).toContain("shared-renamed");
@@ -83,6 +97,7 @@ describe("a change made once through replica A", () => {
   it("deleting the last stored model reaches B and C, and config models stay", async () => {
     await a.post("/model/delete", { id: "m-1" }).expect(200);
     for (const replica of others) {
+      await heardFeed(replica, a);
       await eventually(async () => {
         expect(await servedModelIds(replica)).toEqual([]);
         expect(await servedModelNames(replica)).toEqual(["from-config"]);
@@ -126,7 +141,8 @@ describe("a replica that misses messages", () => {
       expect(deaf.replica.sync.status().appliedRevision).toBe(before.appliedRevision);
 
       const databaseIds = (await db.query<{ model_id: string }>(`SELECT model_id FROM "LiteLLM_ProxyModelTable" ORDER BY model_id`)).map((r) => r.model_id);
-      await eventually(async () => expect(await servedModelIds(deaf)).toEqual(databaseIds));
+      await heardFeed(deaf, writer); // through the resubscribe's catch-up: no HTTP read has touched `deaf` yet
+      expect(await servedModelIds(deaf)).toEqual(databaseIds);
       expect(await servedModelNames(deaf)).toContain("missed-1-renamed");
       expect(deaf.replica.sync.status().catchUps).toBeGreaterThan(before.catchUps);
       expect(deaf.replica.sync.status().appliedRevision).toBe(writer.replica.sync.status().appliedRevision);
@@ -150,6 +166,34 @@ describe("a replica that misses messages", () => {
       await eventually(async () => expect(await servedModelNames(two!)).toContain("after-garbage"));
     } finally {
       await closeAll([one!, two!]);
+    }
+  });
+});
+
+describe("read-your-writes across replicas", () => {
+  it("a replica that has heard nothing yet already lists, routes and authenticates what another replica just wrote", async () => {
+    // No REDIS_URL and a one-minute backstop: this replica hears nothing from the writer on its own.
+    const isolated = await startReplica({ databaseUrl: db.url, env: { SYNC_INTERVAL_MS: "60000" } });
+    try {
+      const [a] = replicas as [TestReplica];
+      await a
+        .post("/model/new", { model_name: "just-written", litellm_params: { model: "openai/x", api_base: "http://127.0.0.1:9/v1" }, model_info: { id: "jw-1" } })
+        .expect(200);
+      expect(isolated.replica.deps.registry.byId("jw-1")).toBeUndefined();
+      expect(await servedModelNames(isolated)).toContain("just-written");
+
+      await a.post("/model/delete", { id: "jw-1" }).expect(200);
+      await a
+        .post("/model/new", { model_name: "routed-at-once", litellm_params: { model: "openai/x", api_base: "http://127.0.0.1:9/v1" }, model_info: { id: "rao-1" } })
+        .expect(200);
+      // Found (the upstream is unreachable, so 502), not 404 model_not_found.
+      const call = await isolated.post("/v1/chat/completions", { model: "routed-at-once", messages: [{ role: "user", content: "x" }] });
+      expect(call.status).toBe(502);
+
+      const { key } = (await a.post("/key/generate", {}).expect(200)).body;
+      await supertest(isolated.app).get("/v1/models").set("Authorization", `Bearer ${key}`).expect(200);
+    } finally {
+      await isolated.close();
     }
   });
 });

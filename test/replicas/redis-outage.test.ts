@@ -42,8 +42,11 @@ describe("Redis going away", () => {
 
     const expected = await databaseIds();
     expect(expected).toEqual(["outage-1", "outage-2", "outage-3"]);
+    const target = a.replica.sync.status().appliedRevision;
     for (const replica of [b, c]) {
-      await eventually(async () => expect(await servedModelIds(replica)).toEqual(expected));
+      // The periodic revision check alone (no Redis, no HTTP read yet) brings them there.
+      await eventually(() => expect(replica.replica.sync.status().appliedRevision).toBe(target));
+      expect(await servedModelIds(replica)).toEqual(expected);
       const ready = await replica.anonymous().get("/health/readiness").expect(200);
       expect(ready.body).toMatchObject({ status: "degraded", change_feed: { kind: "redis", state: "degraded" } });
     }
@@ -52,8 +55,10 @@ describe("Redis going away", () => {
     await eventually(() => replicas.forEach((r) => expect(r.replica.bus.status().connected).toBe(true)), 15_000);
     await a.post("/model/new", { model_name: "after-outage", litellm_params: { model: "gpt-4o" }, model_info: { id: "after-outage" } }).expect(200);
     const final = await databaseIds();
+    const finalRevision = a.replica.sync.status().appliedRevision;
     for (const replica of [b, c]) {
-      await eventually(async () => expect(await servedModelIds(replica)).toEqual(final));
+      await eventually(() => expect(replica.replica.sync.status().appliedRevision).toBe(finalRevision));
+      expect(await servedModelIds(replica)).toEqual(final);
       const ready = await replica.anonymous().get("/health/readiness").expect(200);
       expect(ready.body.status).toBe("healthy");
     }

@@ -15,6 +15,8 @@ export interface AuthDeps {
   masterKey: string;
   keys: KeyRegistry;
   registry: ModelRegistry;
+  /** An unknown key may have been generated through another replica a moment ago. */
+  ensureFresh: () => Promise<void>;
 }
 
 /** `Authorization: Bearer <key>`, else LiteLLM's `x-litellm-api-key`, else Azure-style `api-key`. */
@@ -31,21 +33,23 @@ function digest(secret: string): Buffer {
  * Authenticates every request it guards: the master key, or a virtual key looked up in memory (kept current by
  * the change feed, so there is no database read per request). An empty master key never disables this.
  */
-export function authenticate({ masterKey, keys, registry }: AuthDeps): RequestHandler {
+export function authenticate({ masterKey, keys, registry, ensureFresh }: AuthDeps): RequestHandler {
   if (masterKey === "") throw new Error("authenticate() needs a non-empty master key");
   // Comparing digests is constant-time whatever the lengths; the key's own digest is computed once.
   const expected = digest(masterKey);
-  return (req, res, next) => {
+  return async (req, res, next) => {
     const token = bearerToken(req);
     if (!token) throw ApiError.unauthorized("Missing API key: send it as 'Authorization: Bearer <key>'");
-    res.locals.caller = identify(token);
+    res.locals.caller = await identify(token);
     next();
   };
 
-  function identify(token: string): Caller {
+  async function identify(token: string): Promise<Caller> {
     const tokenDigest = digest(token);
     if (timingSafeEqual(tokenDigest, expected)) return { kind: "master", actor: "proxy_admin", access: fullAccess };
-    const key = keys.get(tokenDigest.toString("hex"));
+    const tokenHex = tokenDigest.toString("hex");
+    if (!keys.get(tokenHex)) await ensureFresh();
+    const key = keys.get(tokenHex);
     if (!key) throw ApiError.unauthorized("Invalid API key");
     if (isExpired(key)) throw ApiError.unauthorized("API key expired");
     return { kind: "virtual", actor: `key:${key.keyAlias ?? key.keyName}`, access: keyAccess(key, registry), key };
