@@ -160,6 +160,14 @@ describe("errors map to the openai client's classes", () => {
     expect(res.body.error.message).toContain("environment variable NEVER_SET_KEY is not set");
   });
 
+  it("answers malformed JSON with 400 and a body over 20 MB with 413", async () => {
+    const bad = await proxy.post("/v1/chat/completions").set("Content-Type", "application/json").send('{"model": ').expect(400);
+    expect(bad.body.error.code).toBe("invalid_json");
+    const huge = { model: "gpt-4o-mini", messages: [{ role: "user", content: "x".repeat(21 * 1024 * 1024) }] };
+    const res = await proxy.post("/v1/chat/completions", huge).expect(413);
+    expect(res.body.error.code).toBe("payload_too_large");
+  });
+
   it("answers 400 naming the bad field", async () => {
     const missing = await proxy.post("/v1/chat/completions", { model: "gpt-4o-mini" }).expect(400);
     expect(missing.body.error).toMatchObject({ param: "messages", code: "missing_required_field" });

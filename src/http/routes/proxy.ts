@@ -1,5 +1,5 @@
 import { once } from "node:events";
-import express, { type RequestHandler, type Response, Router } from "express";
+import { type RequestHandler, type Response, Router } from "express";
 import { z } from "zod";
 import { ApiError } from "../../errors/api-error.js";
 import type { ProxyOperation } from "../../proxy/provider-adapter.js";
@@ -8,10 +8,11 @@ import { ClientGoneError } from "../../proxy/upstream-attempt.js";
 import { ParallelRequestLimiter } from "../../keys/parallel-limit.js";
 import type { Metrics } from "../../metrics/metrics.js";
 import { callerOf } from "../middleware/auth.js";
+import { jsonBody } from "../middleware/json-body.js";
 import { parseBody } from "../validate.js";
 
 /** Chat requests may carry images; nginx's client_max_body_size matches. */
-export const PROXY_BODY_LIMIT = "20mb";
+export const PROXY_BODY_LIMIT_BYTES = 20 * 1024 * 1024;
 
 const model = z.string().trim().min(1);
 const stream = z.boolean().optional();
@@ -42,7 +43,7 @@ function holdParallelSlot(res: Response, limiter: ParallelRequestLimiter): void 
 /** OpenAI's inference endpoints, routed to the registry's deployments. */
 export function proxyRoutes(deps: { proxy: ProxyService; metrics: Metrics }, guard: RequestHandler[]): Router {
   const router = Router();
-  const json = express.json({ limit: PROXY_BODY_LIMIT });
+  const json = jsonBody(PROXY_BODY_LIMIT_BYTES);
   const limiter = new ParallelRequestLimiter();
   for (const { op, paths, schema } of ROUTES) {
     router.post(paths, ...guard, json, async (req, res) => {
@@ -75,7 +76,9 @@ export function proxyRoutes(deps: { proxy: ProxyService; metrics: Metrics }, gua
       deps.metrics.observeProxyCall(body.model, 200, (performance.now() - started) / 1000);
       if (outcome.kind === "json") {
         if (outcome.costUsd !== undefined) res.setHeader("x-litellm-response-cost", String(outcome.costUsd));
-        res.status(200).type("application/json").send(outcome.body);
+        // The upstream's JSON as it came (or as translated): written directly, no re-encoding or ETag.
+        res.writeHead(200, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(outcome.body) });
+        res.end(outcome.body);
         return;
       }
       await relayStream(res, outcome);
