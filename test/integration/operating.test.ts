@@ -129,3 +129,31 @@ describe("GET /metrics", () => {
     }
   });
 });
+
+describe("readiness", () => {
+  it("turns 503 draining as soon as the replica starts draining", async () => {
+    const draining = await startReplica({ databaseUrl: db.url });
+    try {
+      await draining.anonymous().get("/health/readiness").expect(200);
+      draining.replica.startDraining();
+      const res = await draining.anonymous().get("/health/readiness").expect(503);
+      expect(res.body).toMatchObject({ status: "unhealthy", draining: true, database: "connected" });
+      await draining.anonymous().get("/health/liveliness").expect(200);
+    } finally {
+      await draining.close();
+    }
+  });
+
+  it("answers 503 naming the database when it cannot be reached", async () => {
+    const own = await createTestDatabase();
+    const replica = await startReplica({ databaseUrl: own.url });
+    try {
+      await replica.anonymous().get("/health/readiness").expect(200);
+      await own.drop();
+      const res = await replica.anonymous().get("/health/readiness").expect(503);
+      expect(res.body).toMatchObject({ status: "unhealthy", database: "unreachable", registry: { loaded: true } });
+    } finally {
+      await replica.close();
+    }
+  });
+});
