@@ -3,7 +3,7 @@ import { parse as parseYaml, YAMLParseError } from "yaml";
 import { z } from "zod";
 import { formatIssues } from "../errors/zod-error.js";
 import { configModelId } from "../registry/model-id.js";
-import { isSupportedProvider, parseModelString, unsupportedProviderMessage } from "../registry/providers.js";
+import { isSupportedProvider, missingRequiredParam, parseModelString, unsupportedProviderMessage } from "../registry/providers.js";
 import { type MissingEnvRef, resolveEnvRefs } from "./env-refs.js";
 
 const KNOWN_SECTIONS = new Set(["model_list", "general_settings", "router_settings"]);
@@ -140,6 +140,9 @@ function toConfigModel(
   const { provider } = parseModelString(entry.litellm_params.model, unresolved.custom_llm_provider);
   if (!isSupportedProvider(provider)) {
     problems.push(`model_list[${index}].litellm_params.model: ${unsupportedProviderMessage(provider)}`);
+  } else {
+    const missing = missingRequiredParam(provider, unresolved);
+    if (missing) problems.push(`model_list[${index}].litellm_params.${missing}: Required for ${provider} deployments`);
   }
   const missingEnv: MissingEnvRef[] = [];
   const litellmParams = resolveEnvRefs(unresolved, env, "litellm_params", missingEnv);

@@ -4,7 +4,7 @@ import { deploymentFromStored } from "./deployment.js";
 import type { ModelRegistry } from "./model-registry.js";
 import type { Announce } from "./announce.js";
 import { DuplicateIdError, type ModelStore, type StoredModel } from "./ports.js";
-import { isSupportedProvider, parseModelString, unsupportedProviderMessage } from "./providers.js";
+import { isSupportedProvider, missingRequiredParam, parseModelString, unsupportedProviderMessage } from "./providers.js";
 import { restoreMaskedSecrets } from "./secret-fields.js";
 
 export interface NewModelInput {
@@ -37,6 +37,8 @@ export function createModelService(deps: ModelServiceDeps) {
     if (!isSupportedProvider(provider)) {
       throw ApiError.badRequest(unsupportedProviderMessage(provider), "litellm_params.model", "unsupported_provider");
     }
+    const missing = missingRequiredParam(provider, params);
+    if (missing) throw ApiError.badRequest(`${provider} deployments need litellm_params.${missing}`, `litellm_params.${missing}`, "missing_required_field");
   }
 
   function assertStoredEditable(id: string, action: string): void {

@@ -33,6 +33,16 @@ export function parseModelString(model: string, customProvider?: unknown): Parse
   return { provider: model.slice(0, slash), upstreamModel: model.slice(slash + 1) };
 }
 
+/** Params a provider cannot be called without; checked when a deployment is written or loaded. */
+const REQUIRED_PARAMS: Partial<Record<ProviderName, readonly string[]>> = {
+  azure: ["api_base"],
+};
+
+/** The first required param the deployment lacks, if any. */
+export function missingRequiredParam(provider: ProviderName, params: Record<string, unknown>): string | undefined {
+  return REQUIRED_PARAMS[provider]?.find((name) => params[name] === undefined || params[name] === null || params[name] === "");
+}
+
 export function unsupportedProviderMessage(provider: string): string {
   return `Unsupported provider "${provider}". Supported providers: ${SUPPORTED_PROVIDERS.join(", ")}`;
 }

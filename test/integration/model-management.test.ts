@@ -104,6 +104,11 @@ describe("POST /model/new", () => {
     });
   });
 
+  it("answers 400 naming litellm_params.api_base for an azure deployment without one", async () => {
+    const res = await proxy.post("/model/new", newModel({ litellm_params: { model: "azure/my-deployment" } })).expect(400);
+    expect(res.body.error).toMatchObject({ param: "litellm_params.api_base", code: "missing_required_field" });
+  });
+
   it("changes nothing when a write fails", async () => {
     const before = await db.query<{ n: string }>(`SELECT count(*) AS n FROM switchboard_change_log`);
     await proxy.post("/model/new", newModel({ model_info: { id: "fixed-id-1" } })).expect(409);

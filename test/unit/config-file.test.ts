@@ -107,6 +107,12 @@ model_list:
     ]);
   });
 
+  it("requires api_base for azure deployments", () => {
+    expect(problemsOf("model_list: [{model_name: x, litellm_params: {model: azure/my-deployment}}]")).toEqual([
+      "model_list[0].litellm_params.api_base: Required for azure deployments",
+    ]);
+  });
+
   it("rejects duplicate ids", () => {
     const problems = problemsOf(`
 model_list:
