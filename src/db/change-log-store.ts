@@ -7,6 +7,14 @@ type Tx = Prisma.TransactionClient;
 export const WRITE_TX_OPTIONS = { maxWait: 15_000, timeout: 30_000 } as const;
 
 /**
+ * Takes the revision row's lock without taking a revision. Every write locks that row before any entity row, so
+ * a delete (which must find its row before it knows whether it records a change) cannot deadlock with an update.
+ */
+export async function lockRevisions(tx: Tx): Promise<void> {
+  await tx.$queryRaw`SELECT "id" FROM "switchboard_revision" WHERE "id" = 1 FOR UPDATE`;
+}
+
+/**
  * Takes the next revision and appends its entry. The counter row stays locked until this transaction commits,
  * so revisions commit in increasing order: a reader that has seen revision N will never later find an N-1
  * appear. Call it before the write it records, inside the same transaction.

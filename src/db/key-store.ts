@@ -2,7 +2,7 @@ import type { Prisma, PrismaClient } from "../generated/prisma/client.js";
 import { Prisma as PrismaNamespace } from "../generated/prisma/client.js";
 import type { KeyStore, VirtualKey, VirtualKeyInput } from "../keys/virtual-key.js";
 import { DuplicateIdError } from "../registry/ports.js";
-import { WRITE_TX_OPTIONS, appendChange } from "./change-log-store.js";
+import { WRITE_TX_OPTIONS, appendChange, lockRevisions } from "./change-log-store.js";
 import { revisionedUpdate } from "./revisioned-update.js";
 
 type Row = Prisma.VirtualKeyGetPayload<object>;
@@ -67,6 +67,7 @@ export function createKeyStore(prisma: PrismaClient): KeyStore {
 
     async deleteMany(tokens, actor) {
       return prisma.$transaction(async (tx) => {
+        await lockRevisions(tx);
         const changes = [];
         for (const token of new Set(tokens)) {
           const removed = await tx.virtualKey.deleteMany({ where: { token } });

@@ -2,7 +2,7 @@ import type { SecretCipher } from "../crypto/secret-cipher.js";
 import { Prisma, type PrismaClient } from "../generated/prisma/client.js";
 import { DuplicateIdError, type ModelStore, type StoredModel, type StoredModelInput } from "../registry/ports.js";
 import { mapSecretValues } from "../registry/secret-fields.js";
-import { WRITE_TX_OPTIONS, appendChange } from "./change-log-store.js";
+import { WRITE_TX_OPTIONS, appendChange, lockRevisions } from "./change-log-store.js";
 import { revisionedUpdate } from "./revisioned-update.js";
 
 type Row = Prisma.ProxyModelGetPayload<object>;
@@ -79,6 +79,7 @@ export function createModelStore(
 
     async delete(id, actor) {
       return prisma.$transaction(async (tx) => {
+        await lockRevisions(tx);
         const removed = await tx.proxyModel.deleteMany({ where: { modelId: id } });
         if (removed.count === 0) return undefined;
         return appendChange(tx, { entity: "model", op: "delete", entityId: id, actor });

@@ -39,8 +39,12 @@ export function createKeyService({ store, keys, announce, now = Date.now }: KeyS
     if (duration === undefined) return current;
     if (duration === null) return null;
     const ms = parseDuration(duration);
-    if (ms === undefined) throw ApiError.badRequest(`duration "${duration}" is not like 30s, 10m, 12h, 30d, 2w or 1mo`, "duration");
-    return new Date(now() + ms);
+    const expires = ms === undefined ? undefined : new Date(now() + ms);
+    // Date's range ends in the year 275760; a duration past it is as wrong as a malformed one.
+    if (!expires || !Number.isFinite(expires.getTime()) || expires.getUTCFullYear() > 9999) {
+      throw ApiError.badRequest(`duration "${duration}" is not like 30s, 10m, 12h, 30d, 2w or 1mo (at most a few thousand years)`, "duration");
+    }
+    return expires;
   }
 
   function known(keyOrToken: string): VirtualKey {

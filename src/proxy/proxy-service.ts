@@ -139,7 +139,8 @@ export function createProxyService(deps: ProxyServiceDeps) {
 
   return {
     async handle(request: ProxyRequest): Promise<ProxyOutcome> {
-      if (registry.group(request.model).length === 0) await deps.ensureFresh?.();
+      // Same work for a missing and a hidden model, so their answers cannot be told apart by timing either.
+      if (registry.group(request.model).length === 0 || !request.access.allows(request.model)) await deps.ensureFresh?.();
       if (registry.group(request.model).length === 0 || !request.access.allows(request.model)) {
         throw ApiError.modelNotFound(request.model);
       }
@@ -164,9 +165,13 @@ function noHealthyDeployment(group: string): ApiError {
   return new ApiError(429, "rate_limit_error", "no_healthy_deployment", `No deployment of model '${group}' is available right now: all are cooling down after failures. Try again shortly.`);
 }
 
+/** Node timers overflow past 2^31-1 ms (and then fire at once), so longer timeouts are capped there. */
+const MAX_TIMER_MS = 2_147_483_647;
+
 function timeoutOf(deployment: Deployment, fallbackMs: number): number {
   const seconds = deployment.litellmParams.timeout;
-  return typeof seconds === "number" && seconds > 0 ? seconds * 1000 : fallbackMs;
+  const ms = typeof seconds === "number" && seconds > 0 ? seconds * 1000 : fallbackMs;
+  return Math.min(ms, MAX_TIMER_MS);
 }
 
 /** Per-token prices the user set on the deployment override the cost map, as in LiteLLM. */

@@ -44,6 +44,8 @@ export class RevisionSync {
   private queue: Promise<void> = Promise.resolve();
   private backstopPending = false;
   private timer: NodeJS.Timeout | undefined;
+  private freshCheck: Promise<void> | undefined;
+  private nextFreshCheck: Promise<void> | undefined;
   private readonly targets: Map<ChangeEntity, SyncTarget>;
 
   constructor(private readonly deps: RevisionSyncDeps) {
@@ -117,7 +119,23 @@ export class RevisionSync {
    * ago (listings, an unknown model or key) call this; the hot path of a known model never does. If the database
    * cannot be asked, the in-memory view is served as it is.
    */
-  async ensureFresh(): Promise<void> {
+  ensureFresh(): Promise<void> {
+    // Single flight: at most one check runs and one waits, however many requests ask (an unknown-key flood
+    // cannot turn into a query per request). A caller never joins a check that started before it asked.
+    if (!this.freshCheck) {
+      this.freshCheck = this.checkFresh().finally(() => {
+        this.freshCheck = undefined;
+      });
+      return this.freshCheck;
+    }
+    this.nextFreshCheck ??= this.freshCheck.then(() => {
+      this.nextFreshCheck = undefined;
+      return this.ensureFresh();
+    });
+    return this.nextFreshCheck;
+  }
+
+  private async checkFresh(): Promise<void> {
     let latest: number;
     try {
       latest = await this.deps.changeLog.latestRevision();

@@ -26,6 +26,8 @@ const SECRET_WORDS = new Set([
   "certificate",
 ]);
 
+const SECRET_FRAGMENTS = ["secret", "password", "passwd", "credential"];
+
 /** Matched on whole words (`max_tokens` is not a secret, `my_api_token` is); cost fields never are. */
 export function isSecretField(name: string): boolean {
   const lower = name.toLowerCase();
@@ -34,8 +36,15 @@ export function isSecretField(name: string): boolean {
     .replace(/([a-z0-9])([A-Z])/g, "$1_$2")
     .toLowerCase()
     .split(/[_\-.\s]+/);
-  if (words.includes("cost")) return false;
-  return words.some((word) => SECRET_WORDS.has(word));
+  if (words.some((word) => word.includes("cost"))) return false;
+  return words.some(
+    (word) =>
+      SECRET_WORDS.has(word) ||
+      // Run-together names: apikey, accesstoken, clientsecret, dbpassword. `tokens` (max_tokens) stays a count.
+      word.endsWith("key") ||
+      word.endsWith("token") ||
+      SECRET_FRAGMENTS.some((fragment) => word.includes(fragment)),
+  );
 }
 
 /** `sk-1****cdef`: enough to recognise which key is set, never enough to use it. */

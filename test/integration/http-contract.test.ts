@@ -109,6 +109,11 @@ describe("error contract", () => {
     expect(anon.headers["x-request-id"]).toMatch(/^[0-9a-f-]{36}$/);
   });
 
+  it("answers a malformed %-escape in the path with 400 JSON, not 500", async () => {
+    const res = await proxy.get("/v1/models/%E0%A4%A").expect(400);
+    expect(res.body.error.type).toBe("invalid_request_error");
+  });
+
   it("answers a JSON array body with 400, not 500", async () => {
     const res = await proxy.post("/model/new", [1, 2]).expect(400);
     expect(res.body.error.type).toBe("invalid_request_error");

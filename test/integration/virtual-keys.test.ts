@@ -65,6 +65,8 @@ describe("POST /key/generate", () => {
   it("answers 400 for a bad duration, naming it", async () => {
     const res = await proxy.post("/key/generate", { duration: "soon" }).expect(400);
     expect(res.body.error.param).toBe("duration");
+    const huge = await proxy.post("/key/generate", { duration: "999999999d" }).expect(400);
+    expect(huge.body.error.param).toBe("duration");
   });
 });
 

@@ -77,4 +77,21 @@ describe("200 concurrent /model/new calls over three replicas", () => {
       });
     }
   });
+
+  it("a delete racing an update of the same model never deadlocks or fails with 500", async () => {
+    for (let i = 0; i < 15; i++) {
+      const id = `race-${i}`;
+      await fetch(`${urls[0]}/model/new`, {
+        method: "POST",
+        headers: authHeaders,
+        body: JSON.stringify({ model_name: "race", litellm_params: { model: "gpt-4o" }, model_info: { id } }),
+      });
+      const [patched, deleted] = await Promise.all([
+        fetch(`${urls[1]}/model/${id}/update`, { method: "PATCH", headers: authHeaders, body: JSON.stringify({ model_info: { n: i } }) }),
+        fetch(`${urls[2]}/model/delete`, { method: "POST", headers: authHeaders, body: JSON.stringify({ id }) }),
+      ]);
+      expect([200, 404]).toContain(patched.status);
+      expect(deleted.status).toBe(200);
+    }
+  });
 });

@@ -3,12 +3,12 @@ import { createSecretCipher } from "../../src/crypto/secret-cipher.js";
 import { isSecretField, maskSecret, maskSecretParams, restoreMaskedSecrets } from "../../src/registry/secret-fields.js";
 
 describe("secret fields", () => {
-  it.each(["api_key", "aws_secret_access_key", "client_secret", "vertex_credentials", "my_token", "db_password", "apiKey"])(
+  it.each(["api_key", "aws_secret_access_key", "client_secret", "vertex_credentials", "my_token", "db_password", "apiKey", "apikey", "accesstoken", "clientsecret", "dbpassword"])(
     "treats %s as a secret",
     (name) => expect(isSecretField(name)).toBe(true),
   );
 
-  it.each(["model", "api_base", "max_tokens", "input_cost_per_token", "rpm", "api_version", "timeout"])(
+  it.each(["model", "api_base", "max_tokens", "max_completion_tokens", "input_cost_per_token", "rpm", "api_version", "timeout", "keywords"])(
     "does not treat %s as a secret",
     (name) => expect(isSecretField(name)).toBe(false),
   );

@@ -7,6 +7,8 @@ import { ZodError } from "zod";
 interface BodyParserError {
   type?: string;
   status?: number;
+  statusCode?: number;
+  expose?: boolean;
   limit?: number;
 }
 
@@ -17,7 +19,15 @@ function toApiError(error: unknown): ApiError | undefined {
   if (parser?.type === "entity.parse.failed") return ApiError.invalidJson();
   if (parser?.type === "entity.too.large") return ApiError.payloadTooLarge(`${parser.limit ?? "the limit"} bytes`);
   if (parser?.type === "encoding.unsupported" || parser?.type === "charset.unsupported") {
-    return ApiError.badRequest("Unsupported request body encoding", null, "unsupported_encoding");
+    return new ApiError(415, "invalid_request_error", "unsupported_encoding", "Unsupported request body encoding");
+  }
+  // Other client errors from express's stack carry a 4xx status and a message meant for the client: body-parser
+  // marks them `expose` (a corrupt gzip body), the router throws a URIError for a malformed %-escape in the path.
+  const status = parser?.status ?? parser?.statusCode;
+  const clientFacing = parser?.expose === true || error instanceof URIError;
+  if (typeof status === "number" && status >= 400 && status < 500 && clientFacing) {
+    const message = error instanceof Error ? error.message : "Bad request";
+    return new ApiError(status, "invalid_request_error", parser?.type?.replace(/\./g, "_") ?? "bad_request", message);
   }
   return undefined;
 }

@@ -67,7 +67,11 @@ export function proxyRoutes(deps: { proxy: ProxyService; metrics: Metrics }, gua
         });
       } catch (error) {
         if (error instanceof ClientGoneError) return;
-        if (error instanceof ApiError) deps.metrics.observeProxyCall(body.model, error.status, (performance.now() - started) / 1000);
+        if (error instanceof ApiError) {
+          // Names of models that do not exist come from callers: one label for all of them keeps /metrics bounded.
+          const group = error.code === "model_not_found" ? "unknown" : body.model;
+          deps.metrics.observeProxyCall(group, error.status, (performance.now() - started) / 1000);
+        }
         throw error;
       }
       res.setHeader("x-litellm-model-id", outcome.deployment.id);
@@ -87,6 +91,18 @@ export function proxyRoutes(deps: { proxy: ProxyService; metrics: Metrics }, gua
   return router;
 }
 
+/** Waits for the client to take more, or to leave; the listener that did not fire is removed. */
+async function drainOrClose(res: Response): Promise<void> {
+  const done = new AbortController();
+  try {
+    // The loser rejects with AbortError once aborted below; that rejection is expected and ignored.
+    const wait = (event: string) => once(res, event, { signal: done.signal }).catch(() => undefined);
+    await Promise.race([wait("drain"), wait("close")]);
+  } finally {
+    done.abort();
+  }
+}
+
 /** Relays chunks as they arrive, waiting for the client to drain; the upstream is aborted if the client leaves. */
 async function relayStream(res: Response, outcome: Extract<ProxyOutcome, { kind: "stream" }>): Promise<void> {
   res.status(200);
@@ -96,7 +112,7 @@ async function relayStream(res: Response, outcome: Extract<ProxyOutcome, { kind:
   res.flushHeaders();
   try {
     for await (const chunk of outcome.source) {
-      if (!res.write(chunk)) await Promise.race([once(res, "drain"), once(res, "close")]);
+      if (!res.write(chunk)) await drainOrClose(res);
       if (res.destroyed) return;
     }
     res.end();
