@@ -18,7 +18,7 @@ import type { ProxyService } from "./proxy/proxy-service.js";
 import { keyRoutes } from "./http/routes/keys.js";
 import type { KeyRegistry } from "./keys/key-registry.js";
 import type { KeyService } from "./keys/key-service.js";
-import { requestLog, requestMetrics } from "./http/middleware/request-log.js";
+import { requestLog } from "./http/middleware/request-log.js";
 import { metricsRoutes } from "./http/routes/metrics.js";
 import type { Metrics } from "./metrics/metrics.js";
 
@@ -51,13 +51,7 @@ export function createApp(deps: AppDeps): Express {
   app.set("etag", false); // hashing every proxied body costs CPU and no client revalidates completions
   app.set("query parser", "simple");
   app.use(requestId());
-  app.use(requestLog(deps.logger));
-  app.use(requestMetrics(deps.metrics));
-  app.use(healthRoutes(deps));
-  const openApi = buildOpenApiDocument();
-  app.get("/openapi.json", (_req, res) => {
-    res.json(openApi);
-  });
+  app.use(requestLog(deps.logger, deps.metrics));
 
   const authenticated = [authenticate(deps)];
   const admin = [...authenticated, requireAdmin()];
@@ -66,8 +60,14 @@ export function createApp(deps: AppDeps): Express {
     await deps.ensureFresh();
     next();
   };
-  // Inference routes parse their own (larger) bodies, after authentication.
+  // Inference routes first (they are the hot path: fewer layers to match) and they parse their own, larger bodies
+  // after authentication.
   app.use(proxyRoutes(deps, authenticated));
+  app.use(healthRoutes(deps));
+  const openApi = buildOpenApiDocument();
+  app.get("/openapi.json", (_req, res) => {
+    res.json(openApi);
+  });
   app.use(express.json({ limit: MANAGEMENT_BODY_LIMIT }));
   app.use(modelsRoutes(deps, [...authenticated, fresh]));
   app.use(modelInfoRoutes(deps, [...authenticated, fresh]));
