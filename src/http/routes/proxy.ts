@@ -1,4 +1,5 @@
 import { once } from "node:events";
+import { Readable } from "node:stream";
 import { type RequestHandler, type Response, Router } from "express";
 import { z } from "zod";
 import { ApiError } from "../../errors/api-error.js";
@@ -109,12 +110,9 @@ async function relayStream(res: Response, outcome: Extract<ProxyOutcome, { kind:
   res.setHeader("content-type", "text/event-stream; charset=utf-8");
   res.setHeader("cache-control", "no-cache");
   res.setHeader("x-accel-buffering", "no");
-  res.flushHeaders();
   try {
-    for await (const chunk of outcome.source) {
-      if (!res.write(chunk)) await drainOrClose(res);
-      if (res.destroyed) return;
-    }
+    if (outcome.source instanceof Readable) await pipeBytes(outcome.source, res);
+    else await writeFrames(outcome.source, res);
     res.end();
   } catch (error) {
     if (res.destroyed) return;
@@ -123,5 +121,23 @@ async function relayStream(res: Response, outcome: Extract<ProxyOutcome, { kind:
     res.end(`data: ${JSON.stringify(failure.toBody())}\n\n`);
   } finally {
     outcome.finish();
+  }
+}
+
+/** OpenAI-compatible upstreams: their bytes, piped (pipe() pauses the upstream while the client is slow). */
+function pipeBytes(source: Readable, res: Response): Promise<void> {
+  return new Promise((resolve, reject) => {
+    source.once("end", resolve);
+    source.once("error", reject);
+    res.once("close", resolve);
+    source.pipe(res, { end: false });
+  });
+}
+
+/** Translated streams: frames from an async generator, waiting for the client to drain. */
+async function writeFrames(source: AsyncIterable<string | Buffer>, res: Response): Promise<void> {
+  for await (const chunk of source) {
+    if (!res.write(chunk)) await drainOrClose(res);
+    if (res.destroyed) return;
   }
 }
