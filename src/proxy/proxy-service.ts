@@ -1,5 +1,5 @@
-import type { CostMap } from "../cost/cost-map.js";
-import { costLookupCandidates } from "../cost/cost-map.js";
+import type { CostMap, CostMapEntry } from "../cost/cost-map.js";
+import { effectivePrices } from "../cost/deployment-cost.js";
 import { ApiError } from "../errors/api-error.js";
 import type { Logger } from "../logging/logger.js";
 import type { Deployment } from "../registry/deployment.js";
@@ -128,13 +128,12 @@ export function createProxyService(deps: ProxyServiceDeps) {
     return { kind: "json", deployment, body: result.body, costUsd: costOf(deployment, result.usage) };
   }
 
+  // Deployments are immutable values replaced on every change, so their prices can be remembered per object.
+  const prices = new WeakMap<Deployment, CostMapEntry | undefined>();
   function costOf(deployment: Deployment, usage: Usage | undefined): number | undefined {
     if (!usage) return undefined;
-    const model = typeof deployment.litellmParams.model === "string" ? deployment.litellmParams.model : "";
-    const base = typeof deployment.modelInfo.base_model === "string" ? deployment.modelInfo.base_model : undefined;
-    const entry = deps.costMap.lookup(costLookupCandidates(model, base));
-    const own = { ...entry, ...pickCosts(deployment.modelInfo) };
-    return deps.costMap.costOf(entry || Object.keys(own).length ? { key: model, ...own } : undefined, usage);
+    if (!prices.has(deployment)) prices.set(deployment, effectivePrices(deployment, deps.costMap));
+    return deps.costMap.costOf(prices.get(deployment), usage);
   }
 
   return {
@@ -174,11 +173,3 @@ function timeoutOf(deployment: Deployment, fallbackMs: number): number {
   return Math.min(ms, MAX_TIMER_MS);
 }
 
-/** Per-token prices the user set on the deployment override the cost map, as in LiteLLM. */
-function pickCosts(modelInfo: Readonly<Record<string, unknown>>): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const key of ["input_cost_per_token", "output_cost_per_token"]) {
-    if (typeof modelInfo[key] === "number") out[key] = modelInfo[key] as number;
-  }
-  return out;
-}

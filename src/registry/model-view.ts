@@ -1,4 +1,5 @@
-import { type CostMap, costLookupCandidates } from "../cost/cost-map.js";
+import type { CostMap } from "../cost/cost-map.js";
+import { costMapEntryFor } from "../cost/deployment-cost.js";
 import type { Deployment } from "./deployment.js";
 import type { StoredModel } from "./ports.js";
 import { maskSecretParams } from "./secret-fields.js";
@@ -13,14 +14,7 @@ export interface ModelInfoItem {
 
 /** Cost-map fields under the user's own model_info: what the user set wins. */
 export function enrichedModelInfo(deployment: Deployment, costMap: CostMap): Record<string, unknown> {
-  const model = typeof deployment.litellmParams.model === "string" ? deployment.litellmParams.model : "";
-  const baseModel =
-    typeof deployment.modelInfo.base_model === "string"
-      ? deployment.modelInfo.base_model
-      : typeof deployment.litellmParams.base_model === "string"
-        ? deployment.litellmParams.base_model
-        : undefined;
-  const costs = costMap.lookup(costLookupCandidates(model, baseModel)) ?? {};
+  const costs = costMapEntryFor(deployment, costMap) ?? {};
   const audit = deployment.audit
     ? {
         created_at: deployment.audit.createdAt.toISOString(),

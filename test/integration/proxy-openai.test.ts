@@ -131,6 +131,20 @@ describe("other endpoints", () => {
   });
 });
 
+describe("response cost", () => {
+  it("uses per-token prices set in model_info over the cost map", async () => {
+    await proxy
+      .post("/model/new", {
+        model_name: "priced",
+        litellm_params: { model: "openai/gpt-4o-mini", api_base: `${upstream.url}/v1` },
+        model_info: { input_cost_per_token: 0.001, output_cost_per_token: 0.002 },
+      })
+      .expect(200);
+    const res = await proxy.post("/v1/chat/completions", { model: "priced", messages: [{ role: "user", content: "x" }] }).expect(200);
+    expect(Number(res.headers["x-litellm-response-cost"])).toBeCloseTo(10 * 0.001 + 5 * 0.002, 12);
+  });
+});
+
 describe("errors map to the openai client's classes", () => {
   it("401 → AuthenticationError", async () => {
     const bad = new OpenAI({ apiKey: "sk-wrong", baseURL, maxRetries: 0 });
