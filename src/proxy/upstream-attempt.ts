@@ -60,7 +60,7 @@ export async function attemptDeployment(client: UpstreamClient, input: AttemptIn
   };
   let response: UpstreamResponse;
   try {
-    response = await client.send(adapter.buildRequest(input.op, input.body, deployment), controller.signal);
+    response = await client.send(adapter.buildRequest(input.op, input.body, deployment), controller.signal, input.timeoutMs);
   } catch (error) {
     cleanup();
     return connectionFailure(error, controller.signal, deployment);

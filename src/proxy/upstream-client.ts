@@ -8,13 +8,15 @@ export interface UpstreamResponse {
 }
 
 export interface UpstreamClient {
-  send(request: UpstreamRequest, signal: AbortSignal): Promise<UpstreamResponse>;
+  /** `idleTimeoutMs`: the longest silence allowed between two body chunks (a stalled stream fails instead of hanging). */
+  send(request: UpstreamRequest, signal: AbortSignal, idleTimeoutMs?: number): Promise<UpstreamResponse>;
   close(): Promise<void>;
 }
 
 /**
  * One undici Agent for the process: it keeps a keep-alive connection pool per upstream origin, created on
- * first use and reused by every request after. Timeouts are ours (per deployment), so undici's are off.
+ * first use and reused by every request after. Timeouts are per deployment: the wait for the reply is ours, the
+ * silence allowed between body chunks is undici's bodyTimeout, set per request.
  */
 export function createUpstreamClient(options: { connectionsPerOrigin?: number } = {}): UpstreamClient {
   const agent = new Agent({
@@ -24,7 +26,7 @@ export function createUpstreamClient(options: { connectionsPerOrigin?: number } 
     bodyTimeout: 0,
   });
   return {
-    async send(request, signal) {
+    async send(request, signal, idleTimeoutMs) {
       const url = new URL(request.url);
       const response = await agent.request({
         origin: url.origin,
@@ -33,6 +35,7 @@ export function createUpstreamClient(options: { connectionsPerOrigin?: number } 
         headers: request.headers,
         body: request.body,
         signal,
+        bodyTimeout: idleTimeoutMs ?? 0,
       });
       return { status: response.statusCode, headers: response.headers, body: response.body };
     },

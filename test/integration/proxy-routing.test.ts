@@ -29,6 +29,7 @@ ${deployment("backup", "backup-up")}
 ${deployment("strict", "strict-a")}
 ${deployment("strict", "strict-b")}
 ${deployment("slowpoke", "slow-one", ", timeout: 0.3")}
+${deployment("staller", "stalls", ", timeout: 0.3")}
 ${deployment("dropper", "drops")}
 ${deployment("dropper", "answers")}
 ${deployment("doomed", "always-500")}
@@ -95,6 +96,13 @@ describe("routing within a model group", () => {
     expect(res.body.error.code).toBe("upstream_timeout");
     expect(Date.now() - started).toBeLessThan(2000);
     await upstream.waitForAbort("slow-one", 2000);
+  });
+
+  it("ends a stream that stalls longer than the deployment's timeout with an error frame", async () => {
+    upstream.script("stalls", { kind: "stream-slow", chunkDelayMs: 1500, chunks: 3 }, 1);
+    const res = await proxy.post("/v1/chat/completions", { model: "staller", messages: [{ role: "user", content: "x" }], stream: true }).expect(200);
+    expect(res.text).toContain('data: {"error":');
+    expect(res.text).not.toContain("[DONE]");
   });
 
   it("treats a dropped connection as retryable", async () => {
