@@ -1,9 +1,7 @@
 import type { Prisma, PrismaClient } from "../generated/prisma/client.js";
-import { Prisma as PrismaNamespace } from "../generated/prisma/client.js";
 import type { KeyStore, VirtualKey, VirtualKeyInput } from "../keys/virtual-key.js";
-import { DuplicateIdError } from "../registry/ports.js";
 import { WRITE_TX_OPTIONS, appendChange, lockRevisions } from "./change-log-store.js";
-import { revisionedUpdate } from "./revisioned-update.js";
+import { revisionedCreate, revisionedUpdate } from "./revisioned-writes.js";
 
 type Row = Prisma.VirtualKeyGetPayload<object>;
 
@@ -39,18 +37,12 @@ function toColumns(input: VirtualKeyInput) {
 export function createKeyStore(prisma: PrismaClient): KeyStore {
   return {
     async create(input, actor) {
-      try {
-        return await prisma.$transaction(async (tx) => {
-          const change = await appendChange(tx, { entity: "key", op: "create", entityId: input.token, actor });
-          const row = await tx.virtualKey.create({
-            data: { ...toColumns(input), token: input.token, revision: BigInt(change.revision), createdBy: actor, updatedBy: actor },
-          });
-          return { key: toVirtualKey(row), change };
-        }, WRITE_TX_OPTIONS);
-      } catch (error) {
-        if (error instanceof PrismaNamespace.PrismaClientKnownRequestError && error.code === "P2002") throw new DuplicateIdError(input.token);
-        throw error;
-      }
+      const { created, change } = await revisionedCreate(prisma, { entity: "key", entityId: input.token, actor }, (tx, change) =>
+        tx.virtualKey.create({
+          data: { ...toColumns(input), token: input.token, revision: BigInt(change.revision), createdBy: actor, updatedBy: actor },
+        }),
+      );
+      return { key: toVirtualKey(created), change };
     },
 
     update(token, edit, actor) {

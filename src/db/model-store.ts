@@ -1,9 +1,9 @@
 import type { SecretCipher } from "../crypto/secret-cipher.js";
-import { Prisma, type PrismaClient } from "../generated/prisma/client.js";
-import { DuplicateIdError, type ModelStore, type StoredModel, type StoredModelInput } from "../registry/ports.js";
+import type { Prisma, PrismaClient } from "../generated/prisma/client.js";
+import type { ModelStore, StoredModel, StoredModelInput } from "../registry/ports.js";
 import { mapSecretValues } from "../registry/secret-fields.js";
 import { WRITE_TX_OPTIONS, appendChange, lockRevisions } from "./change-log-store.js";
-import { revisionedUpdate } from "./revisioned-update.js";
+import { revisionedCreate, revisionedUpdate } from "./revisioned-writes.js";
 
 type Row = Prisma.ProxyModelGetPayload<object>;
 
@@ -42,26 +42,12 @@ export function createModelStore(
 
   return {
     async create(input, actor) {
-      try {
-        return await prisma.$transaction(async (tx) => {
-          const change = await appendChange(tx, { entity: "model", op: "create", entityId: input.id, actor });
-          const row = await tx.proxyModel.create({
-            data: {
-              ...toColumns(input, encrypt),
-              modelId: input.id,
-              revision: BigInt(change.revision),
-              createdBy: actor,
-              updatedBy: actor,
-            },
-          });
-          return { model: toStoredModel(row), change };
-        }, WRITE_TX_OPTIONS);
-      } catch (error) {
-        if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002") {
-          throw new DuplicateIdError(input.id);
-        }
-        throw error;
-      }
+      const { created, change } = await revisionedCreate(prisma, { entity: "model", entityId: input.id, actor }, (tx, change) =>
+        tx.proxyModel.create({
+          data: { ...toColumns(input, encrypt), modelId: input.id, revision: BigInt(change.revision), createdBy: actor, updatedBy: actor },
+        }),
+      );
+      return { model: toStoredModel(created), change };
     },
 
     update(id, edit, actor) {

@@ -1,5 +1,6 @@
-import type { Prisma, PrismaClient } from "../generated/prisma/client.js";
-import { WRITE_TX_OPTIONS } from "./change-log-store.js";
+import { Prisma, type PrismaClient } from "../generated/prisma/client.js";
+import { type ChangeEntry, type ChangeEntity, DuplicateIdError } from "../registry/ports.js";
+import { WRITE_TX_OPTIONS, appendChange } from "./change-log-store.js";
 
 type Tx = Prisma.TransactionClient;
 
@@ -24,6 +25,28 @@ export async function revisionedUpdate<T>(
     );
   } catch (error) {
     if (error instanceof RowMissing) return undefined;
+    throw error;
+  }
+}
+
+/**
+ * Runs a revisioned insert: the revision is taken first (as in every write), then `insert` writes the row stamped
+ * with it. A taken id rolls both back and surfaces as DuplicateIdError, whichever entity it is.
+ */
+export async function revisionedCreate<T>(
+  prisma: PrismaClient,
+  entry: { entity: ChangeEntity; entityId: string; actor: string },
+  insert: (tx: Tx, change: ChangeEntry) => Promise<T>,
+): Promise<{ created: T; change: ChangeEntry }> {
+  try {
+    return await prisma.$transaction(async (tx) => {
+      const change = await appendChange(tx, { ...entry, op: "create" });
+      return { created: await insert(tx, change), change };
+    }, WRITE_TX_OPTIONS);
+  } catch (error) {
+    if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002") {
+      throw new DuplicateIdError(entry.entityId);
+    }
     throw error;
   }
 }
