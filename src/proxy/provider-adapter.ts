@@ -61,12 +61,25 @@ export function stringParam(deployment: Deployment, name: string): string | unde
 }
 
 /** Headers configured on the deployment (`extra_headers`), e.g. an org id or a gateway token. */
-export function extraHeaders(deployment: Deployment): Record<string, string> {
+function extraHeaders(deployment: Deployment): Record<string, string> {
   const value = deployment.litellmParams.extra_headers;
   if (!value || typeof value !== "object" || Array.isArray(value)) return {};
   const out: Record<string, string> = {};
   for (const [key, inner] of Object.entries(value)) if (typeof inner === "string") out[key] = inner;
   return out;
+}
+
+/**
+ * Every upstream call's headers: JSON, the provider's fixed headers, its way of sending the key (only when one is
+ * set), then the deployment's own `extra_headers`, which win.
+ */
+export function requestHeaders(
+  deployment: Deployment,
+  auth: (apiKey: string) => Record<string, string>,
+  fixed: Record<string, string> = {},
+): Record<string, string> {
+  const apiKey = stringParam(deployment, "api_key");
+  return { "content-type": "application/json", ...fixed, ...(apiKey ? auth(apiKey) : {}), ...extraHeaders(deployment) };
 }
 
 export function joinUrl(base: string, path: string): string {

@@ -1,4 +1,4 @@
-import { extraHeaders, joinUrl, type ProviderAdapter, stringParam } from "../provider-adapter.js";
+import { joinUrl, type ProviderAdapter, requestHeaders, stringParam } from "../provider-adapter.js";
 import {
   createAnthropicStreamTranslator,
   fromAnthropicError,
@@ -15,15 +15,9 @@ export const anthropicAdapter: ProviderAdapter = {
   passthrough: false,
   supports: (op) => op === "chat",
   buildRequest(_op, body, deployment) {
-    const apiKey = stringParam(deployment, "api_key");
     return {
       url: joinUrl(stringParam(deployment, "api_base") ?? ANTHROPIC_BASE, "/v1/messages"),
-      headers: {
-        "content-type": "application/json",
-        "anthropic-version": stringParam(deployment, "api_version") ?? ANTHROPIC_VERSION,
-        ...(apiKey ? { "x-api-key": apiKey } : {}),
-        ...extraHeaders(deployment),
-      },
+      headers: requestHeaders(deployment, (key) => ({ "x-api-key": key }), { "anthropic-version": stringParam(deployment, "api_version") ?? ANTHROPIC_VERSION }),
       body: JSON.stringify(toAnthropicRequest(body, deployment.upstreamModel)),
     };
   },

@@ -1,6 +1,6 @@
 import {
   describeOpenAiError,
-  extraHeaders,
+  requestHeaders,
   joinUrl,
   type ProviderAdapter,
   type ProxyOperation,
@@ -25,14 +25,9 @@ export const azureAdapter: ProviderAdapter = {
     if (!base) throw new Error(`azure deployment ${deployment.id} has no api_base`);
     const version = encodeURIComponent(stringParam(deployment, "api_version") ?? DEFAULT_API_VERSION);
     const name = encodeURIComponent(deployment.upstreamModel);
-    const apiKey = stringParam(deployment, "api_key");
     return {
       url: joinUrl(base, `/openai/deployments/${name}/${PATHS[op]}?api-version=${version}`),
-      headers: {
-        "content-type": "application/json",
-        ...(apiKey ? { "api-key": apiKey } : {}),
-        ...extraHeaders(deployment),
-      },
+      headers: requestHeaders(deployment, (key) => ({ "api-key": key })),
       body: openAiBody(body, deployment),
     };
   },

@@ -1,7 +1,7 @@
 import type { Deployment } from "../../registry/deployment.js";
 import {
   describeOpenAiError,
-  extraHeaders,
+  requestHeaders,
   joinUrl,
   type ProviderAdapter,
   type ProxyOperation,
@@ -26,14 +26,9 @@ export const openAiAdapter: ProviderAdapter = {
   passthrough: true,
   supports: () => true,
   buildRequest(op, body, deployment) {
-    const apiKey = stringParam(deployment, "api_key");
     return {
       url: joinUrl(stringParam(deployment, "api_base") ?? OPENAI_BASE, PATHS[op]),
-      headers: {
-        "content-type": "application/json",
-        ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}),
-        ...extraHeaders(deployment),
-      },
+      headers: requestHeaders(deployment, (key) => ({ authorization: `Bearer ${key}` })),
       body: openAiBody(body, deployment),
     };
   },
