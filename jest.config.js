@@ -12,6 +12,8 @@ export default {
     ],
   },
   moduleNameMapper: { "^(\\.{1,2}/.*)\\.js$": "$1" },
+  // After every file: no response body contained a secret that file gave a replica.
+  setupFilesAfterEnv: ["<rootDir>/test/helpers/no-secret-leaks.ts"],
   globalSetup: "<rootDir>/test/helpers/global-setup.mjs",
   globalTeardown: "<rootDir>/test/helpers/global-teardown.mjs",
   testTimeout: 30000,

@@ -10,6 +10,7 @@ import { type CostMap, createCostMap } from "../../src/cost/cost-map.js";
 import { createDeps, type Deps } from "../../src/deps.js";
 import { createLogger } from "../../src/logging/logger.js";
 import type { ChangeBus } from "../../src/registry/ports.js";
+import { capturedBodies, registerBodySecrets, registerEnvSecrets } from "./leak-watch.js";
 
 export const TEST_MASTER_KEY = "sk-test-master-0123456789abcdef";
 
@@ -40,8 +41,7 @@ export interface TestReplica {
   close(): Promise<void>;
 }
 
-/** Every response body any replica in this test file sent, for "no secret ever leaves" assertions. */
-export const capturedBodies: string[] = [];
+export { capturedBodies } from "./leak-watch.js";
 
 let sharedCostMap: Promise<CostMap> | undefined;
 function defaultCostMap(): Promise<CostMap> {
@@ -81,7 +81,9 @@ export async function startReplica(options: ReplicaOptions = {}): Promise<TestRe
     SYNC_INTERVAL_MS: "500",
     ...options.env,
   };
+  registerEnvSecrets(env);
   const config = await resolveConfig(parseEnv(env), parseConfigText(options.configYaml ?? "model_list: []", env));
+  registerEnvSecrets({ MASTER_KEY: config.masterKey });
   const logLines: string[] = [];
   const logger = createLogger({ level: "debug", destination: { write: (line: string) => void logLines.push(line) } });
   const replica = await createDeps(config, {
@@ -99,8 +101,14 @@ export async function startReplica(options: ReplicaOptions = {}): Promise<TestRe
     masterKey: config.masterKey,
     logLines,
     get: (path) => supertest(app).get(path).set("Authorization", auth),
-    post: (path, body) => supertest(app).post(path).set("Authorization", auth).send(body as object),
-    patch: (path, body) => supertest(app).patch(path).set("Authorization", auth).send(body as object),
+    post: (path, body) => {
+      registerBodySecrets(body);
+      return supertest(app).post(path).set("Authorization", auth).send(body as object);
+    },
+    patch: (path, body) => {
+      registerBodySecrets(body);
+      return supertest(app).patch(path).set("Authorization", auth).send(body as object);
+    },
     anonymous: () => supertest.agent(app),
     requestCount: () => requests,
     listen: async () => {
