@@ -8,9 +8,9 @@ import { modelsComponents } from "../../src/http/openapi/specs-models.js";
 import { proxyComponents } from "../../src/http/openapi/specs-proxy.js";
 import { historyQuerySchema, modelPatchSchema, newModelBodySchema } from "../../src/http/routes/model-management.js";
 import { chatRequestSchema, embeddingRequestSchema } from "../../src/http/routes/proxy.js";
-import { startFakeOpenAI, type FakeUpstream } from "../fakes/fake-openai.js";
-import { startReplica, type TestReplica } from "../helpers/replica.js";
-import { createTestDatabase, type TestDatabase } from "../helpers/test-database.js";
+import { startFakeOpenAI } from "../fakes/fake-openai.js";
+import type { TestReplica } from "../helpers/replica.js";
+import { type ProxyFixture, startProxyFixture } from "../helpers/proxy-fixture.js";
 
 // Only the parts of the document these tests read; parsing them is itself a structural check.
 const responseObject = z.object({
@@ -33,31 +33,25 @@ type OpenApiDocument = z.infer<typeof documentSchema>;
 
 const ERROR_REF = { $ref: "#/components/schemas/ErrorResponse" };
 
-let db: TestDatabase;
-let upstream: FakeUpstream;
+let fixture: ProxyFixture;
 let proxy: TestReplica;
 let rawDocument: unknown;
 let doc: OpenApiDocument;
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  upstream = await startFakeOpenAI();
-  const configYaml = `
+  const configYaml = (url: string) => `
 model_list:
   - model_name: gpt-4o-mini
-    litellm_params: { model: openai/gpt-4o-mini, api_base: "${upstream.url}/v1", api_key: sk-upstream-0123456789, rpm: 10 }
+    litellm_params: { model: openai/gpt-4o-mini, api_base: "${url}/v1", api_key: sk-upstream-0123456789, rpm: 10 }
     model_info: { id: cfg-mini }
 `;
-  proxy = await startReplica({ databaseUrl: db.url, configYaml });
+  fixture = await startProxyFixture({ fake: startFakeOpenAI, configYaml });
+  ({ proxy } = fixture);
   rawDocument = (await proxy.anonymous().get("/openapi.json").expect(200).expect("content-type", /json/)).body;
   doc = documentSchema.parse(rawDocument);
 });
 
-afterAll(async () => {
-  await proxy.close();
-  await upstream.close();
-  await db.drop();
-});
+afterAll(() => fixture.close());
 
 // --- the express side: every (method, path) the real app registers -----------------------------------------
 

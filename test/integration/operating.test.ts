@@ -3,32 +3,29 @@ import supertest from "supertest";
 import { startFakeOpenAI } from "../fakes/fake-openai.js";
 import type { FakeUpstream } from "../fakes/fake-upstream-common.js";
 import { startReplica, TEST_MASTER_KEY, type TestReplica } from "../helpers/replica.js";
+import { type ProxyFixture, startProxyFixture } from "../helpers/proxy-fixture.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/test-database.js";
 
 const UPSTREAM_SECRET = "sk-upstream-operating-secret-0123456789";
 const STORED_SECRET = "sk-stored-operating-secret-9876543210";
 
+let fixture: ProxyFixture;
 let db: TestDatabase;
 let upstream: FakeUpstream;
 let proxy: TestReplica;
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  upstream = await startFakeOpenAI();
-  const configYaml = `
+  const configYaml = (url: string) => `
 model_list:
   - model_name: logged
-    litellm_params: { model: openai/gpt-4o-mini, api_base: "${upstream.url}/v1", api_key: os.environ/OP_KEY }
+    litellm_params: { model: openai/gpt-4o-mini, api_base: "${url}/v1", api_key: os.environ/OP_KEY }
     model_info: { id: logged-1 }
 `;
-  proxy = await startReplica({ databaseUrl: db.url, configYaml, env: { OP_KEY: UPSTREAM_SECRET } });
+  fixture = await startProxyFixture({ fake: startFakeOpenAI, configYaml, env: { OP_KEY: UPSTREAM_SECRET } });
+  ({ db, upstream, proxy } = fixture);
 });
 
-afterAll(async () => {
-  await proxy.close();
-  await upstream.close();
-  await db.drop();
-});
+afterAll(() => fixture.close());
 
 function logRecords(): Array<Record<string, any>> {
   return proxy.logLines.map((line) => JSON.parse(line));

@@ -2,12 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import OpenAI from "openai";
 import { startFakeAnthropic } from "../fakes/fake-anthropic.js";
 import type { FakeUpstream } from "../fakes/fake-upstream-common.js";
-import { startReplica, TEST_MASTER_KEY, type TestReplica } from "../helpers/replica.js";
-import { createTestDatabase, type TestDatabase } from "../helpers/test-database.js";
+import { TEST_MASTER_KEY, type TestReplica } from "../helpers/replica.js";
+import { type ProxyFixture, startProxyFixture } from "../helpers/proxy-fixture.js";
 
 const ANTHROPIC_KEY = "sk-ant-upstream-secret-0123456789";
 
-let db: TestDatabase;
+let fixture: ProxyFixture;
 let upstream: FakeUpstream;
 let proxy: TestReplica;
 let client: OpenAI;
@@ -22,23 +22,18 @@ const weatherTool = {
 };
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  upstream = await startFakeAnthropic();
-  const configYaml = `
+  const configYaml = (url: string) => `
 model_list:
   - model_name: claude
-    litellm_params: { model: anthropic/claude-3-5-sonnet-20241022, api_base: "${upstream.url}", api_key: os.environ/ANTHROPIC_KEY }
+    litellm_params: { model: anthropic/claude-3-5-sonnet-20241022, api_base: "${url}", api_key: os.environ/ANTHROPIC_KEY }
     model_info: { id: claude-1 }
 `;
-  proxy = await startReplica({ databaseUrl: db.url, configYaml, env: { ANTHROPIC_KEY } });
+  fixture = await startProxyFixture({ fake: startFakeAnthropic, configYaml, env: { ANTHROPIC_KEY } });
+  ({ upstream, proxy } = fixture);
   client = new OpenAI({ apiKey: TEST_MASTER_KEY, baseURL: `${await proxy.listen()}/v1`, maxRetries: 0 });
 });
 
-afterAll(async () => {
-  await proxy.close();
-  await upstream.close();
-  await db.drop();
-});
+afterAll(() => fixture.close());
 
 describe("anthropic/ deployments behind chat completions", () => {
   it("translate a plain call both ways, system message and usage included", async () => {

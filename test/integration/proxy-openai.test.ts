@@ -3,43 +3,38 @@ import OpenAI from "openai";
 import { startFakeOpenAI } from "../fakes/fake-openai.js";
 import type { FakeUpstream } from "../fakes/fake-upstream-common.js";
 import { eventually } from "../helpers/eventually.js";
-import { capturedBodies, startReplica, TEST_MASTER_KEY, type TestReplica } from "../helpers/replica.js";
-import { createTestDatabase, type TestDatabase } from "../helpers/test-database.js";
+import { capturedBodies, TEST_MASTER_KEY, type TestReplica } from "../helpers/replica.js";
+import { type ProxyFixture, startProxyFixture } from "../helpers/proxy-fixture.js";
 
 const UPSTREAM_KEY = "sk-upstream-openai-secret-0123456789";
 
-let db: TestDatabase;
+let fixture: ProxyFixture;
 let upstream: FakeUpstream;
 let proxy: TestReplica;
 let baseURL: string;
 let client: OpenAI;
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  upstream = await startFakeOpenAI();
-  const configYaml = `
+  const configYaml = (url: string) => `
 model_list:
   - model_name: gpt-4o-mini
-    litellm_params: { model: openai/gpt-4o-mini, api_base: "${upstream.url}/v1", api_key: os.environ/UPSTREAM_KEY }
+    litellm_params: { model: openai/gpt-4o-mini, api_base: "${url}/v1", api_key: os.environ/UPSTREAM_KEY }
     model_info: { id: mini-1 }
   - model_name: embedder
-    litellm_params: { model: openai/text-embedding-3-small, api_base: "${upstream.url}/v1", api_key: os.environ/UPSTREAM_KEY }
+    litellm_params: { model: openai/text-embedding-3-small, api_base: "${url}/v1", api_key: os.environ/UPSTREAM_KEY }
   - model_name: azure-gpt
-    litellm_params: { model: azure/my-gpt-deployment, api_base: "${upstream.url}", api_key: os.environ/UPSTREAM_KEY, api_version: "2024-06-01" }
+    litellm_params: { model: azure/my-gpt-deployment, api_base: "${url}", api_key: os.environ/UPSTREAM_KEY, api_version: "2024-06-01" }
     model_info: { id: azure-1 }
   - model_name: keyless
-    litellm_params: { model: openai/gpt-4o-mini, api_base: "${upstream.url}/v1", api_key: os.environ/NEVER_SET_KEY }
+    litellm_params: { model: openai/gpt-4o-mini, api_base: "${url}/v1", api_key: os.environ/NEVER_SET_KEY }
 `;
-  proxy = await startReplica({ databaseUrl: db.url, configYaml, env: { UPSTREAM_KEY } });
+  fixture = await startProxyFixture({ fake: startFakeOpenAI, configYaml, env: { UPSTREAM_KEY } });
+  ({ upstream, proxy } = fixture);
   baseURL = `${await proxy.listen()}/v1`;
   client = new OpenAI({ apiKey: TEST_MASTER_KEY, baseURL, maxRetries: 0 });
 });
 
-afterAll(async () => {
-  await proxy.close();
-  await upstream.close();
-  await db.drop();
-});
+afterAll(() => fixture.close());
 
 describe("chat completions through the official openai client", () => {
   it("returns the upstream answer with model id, request id and cost headers", async () => {

@@ -1,52 +1,47 @@
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { startFakeOpenAI } from "../fakes/fake-openai.js";
 import type { FakeUpstream } from "../fakes/fake-upstream-common.js";
-import { startReplica, type TestReplica } from "../helpers/replica.js";
-import { createTestDatabase, type TestDatabase } from "../helpers/test-database.js";
+import { type TestReplica } from "../helpers/replica.js";
+import { type ProxyFixture, startProxyFixture } from "../helpers/proxy-fixture.js";
 
-let db: TestDatabase;
+let fixture: ProxyFixture;
 let upstream: FakeUpstream;
 let proxy: TestReplica;
 
 /** Every deployment points at the same fake; its upstream model name tells the requests apart. */
-function deployment(group: string, upstreamModel: string, extra = "") {
+function deployment(url: string, group: string, upstreamModel: string, extra = "") {
   return `  - model_name: ${group}
-    litellm_params: { model: openai/${upstreamModel}, api_base: "${upstream.url}/v1", api_key: sk-x${extra} }
+    litellm_params: { model: openai/${upstreamModel}, api_base: "${url}/v1", api_key: sk-x${extra} }
     model_info: { id: ${upstreamModel} }`;
 }
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  upstream = await startFakeOpenAI();
-  const configYaml = `
+  const configYaml = (url: string) => `
 model_list:
-${deployment("weighted", "heavy", ", weight: 9")}
-${deployment("weighted", "light", ", weight: 1")}
-${deployment("flaky", "broken")}
-${deployment("flaky", "healthy")}
-${deployment("primary", "primary-down")}
-${deployment("backup", "backup-up")}
-${deployment("strict", "strict-a")}
-${deployment("strict", "strict-b")}
-${deployment("slowpoke", "slow-one", ", timeout: 0.3")}
-${deployment("staller", "stalls", ", timeout: 0.3")}
-${deployment("dropper", "drops")}
-${deployment("dropper", "answers")}
-${deployment("doomed", "always-500")}
+${deployment(url, "weighted", "heavy", ", weight: 9")}
+${deployment(url, "weighted", "light", ", weight: 1")}
+${deployment(url, "flaky", "broken")}
+${deployment(url, "flaky", "healthy")}
+${deployment(url, "primary", "primary-down")}
+${deployment(url, "backup", "backup-up")}
+${deployment(url, "strict", "strict-a")}
+${deployment(url, "strict", "strict-b")}
+${deployment(url, "slowpoke", "slow-one", ", timeout: 0.3")}
+${deployment(url, "staller", "stalls", ", timeout: 0.3")}
+${deployment(url, "dropper", "drops")}
+${deployment(url, "dropper", "answers")}
+${deployment(url, "doomed", "always-500")}
 router_settings:
   num_retries: 1
   allowed_fails: 0
   cooldown_time: 30
   fallbacks: [{ primary: [backup] }]
 `;
-  proxy = await startReplica({ databaseUrl: db.url, configYaml });
+  fixture = await startProxyFixture({ fake: startFakeOpenAI, configYaml });
+  ({ upstream, proxy } = fixture);
 });
 
-afterAll(async () => {
-  await proxy.close();
-  await upstream.close();
-  await db.drop();
-});
+afterAll(() => fixture.close());
 
 function chat(model: string) {
   return proxy.post("/v1/chat/completions", { model, messages: [{ role: "user", content: "route me" }] });

@@ -3,19 +3,20 @@ import supertest from "supertest";
 import { startFakeOpenAI } from "../fakes/fake-openai.js";
 import type { FakeUpstream } from "../fakes/fake-upstream-common.js";
 import { eventually } from "../helpers/eventually.js";
-import { capturedBodies, startReplica, type TestReplica } from "../helpers/replica.js";
-import { createTestDatabase, type TestDatabase } from "../helpers/test-database.js";
+import { capturedBodies, type TestReplica } from "../helpers/replica.js";
+import { type ProxyFixture, startProxyFixture } from "../helpers/proxy-fixture.js";
+import { type TestDatabase } from "../helpers/test-database.js";
 
+let fixture: ProxyFixture;
 let db: TestDatabase;
 let upstream: FakeUpstream;
 let proxy: TestReplica;
 const rawKeys: string[] = [];
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  upstream = await startFakeOpenAI();
-  const base = `api_base: "${upstream.url}/v1", api_key: sk-upstream`;
-  const configYaml = `
+  const configYaml = (url: string) => {
+    const base = `api_base: "${url}/v1", api_key: sk-upstream`;
+    return `
 model_list:
   - model_name: gpt-a
     litellm_params: { model: openai/gpt-a, ${base} }
@@ -27,14 +28,12 @@ model_list:
     litellm_params: { model: openai/gpt-c, ${base} }
     model_info: { id: c-1 }
 `;
-  proxy = await startReplica({ databaseUrl: db.url, configYaml });
+  };
+  fixture = await startProxyFixture({ fake: startFakeOpenAI, configYaml });
+  ({ db, upstream, proxy } = fixture);
 });
 
-afterAll(async () => {
-  await proxy.close();
-  await upstream.close();
-  await db.drop();
-});
+afterAll(() => fixture.close());
 
 async function generate(body: Record<string, unknown> = {}) {
   const res = await proxy.post("/key/generate", body).expect(200);

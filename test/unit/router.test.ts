@@ -48,7 +48,6 @@ describe("deployment router", () => {
   });
 
   it("forgets failures after a success", () => {
-    const a = deployment("a");
     const router = new DeploymentRouter(routingSettings({ allowed_fails: 1 }));
     router.recordFailure("a");
     router.recordSuccess("a");

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from "node:http";
-import type { Request, RequestHandler, Response } from "express";
+import type { Request, RequestHandler } from "express";
 import type { Logger } from "../../logging/logger.js";
 import type { Metrics } from "../../metrics/metrics.js";
 
