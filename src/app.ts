@@ -1,3 +1,4 @@
+import type { RequestListener } from "node:http";
 import express, { type Express, type RequestHandler } from "express";
 import type { CostMap } from "./cost/cost-map.js";
 import type { Logger } from "./logging/logger.js";
@@ -5,14 +6,14 @@ import type { ModelRegistry } from "./registry/model-registry.js";
 import type { ModelService } from "./registry/model-service.js";
 import type { ChangeLog, HealthProbe } from "./registry/ports.js";
 import type { SyncStatus } from "./registry/revision-sync.js";
-import { authenticate, requireAdmin } from "./http/middleware/auth.js";
+import { authenticate, createAuthenticator, requireAdmin } from "./http/middleware/auth.js";
 import { errorHandler, notFoundHandler } from "./http/middleware/error-handler.js";
 import { requestId } from "./http/middleware/request-id.js";
 import { healthRoutes } from "./http/routes/health.js";
 import { modelInfoRoutes } from "./http/routes/model-info.js";
 import { modelManagementRoutes } from "./http/routes/model-management.js";
 import { modelsRoutes } from "./http/routes/models.js";
-import { proxyRoutes } from "./http/routes/proxy.js";
+import { createProxyRoutes } from "./http/routes/proxy.js";
 import { buildOpenApiDocument } from "./http/openapi/document.js";
 import type { ProxyService } from "./proxy/proxy-service.js";
 import { keyRoutes } from "./http/routes/keys.js";
@@ -44,11 +45,24 @@ export interface AppDeps {
 /** Management bodies are small; a larger one is a mistake or an attack. */
 export const MANAGEMENT_BODY_LIMIT = "1mb";
 
-/** The HTTP app. No I/O here: everything it touches arrives in deps, so tests can build several at once. */
-export function createApp(deps: AppDeps): Express {
+/**
+ * The HTTP app. No I/O here: everything it touches arrives in deps, so tests can build several at once.
+ * The inference routes are the hot path and are served on node:http directly (see createProxyRoutes); every other
+ * route is express's.
+ */
+export function createApp(deps: AppDeps): RequestListener {
+  const proxyRoutes = createProxyRoutes({ ...deps, authenticate: createAuthenticator(deps) });
+  const rest = createExpressApp(deps);
+  return (req, res) => {
+    if (!proxyRoutes(req, res)) rest(req, res);
+  };
+}
+
+/** Every route but the inference routes. */
+export function createExpressApp(deps: AppDeps): Express {
   const app = express();
   app.disable("x-powered-by");
-  app.set("etag", false); // hashing every proxied body costs CPU and no client revalidates completions
+  app.set("etag", false);
   app.set("query parser", "simple");
   app.use(requestId());
   app.use(requestLog(deps.logger, deps.metrics));
@@ -60,9 +74,6 @@ export function createApp(deps: AppDeps): Express {
     await deps.ensureFresh();
     next();
   };
-  // Inference routes first (they are the hot path: fewer layers to match) and they parse their own, larger bodies
-  // after authentication.
-  app.use(proxyRoutes(deps, authenticated));
   app.use(healthRoutes(deps));
   const openApi = buildOpenApiDocument();
   app.get("/openapi.json", (_req, res) => {

@@ -1,4 +1,4 @@
-import type { Server } from "node:http";
+import { createServer, type Server } from "node:http";
 import { createApp } from "./app.js";
 import { ConfigFileError } from "./config/config-file.js";
 import { parseCliArgs, usage } from "./config/cli-args.js";
@@ -42,10 +42,13 @@ async function main(): Promise<void> {
   for (const warning of config.warnings) logger.warn(warning);
   const replica = await createDeps(config, { logger });
   const app = createApp(replica.deps);
-  const server: Server = await new Promise((resolve, reject) => {
-    const listening = app.listen(config.env.port, config.env.host, (error?: Error) =>
-      error ? reject(error) : resolve(listening),
-    );
+  const server: Server = createServer(app);
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject); // EADDRINUSE and friends
+    server.listen(config.env.port, config.env.host, () => {
+      server.off("error", reject);
+      resolve();
+    });
   });
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : config.env.port;

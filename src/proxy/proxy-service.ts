@@ -9,7 +9,7 @@ import type { ModelAccess } from "../keys/model-access.js";
 import type { ProxyOperation } from "./provider-adapter.js";
 import { providerAdapters } from "./providers/index.js";
 import type { DeploymentRouter, RoutingSettings } from "./router.js";
-import { type AttemptResult, attemptDeployment, type Usage } from "./upstream-attempt.js";
+import { type AttemptResult, attemptDeployment, type ClientConnection, type Usage } from "./upstream-attempt.js";
 import type { UpstreamClient } from "./upstream-client.js";
 
 export interface ProxyRequest {
@@ -19,7 +19,7 @@ export interface ProxyRequest {
   model: string;
   body: Record<string, unknown>;
   stream: boolean;
-  clientSignal: AbortSignal;
+  client: ClientConnection;
 }
 
 export type ProxyOutcome =

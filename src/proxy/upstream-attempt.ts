@@ -25,7 +25,13 @@ export interface AttemptInput {
   deployment: Deployment;
   adapter: ProviderAdapter;
   timeoutMs: number;
-  clientSignal: AbortSignal;
+  client: ClientConnection;
+}
+
+/** The caller's side of the call: says when the caller has gone, so the upstream call can be dropped too. */
+export interface ClientConnection {
+  /** Calls `listener` once the caller has gone (at once if it already has); returns a function that stops watching. */
+  onGone(listener: () => void): () => void;
 }
 
 const KNOWN_TYPES = new Set<string>([
@@ -51,12 +57,11 @@ export class ClientGoneError extends Error {}
 export async function attemptDeployment(client: UpstreamClient, input: AttemptInput): Promise<AttemptResult> {
   const { adapter, deployment } = input;
   const controller = new AbortController();
-  const onClientAbort = () => controller.abort(new ClientGoneError());
-  input.clientSignal.addEventListener("abort", onClientAbort, { once: true });
+  const stopWatchingClient = input.client.onGone(() => controller.abort(new ClientGoneError()));
   const timer = setTimeout(() => controller.abort(new TimeoutError(input.timeoutMs)), input.timeoutMs);
   const cleanup = () => {
     clearTimeout(timer);
-    input.clientSignal.removeEventListener("abort", onClientAbort);
+    stopWatchingClient();
   };
   let response: UpstreamResponse;
   try {

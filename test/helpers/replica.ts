@@ -1,6 +1,5 @@
 import type { AddressInfo } from "node:net";
-import type { Server } from "node:http";
-import express, { type Express } from "express";
+import { createServer, type RequestListener, type Server } from "node:http";
 import supertest from "supertest";
 import { createApp } from "../../src/app.js";
 import { parseConfigText } from "../../src/config/config-file.js";
@@ -25,7 +24,8 @@ export interface ReplicaOptions {
 }
 
 export interface TestReplica {
-  app: Express;
+  /** The app as node:http serves it; supertest takes it as it is. */
+  app: RequestListener;
   replica: Deps;
   masterKey: string;
   logLines: string[];
@@ -50,9 +50,8 @@ function defaultCostMap(): Promise<CostMap> {
 }
 
 /** Records what the real app writes, chunk by chunk, without changing it, and counts requests. */
-function withBodyCapture(app: Express, onRequest: () => void): Express {
-  const outer = express();
-  outer.use((_req, res, next) => {
+function withBodyCapture(app: RequestListener, onRequest: () => void): RequestListener {
+  return (req, res) => {
     onRequest();
     const chunks: Buffer[] = [];
     const write = res.write.bind(res) as (...args: unknown[]) => boolean;
@@ -66,10 +65,8 @@ function withBodyCapture(app: Express, onRequest: () => void): Express {
       capturedBodies.push(Buffer.concat(chunks).toString("utf8"));
       return end(chunk, ...rest);
     }) as typeof res.end;
-    next();
-  });
-  outer.use(app);
-  return outer;
+    app(req, res);
+  };
 }
 
 export async function startReplica(options: ReplicaOptions = {}): Promise<TestReplica> {
@@ -113,7 +110,7 @@ export async function startReplica(options: ReplicaOptions = {}): Promise<TestRe
     requestCount: () => requests,
     listen: async () => {
       server ??= await new Promise<Server>((resolve) => {
-        const listening = app.listen(0, "127.0.0.1", () => resolve(listening));
+        const listening = createServer(app).listen(0, "127.0.0.1", () => resolve(listening));
       });
       return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     },

@@ -1,3 +1,4 @@
+import { request } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { startReplica, TEST_MASTER_KEY, type TestReplica } from "../helpers/replica.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/test-database.js";
@@ -28,6 +29,12 @@ const guardedRoutes: Array<[method: "get" | "post" | "patch", path: string]> = [
   ["get", "/v1/models"],
   ["get", "/models"],
   ["get", "/v1/models/some-model"],
+  ["post", "/v1/chat/completions"],
+  ["post", "/chat/completions"],
+  ["post", "/v1/completions"],
+  ["post", "/completions"],
+  ["post", "/v1/embeddings"],
+  ["post", "/embeddings"],
 ];
 
 describe("authentication", () => {
@@ -139,5 +146,69 @@ describe("change log", () => {
 
   it("answers 400 for a bad since_revision", async () => {
     expect((await proxy.get("/model/history?since_revision=-1").expect(400)).body.error.param).toBe("since_revision");
+  });
+});
+
+// The inference routes are served on node:http beside express (for speed); they must keep express's contract.
+describe("inference routes' HTTP contract", () => {
+  const chat = { model: "no-such-model", messages: [{ role: "user", content: "hi" }] };
+
+  it("matches paths as express does: any case, one trailing slash, a query string", async () => {
+    for (const path of ["/V1/Chat/Completions", "/v1/chat/completions/", "/chat/completions?debug=1"]) {
+      const res = await proxy.post(path, chat).expect(404);
+      expect([path, res.body.error.code]).toEqual([path, "model_not_found"]);
+    }
+  });
+
+  it("leaves other methods on those paths to the 404 JSON of unknown routes", async () => {
+    const res = await proxy.get("/v1/chat/completions").expect(404);
+    expect(res.body.error.code).toBe("unknown_route");
+  });
+
+  it("answers malformed JSON with 400 invalid_json, a request id and no stack", async () => {
+    const res = await proxy.post("/v1/chat/completions").set("Content-Type", "application/json").send('{"model": "x",').expect(400);
+    expect(res.body).toEqual({
+      error: { message: "Request body is not valid JSON", type: "invalid_request_error", param: null, code: "invalid_json" },
+    });
+    expect(res.headers["content-type"]).toBe("application/json; charset=utf-8");
+    expect(res.headers["x-request-id"]).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it("names the first missing field when the body is missing or not JSON", async () => {
+    const empty = await proxy.post("/v1/chat/completions").expect(400);
+    expect(empty.body.error).toMatchObject({ param: "model", type: "invalid_request_error" });
+    const text = await proxy.post("/v1/embeddings").set("Content-Type", "text/plain").send("hello").expect(400);
+    expect(text.body.error).toMatchObject({ param: "model" });
+    const array = await proxy.post("/v1/chat/completions", [1, 2]).expect(400);
+    expect(array.body.error.type).toBe("invalid_request_error");
+  });
+
+  it("answers a body over the 20 MB limit with 413", async () => {
+    const huge = { ...chat, messages: [{ role: "user", content: "a".repeat(21 * 1024 * 1024) }] };
+    const res = await proxy.post("/v1/chat/completions", huge).expect(413);
+    expect(res.body.error).toMatchObject({ code: "payload_too_large" });
+  });
+
+  it("answers 413 from a declared Content-Length alone, before the body is sent", async () => {
+    const base = await proxy.listen();
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = request(`${base}/v1/chat/completions`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${TEST_MASTER_KEY}`, "content-type": "application/json", "content-length": String(21 * 1024 * 1024) },
+      });
+      req.on("response", (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+        req.destroy();
+      });
+      req.on("error", reject);
+      req.flushHeaders(); // headers only: the body never comes
+    });
+    expect(status).toBe(413);
+  });
+
+  it("echoes a caller's x-request-id", async () => {
+    const res = await proxy.post("/v1/chat/completions", chat).set("x-request-id", "trace-456").expect(404);
+    expect(res.headers["x-request-id"]).toBe("trace-456");
   });
 });

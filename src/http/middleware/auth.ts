@@ -1,5 +1,6 @@
-import { createHash, timingSafeEqual } from "node:crypto";
-import type { Request, RequestHandler, Response } from "express";
+import { hash, timingSafeEqual } from "node:crypto";
+import type { IncomingHttpHeaders } from "node:http";
+import type { RequestHandler, Response } from "express";
 import { ApiError } from "../../errors/api-error.js";
 import type { KeyRegistry } from "../../keys/key-registry.js";
 import { fullAccess, keyAccess, type ModelAccess } from "../../keys/model-access.js";
@@ -20,40 +21,49 @@ export interface AuthDeps {
 }
 
 /** `Authorization: Bearer <key>`, else LiteLLM's `x-litellm-api-key`, else Azure-style `api-key`. */
-export function bearerToken(req: Request): string | undefined {
-  const bearer = /^Bearer\s+(.+)$/i.exec(req.get("authorization")?.trim() ?? "")?.[1]?.trim();
-  return bearer || req.get("x-litellm-api-key")?.trim() || req.get("api-key")?.trim() || undefined;
+export function bearerToken(headers: IncomingHttpHeaders): string | undefined {
+  const bearer = /^Bearer\s+(.+)$/i.exec(headers.authorization?.trim() ?? "")?.[1]?.trim();
+  return bearer || single(headers["x-litellm-api-key"])?.trim() || single(headers["api-key"])?.trim() || undefined;
+}
+
+function single(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
 }
 
 function digest(secret: string): Buffer {
-  return createHash("sha256").update(secret).digest();
+  return hash("sha256", secret, "buffer");
 }
 
 /**
- * Authenticates every request it guards: the master key, or a virtual key looked up in memory (kept current by
- * the change feed, so there is no database read per request). An empty master key never disables this.
+ * Who sent these headers: the master key, or a virtual key looked up in memory (kept current by the change feed,
+ * so there is no database read per request). Throws 401 otherwise. An empty master key never disables this.
  */
-export function authenticate({ masterKey, keys, registry, ensureFresh }: AuthDeps): RequestHandler {
-  if (masterKey === "") throw new Error("authenticate() needs a non-empty master key");
+export function createAuthenticator({ masterKey, keys, registry, ensureFresh }: AuthDeps): (headers: IncomingHttpHeaders) => Promise<Caller> {
+  if (masterKey === "") throw new Error("authentication needs a non-empty master key");
   // Comparing digests is constant-time whatever the lengths; the key's own digest is computed once.
   const expected = digest(masterKey);
-  return async (req, res, next) => {
-    const token = bearerToken(req);
+  const master: Caller = { kind: "master", actor: "proxy_admin", access: fullAccess };
+  return async (headers) => {
+    const token = bearerToken(headers);
     if (!token) throw ApiError.unauthorized("Missing API key: send it as 'Authorization: Bearer <key>'");
-    res.locals.caller = await identify(token);
-    next();
-  };
-
-  async function identify(token: string): Promise<Caller> {
     const tokenDigest = digest(token);
-    if (timingSafeEqual(tokenDigest, expected)) return { kind: "master", actor: "proxy_admin", access: fullAccess };
+    if (timingSafeEqual(tokenDigest, expected)) return master;
     const tokenHex = tokenDigest.toString("hex");
     if (!keys.get(tokenHex)) await ensureFresh();
     const key = keys.get(tokenHex);
     if (!key) throw ApiError.unauthorized("Invalid API key");
     if (isExpired(key)) throw ApiError.unauthorized("API key expired");
     return { kind: "virtual", actor: `key:${key.keyAlias ?? key.keyName}`, access: keyAccess(key, registry), key };
-  }
+  };
+}
+
+/** Express routes: authenticates every request it guards and leaves the caller for callerOf(). */
+export function authenticate(deps: AuthDeps): RequestHandler {
+  const identify = createAuthenticator(deps);
+  return async (req, res, next) => {
+    res.locals.caller = await identify(req.headers);
+    next();
+  };
 }
 
 export function callerOf(res: Response): Caller {

@@ -1,3 +1,4 @@
+import type { ServerResponse } from "node:http";
 import type { ErrorRequestHandler, RequestHandler } from "express";
 import { ApiError } from "../../errors/api-error.js";
 import { apiErrorFromZod } from "../../errors/zod-error.js";
@@ -32,21 +33,28 @@ function toApiError(error: unknown): ApiError | undefined {
   return undefined;
 }
 
-/** The one place an error becomes a response. Unknown errors are logged in full and answered generically. */
+/**
+ * The one place an error becomes a response. Unknown errors are logged in full and answered generically.
+ * Mid-stream (headers already sent) the status line is gone, so the error travels as one last SSE frame.
+ */
+export function sendError(res: ServerResponse, error: unknown, logger: Logger, where: { requestId?: string; method?: string; path: string }): void {
+  let apiError = toApiError(error);
+  if (!apiError) {
+    logger.error({ err: error, requestId: where.requestId, method: where.method, path: where.path }, "unhandled error");
+    apiError = ApiError.internal();
+  }
+  const body = JSON.stringify(apiError.toBody());
+  if (res.headersSent) {
+    res.end(`data: ${body}\n\n`);
+    return;
+  }
+  res.writeHead(apiError.status, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(body) });
+  res.end(body);
+}
+
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (error, req, res, _next) => {
-    let apiError = toApiError(error);
-    if (!apiError) {
-      logger.error({ err: error, requestId: res.locals.requestId, method: req.method, path: req.path }, "unhandled error");
-      apiError = ApiError.internal();
-    }
-    if (res.headersSent) {
-      // Mid-stream: the status line is gone, so the error travels as one last SSE frame.
-      res.write(`data: ${JSON.stringify(apiError.toBody())}\n\n`);
-      res.end();
-      return;
-    }
-    res.status(apiError.status).json(apiError.toBody());
+    sendError(res, error, logger, { requestId: res.locals.requestId as string | undefined, method: req.method, path: req.path });
   };
 }
 
