@@ -2,6 +2,7 @@ import { Readable } from "node:stream";
 import { ApiError, type ApiErrorType } from "../errors/api-error.js";
 import type { Deployment } from "../registry/deployment.js";
 import type { ProviderAdapter, ProxyOperation, StreamTranslator, UpstreamErrorInfo } from "./provider-adapter.js";
+import { AbortSwitch } from "./abort-switch.js";
 import { createSseParser } from "./sse.js";
 import type { UpstreamClient, UpstreamResponse } from "./upstream-client.js";
 
@@ -56,7 +57,7 @@ export class ClientGoneError extends Error {}
  */
 export async function attemptDeployment(client: UpstreamClient, input: AttemptInput): Promise<AttemptResult> {
   const { adapter, deployment } = input;
-  const controller = new AbortController();
+  const controller = new AbortSwitch();
   const stopWatchingClient = input.client.onGone(() => controller.abort(new ClientGoneError()));
   const timer = setTimeout(() => controller.abort(new TimeoutError(input.timeoutMs)), input.timeoutMs);
   const cleanup = () => {
@@ -65,10 +66,10 @@ export async function attemptDeployment(client: UpstreamClient, input: AttemptIn
   };
   let response: UpstreamResponse;
   try {
-    response = await client.send(adapter.buildRequest(input.op, input.body, deployment), controller.signal, input.timeoutMs);
+    response = await client.send(adapter.buildRequest(input.op, input.body, deployment), controller, input.timeoutMs);
   } catch (error) {
     cleanup();
-    return connectionFailure(error, controller.signal, deployment);
+    return connectionFailure(error, controller, deployment);
   }
   let handedOff = false;
   try {
@@ -82,7 +83,7 @@ export async function attemptDeployment(client: UpstreamClient, input: AttemptIn
     return jsonResult(text, input);
   } catch (error) {
     response.body.destroy();
-    return connectionFailure(error, controller.signal, deployment);
+    return connectionFailure(error, controller, deployment);
   } finally {
     if (!handedOff) cleanup();
   }
@@ -94,7 +95,7 @@ class TimeoutError extends Error {
   }
 }
 
-function connectionFailure(error: unknown, signal: AbortSignal, deployment: Deployment): AttemptResult {
+function connectionFailure(error: unknown, signal: AbortSwitch, deployment: Deployment): AttemptResult {
   const reason: unknown = signal.aborted ? signal.reason : error;
   if (reason instanceof ClientGoneError) throw reason;
   if (reason instanceof TimeoutError) {
@@ -141,7 +142,7 @@ function translateEvent(translator: StreamTranslator, event: string, data: strin
 }
 
 /** Passthrough providers are relayed byte for byte; others are parsed, translated and re-framed as OpenAI SSE. */
-function streamSource(response: UpstreamResponse, input: AttemptInput, controller: AbortController): AsyncIterable<string | Buffer> {
+function streamSource(response: UpstreamResponse, input: AttemptInput, controller: AbortSwitch): AsyncIterable<string | Buffer> {
   if (input.adapter.passthrough) return response.body;
   const includeUsage = Boolean((input.body.stream_options as { include_usage?: unknown } | undefined)?.include_usage);
   const translator = input.adapter.createStreamTranslator!(input.model, includeUsage);
@@ -156,7 +157,7 @@ function streamSource(response: UpstreamResponse, input: AttemptInput, controlle
       }
       yield "data: [DONE]\n\n";
     } finally {
-      if (!response.body.destroyed) controller.abort();
+      if (!response.body.destroyed) controller.abort(new ClientGoneError());
     }
   })();
 }

@@ -1,4 +1,5 @@
 import { Agent, type Dispatcher } from "undici";
+import type { AbortSwitch } from "./abort-switch.js";
 import type { UpstreamRequest } from "./provider-adapter.js";
 
 export interface UpstreamResponse {
@@ -9,7 +10,7 @@ export interface UpstreamResponse {
 
 export interface UpstreamClient {
   /** `idleTimeoutMs`: the longest silence allowed between two body chunks (a stalled stream fails instead of hanging). */
-  send(request: UpstreamRequest, signal: AbortSignal, idleTimeoutMs?: number): Promise<UpstreamResponse>;
+  send(request: UpstreamRequest, signal: AbortSwitch, idleTimeoutMs?: number): Promise<UpstreamResponse>;
   close(): Promise<void>;
 }
 
@@ -25,12 +26,24 @@ export function createUpstreamClient(options: { connectionsPerOrigin?: number } 
     headersTimeout: 0,
     bodyTimeout: 0,
   });
+  const targets = new Map<string, { origin: string; path: string }>();
+  // A deployment's URL is the same on every call: parsed once (the map is bounded by being cleared when full).
+  const targetOf = (url: string) => {
+    let target = targets.get(url);
+    if (!target) {
+      const parsed = new URL(url);
+      target = { origin: parsed.origin, path: parsed.pathname + parsed.search };
+      if (targets.size >= 1000) targets.clear();
+      targets.set(url, target);
+    }
+    return target;
+  };
   return {
     async send(request, signal, idleTimeoutMs) {
-      const url = new URL(request.url);
+      const { origin, path } = targetOf(request.url);
       const response = await agent.request({
-        origin: url.origin,
-        path: url.pathname + url.search,
+        origin,
+        path,
         method: "POST",
         headers: request.headers,
         body: request.body,
