@@ -1,8 +1,10 @@
 // npm run bench:overhead — latency and CPU Switchboard adds in front of an OpenAI-compatible upstream.
-// Starts a tiny upstream and one Switchboard replica (embedded mode) as child processes, then measures with
-// autocannon, in the same run, the upstream directly and through Switchboard: 10 and 50 connections, plain and
-// streaming chat. DURATION=<seconds per run> (default 10), RUNS=<proxied runs per configuration> (default 3).
-import { type ChildProcess, spawn } from "node:child_process";
+// Starts a tiny upstream, the thinnest Node proxy we can write (bench/thin-proxy.mjs: the floor of what any Node
+// proxy costs on the machine at hand) and one Switchboard replica (embedded mode) as child processes, then measures
+// with autocannon, in the same run, the upstream directly, through the thin proxy and through Switchboard: 10 and
+// 50 connections, plain and streaming chat. DURATION=<seconds per run> (default 10), RUNS=<runs per proxy and
+// configuration> (default 3), WARMUP=<seconds of load before measuring> (default 20).
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:http";
@@ -16,6 +18,7 @@ import { round, summarize } from "./stats.js";
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const DURATION = Number(process.env.DURATION ?? 10);
 const RUNS = Number(process.env.RUNS ?? 3);
+const WARMUP = Number(process.env.WARMUP ?? 20);
 const MASTER_KEY = "sk-bench-overhead";
 
 async function freePort(): Promise<number> {
@@ -44,17 +47,28 @@ async function start(args: string[], env: Record<string, string>, port: number, 
   throw new Error(`${args[0]} did not start`);
 }
 
+/**
+ * Pins a process to one CPU (Linux taskset). The proxy being measured gets a core of its own and the load generator
+ * (this process) the other, as a proxy has in production: otherwise its CPU per request also counts the cache and
+ * scheduler contention of sharing a core with the load generator. False when taskset is missing or fails.
+ */
+function pin(pid: number, cpu: number): boolean {
+  if (cpus().length < 2 || process.env.PIN === "0") return false;
+  const result = spawnSync("taskset", ["-a", "-p", "-c", String(cpu), String(pid)], { stdio: "ignore" });
+  return result.status === 0;
+}
+
 /** utime + stime of a process, in ms, from /proc (Linux). */
 function cpuMs(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // clock ticks are 100 Hz on Linux
 }
 
-async function load(url: string, connections: number, stream: boolean, auth: boolean) {
+async function load(url: string, connections: number, stream: boolean, auth: boolean, duration = DURATION) {
   const result = await autocannon({
     url,
     connections,
-    duration: DURATION,
+    duration,
     method: "POST",
     headers: { "content-type": "application/json", ...(auth ? { authorization: `Bearer ${MASTER_KEY}` } : {}) },
     body: JSON.stringify({ model: "bench-model", messages: [{ role: "user", content: "hi" }], stream }),
@@ -82,62 +96,100 @@ async function sequentialMs(url: string, auth: boolean, stream: boolean, n = 300
   return summarize(samples).p50;
 }
 
+interface Measured {
+  rps: number;
+  mean: number;
+  p50: number;
+  p99: number;
+  cpu: number;
+  cpuRuns: string;
+}
+
+/** RUNS loads through one proxy; the run with the median CPU per request stands for all (runs vary on this machine). */
+async function measureProxy(url: string, pid: number, connections: number, stream: boolean, auth: boolean): Promise<Measured> {
+  const runs = [];
+  for (let run = 0; run < RUNS; run++) {
+    const cpuBefore = cpuMs(pid);
+    const result = await load(url, connections, stream, auth);
+    runs.push({ ...result, cpu: (cpuMs(pid) - cpuBefore) / result.total });
+  }
+  runs.sort((a, b) => a.cpu - b.cpu);
+  const median = runs[Math.floor(runs.length / 2)]!;
+  return { ...median, cpuRuns: runs.map((r) => round(r.cpu, 3)).join(" / ") };
+}
+
 async function main(): Promise<void> {
   const upstreamPort = await freePort();
   const upstream = { port: upstreamPort, child: await start([join(root, "bench/tiny-upstream.mjs")], { PORT: String(upstreamPort) }, upstreamPort, "/") };
+  const thinPort = await freePort();
+  const thin = {
+    port: thinPort,
+    child: await start([join(root, "bench/thin-proxy.mjs")], { PORT: String(thinPort), UPSTREAM: `http://127.0.0.1:${upstream.port}/v1` }, thinPort, "/"),
+  };
   const dataDir = await mkdtemp(join(tmpdir(), "switchboard-bench-"));
   const configPath = join(dataDir, "config.yaml");
-  await writeFile(configPath, `model_list:\n  - model_name: bench-model\n    litellm_params: { model: openai/bench-model, api_base: "http://127.0.0.1:${upstream.port}/v1", api_key: sk-upstream }\n`);
+  // A priced model, so every reply also has its cost worked out (x-litellm-response-cost), as in production.
+  await writeFile(configPath, `model_list:\n  - model_name: bench-model\n    litellm_params: { model: openai/gpt-4o-mini, api_base: "http://127.0.0.1:${upstream.port}/v1", api_key: sk-upstream }\n`);
   const proxyPort = await freePort();
   const proxy = {
     port: proxyPort,
     child: await start([join(root, "dist/main.js"), "--config", configPath, "--port", String(proxyPort)], { DATA_DIR: dataDir, MASTER_KEY, LOG_LEVEL: "info" }, proxyPort, "/health/liveliness"),
   };
   const direct = `http://127.0.0.1:${upstream.port}/v1/chat/completions`;
+  const viaThin = `http://127.0.0.1:${thin.port}/v1/chat/completions`;
   const proxied = `http://127.0.0.1:${proxy.port}/v1/chat/completions`;
   try {
-    await load(proxied, 10, false, true); // warm-up (JIT, connection pools)
+    // The load generator (this process) on CPU 0; whoever is measured on CPU 1; the upstream on CPU 1 when it is
+    // measured alone, else beside the load generator.
+    const pinned = pin(process.pid, 0) && pin(thin.child.pid!, 1) && pin(proxy.child.pid!, 1);
+    const upstreamOn = (cpu: number) => pinned && pin(upstream.child.pid!, cpu);
+    upstreamOn(0);
+    // Warm-up: V8 keeps optimising the proxy's request path for the first ten-odd seconds of load.
+    await Promise.all([load(proxied, 10, false, true, WARMUP), load(viaThin, 10, false, false, WARMUP)]);
+    await Promise.all([load(proxied, 10, true, true, WARMUP / 4), load(viaThin, 10, true, false, WARMUP / 4)]);
     const rows = [];
     for (const stream of [false, true]) {
       for (const connections of [10, 50]) {
+        upstreamOn(1);
         const base = await load(direct, connections, stream, false);
-        // Through the proxy three times, reporting the median run: single runs on this shared machine vary by
-        // about ±0.03 ms of CPU per request.
-        const runs = [];
-        for (let run = 0; run < RUNS; run++) {
-          const cpuBefore = cpuMs(proxy.child.pid!);
-          const result = await load(proxied, connections, stream, true);
-          runs.push({ ...result, cpu: (cpuMs(proxy.child.pid!) - cpuBefore) / result.total });
-        }
-        runs.sort((a, b) => a.cpu - b.cpu);
-        const via = runs[Math.floor(runs.length / 2)]!;
-        const cpuPerRequest = via.cpu;
+        upstreamOn(0);
+        const floor = await measureProxy(viaThin, thin.child.pid!, connections, stream, false);
+        const via = await measureProxy(proxied, proxy.child.pid!, connections, stream, true);
         rows.push({
           mode: stream ? "stream" : "json",
           connections,
           direct_rps: round(base.rps, 0),
-          proxied_rps: round(via.rps, 0),
           direct_p50_ms: base.p50,
+          thin_rps: round(floor.rps, 0),
+          thin_p50_ms: floor.p50,
+          thin_cpu_ms_per_req: round(floor.cpu, 3),
+          proxied_rps: round(via.rps, 0),
           proxied_p50_ms: via.p50,
           added_p50_ms: round(via.p50 - base.p50),
           added_mean_ms: round(via.mean - base.mean),
-          direct_p99_ms: base.p99,
           proxied_p99_ms: via.p99,
-          proxy_cpu_ms_per_req: round(cpuPerRequest, 3),
-          cpu_all_runs: runs.map((r) => round(r.cpu, 3)).join(" / "),
+          proxy_cpu_ms_per_req: round(via.cpu, 3),
+          cpu_vs_thin: round(via.cpu / floor.cpu, 2),
+          cpu_all_runs: via.cpuRuns,
         });
       }
     }
     console.table(rows);
     for (const stream of [false, true]) {
+      upstreamOn(1);
       const alone = await sequentialMs(direct, false, stream);
+      upstreamOn(0);
+      const viaFloor = await sequentialMs(viaThin, false, stream);
       const via = await sequentialMs(proxied, true, stream);
       const what = stream ? "first stream chunk" : "whole json reply";
-      console.log(`${what}, p50 of 300 sequential requests: direct ${round(alone)} ms, through Switchboard ${round(via)} ms, added ${round(via - alone)} ms`);
+      console.log(
+        `${what}, p50 of 300 sequential requests: direct ${round(alone)} ms, thin proxy ${round(viaFloor)} ms, through Switchboard ${round(via)} ms, added ${round(via - alone)} ms`,
+      );
     }
-    console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, ${round(totalmem() / 2 ** 30, 1)} GiB, Node ${process.version}; ${DURATION} s per run; load generator, upstream and proxy share the machine`);
+    console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, ${round(totalmem() / 2 ** 30, 1)} GiB, Node ${process.version}; ${DURATION} s per run; load generator, upstream and proxies share the machine${pinned ? "; proxy measured on CPU 1, load generator on CPU 0 (taskset)" : ", unpinned"}`);
   } finally {
     proxy.child.kill("SIGTERM");
+    thin.child.kill("SIGTERM");
     upstream.child.kill("SIGTERM");
     await rm(dataDir, { recursive: true, force: true });
   }
