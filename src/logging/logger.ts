@@ -38,5 +38,8 @@ export function createLogger(options: LoggerOptions): Logger {
   };
   if (options.destination) return pino(base, options.destination);
   if (options.pretty) return pino({ ...base, transport: { target: "pino-pretty" } });
-  return pino(base);
+  // Asynchronous stdout: lines still go out at once when the process is quiet, but under load the ones written
+  // while a write is in flight are batched into one, instead of one blocking write per request. pino flushes
+  // what is pending synchronously on exit; only a SIGKILL can lose the last few lines.
+  return pino(base, pino.destination({ dest: 1, sync: false }));
 }
