@@ -45,6 +45,14 @@ function lastUserText(body: any): string {
   return content.map((block: any) => (block?.type === "text" && typeof block.text === "string" ? block.text : "")).join("");
 }
 
+function holdsToolBlocks(body: any): boolean {
+  const messages: unknown = body?.messages;
+  if (!Array.isArray(messages)) return false;
+  return messages.some(
+    (m: any) => Array.isArray(m?.content) && m.content.some((b: any) => b?.type === "tool_use" || b?.type === "tool_result"),
+  );
+}
+
 type Block = { type: "text"; text: string } | { type: "tool_use"; id: string; name: string; input: object };
 
 function answerFor(body: any): { block: Block; stopReason: "end_turn" | "tool_use" } {
@@ -118,6 +126,10 @@ function createAnthropicDialect(): Dialect {
       if (!header(request, "x-api-key")) return { status: 401, message: "fake: x-api-key header is required" };
       if (!header(request, "anthropic-version")) {
         return { status: 401, message: "fake: anthropic-version header is required" };
+      }
+      // Anthropic's own rule, which OpenAI does not have.
+      if (holdsToolBlocks(request.body) && !(Array.isArray(request.body?.tools) && request.body.tools.length > 0)) {
+        return { status: 400, message: "Requests which include `tool_use` or `tool_result` blocks must define tools." };
       }
       return undefined;
     },

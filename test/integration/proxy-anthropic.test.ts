@@ -117,6 +117,20 @@ describe("anthropic/ deployments behind chat completions", () => {
     expect(sent[2]).toMatchObject({ role: "user", content: [{ type: "tool_result", tool_use_id: "toolu_1" }] });
   });
 
+  it("continues a conversation with tool calls in its history when the caller sends no tools", async () => {
+    const reply = await client.chat.completions.create({
+      model: "claude",
+      messages: [
+        { role: "user", content: "weather in Paris?" },
+        { role: "assistant", content: null, tool_calls: [{ id: "toolu_9", type: "function", function: { name: "get_weather", arguments: '{"city":"Paris"}' } }] },
+        { role: "tool", tool_call_id: "toolu_9", content: "sunny" },
+        { role: "user", content: "thanks, summarise" },
+      ],
+    });
+    expect(reply.choices[0]!.message.content).toBe("echo: thanks, summarise");
+    expect(upstream.requests.at(-1)!.body).toMatchObject({ tools: [{ name: "get_weather" }], tool_choice: { type: "none" } });
+  });
+
   it("streams tool calls with their arguments", async () => {
     const stream = await client.chat.completions.create({
       model: "claude",

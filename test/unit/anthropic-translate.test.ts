@@ -139,6 +139,38 @@ describe("toAnthropicRequest", () => {
     ]);
   });
 
+  it("declares the history's tools with tool_choice none when the caller defines no tools (Anthropic requires them)", () => {
+    const history = [
+      { role: "user", content: "Weather and time in Paris?" },
+      {
+        role: "assistant",
+        content: null,
+        tool_calls: [
+          { id: "c1", type: "function", function: { name: "get_weather", arguments: "{}" } },
+          { id: "c2", type: "function", function: { name: "get_time", arguments: "{}" } },
+          { id: "c3", type: "function", function: { name: "get_weather", arguments: "{}" } },
+        ],
+      },
+      { role: "tool", tool_call_id: "c1", content: "18°C" },
+      { role: "tool", tool_call_id: "c2", content: "14:05" },
+      { role: "tool", tool_call_id: "c3", content: "18°C" },
+    ];
+    const request = toAnthropicRequest({ messages: history }, "m");
+    expect(request.tools).toEqual([
+      { name: "get_weather", input_schema: { type: "object" } },
+      { name: "get_time", input_schema: { type: "object" } },
+    ]);
+    expect(request.tool_choice).toEqual({ type: "none" });
+    // The caller's own tools, when there are any, are sent as they are.
+    const withTools = toAnthropicRequest({ messages: history, tools: [{ type: "function", function: { name: "get_weather" } }] }, "m");
+    expect(withTools.tools).toEqual([{ name: "get_weather", input_schema: { type: "object", properties: {} } }]);
+    expect(withTools.tool_choice).toBeUndefined();
+    // No tool calls in the history, no tools: nothing is declared.
+    const plain = toAnthropicRequest({ messages: [{ role: "user", content: "hi" }] }, "m");
+    expect(plain).not.toHaveProperty("tools");
+    expect(plain).not.toHaveProperty("tool_choice");
+  });
+
   it("sends tool_use input {} when the recorded arguments are not a JSON object", () => {
     const request = toAnthropicRequest(
       {

@@ -209,6 +209,19 @@ describe("fake Anthropic upstream", () => {
     expect(body.content).toEqual([{ type: "tool_use", id: "toolu_1", name: "get_weather", input: { city: "Paris" } }]);
   });
 
+  it("answers 400, as Anthropic does, when the history holds tool blocks and no tools are defined", async () => {
+    const messages = [
+      { role: "user", content: "weather?" },
+      { role: "assistant", content: [{ type: "tool_use", id: "t1", name: "get_weather", input: {} }] },
+      { role: "user", content: [{ type: "tool_result", tool_use_id: "t1", content: "sunny" }] },
+    ];
+    const refused = await post(`${anthropic.url}/v1/messages`, { model: "claude", messages }, auth);
+    expect(refused.status).toBe(400);
+    expect(await refused.json()).toMatchObject({ error: { type: "invalid_request_error", message: expect.stringContaining("must define tools") } });
+    const accepted = await post(`${anthropic.url}/v1/messages`, { model: "claude", messages, tools: [weatherTool] }, auth);
+    expect(accepted.status).toBe(200);
+  });
+
   it("streams Anthropic events in order", async () => {
     const res = await post(`${anthropic.url}/v1/messages`, { model: "claude", messages: userSays("hey"), stream: true }, auth);
     const frames = sseFrames(await res.text());

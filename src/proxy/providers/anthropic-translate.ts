@@ -187,10 +187,27 @@ function toolChoiceOf(choice: unknown, parallelToolCalls: unknown): Block | unde
   return undefined;
 }
 
+/**
+ * Anthropic refuses a conversation holding tool_use blocks unless the request defines tools; OpenAI does not. When
+ * the caller defined none, the tools the history calls are declared with an open schema and tool_choice none: the
+ * history is accepted and the model answers without calling a tool, as it would at OpenAI without tools.
+ */
+function historyToolsOf(conversation: AnthropicMessage[]): Record<string, unknown> {
+  const names = new Set<string>();
+  for (const message of conversation) {
+    for (const block of asBlocks(message.content)) {
+      if (block.type === "tool_use" && typeof block.name === "string") names.add(block.name);
+    }
+  }
+  if (names.size === 0) return {};
+  const tools = [...names].map((name) => ({ name, input_schema: { type: "object" } }));
+  return { tools, tool_choice: { type: "none" } };
+}
+
 /** tool_choice is only sent with tools: Anthropic has nothing to choose from otherwise. */
-function toolFieldsOf(body: Record<string, unknown>): Record<string, unknown> {
+function toolFieldsOf(body: Record<string, unknown>, conversation: AnthropicMessage[]): Record<string, unknown> {
   const tools = Array.isArray(body.tools) ? body.tools.flatMap(toolOf) : [];
-  if (tools.length === 0) return {};
+  if (tools.length === 0) return historyToolsOf(conversation);
   const choice = toolChoiceOf(body.tool_choice, body.parallel_tool_calls);
   return choice === undefined ? { tools } : { tools, tool_choice: choice };
 }
@@ -217,7 +234,8 @@ export function toAnthropicRequest(body: Record<string, unknown>, upstreamModel:
   };
   const system = systemOf(messages);
   if (system !== undefined) request.system = system;
-  request.messages = conversationOf(messages);
+  const conversation = conversationOf(messages);
+  request.messages = conversation;
   for (const key of ["temperature", "top_p", "top_k"] as const) {
     if (typeof body[key] === "number") request[key] = body[key];
   }
@@ -225,5 +243,5 @@ export function toAnthropicRequest(body: Record<string, unknown>, upstreamModel:
   if (stopSequences.length > 0) request.stop_sequences = stopSequences;
   if (typeof body.stream === "boolean") request.stream = body.stream;
   if (typeof body.user === "string" && body.user !== "") request.metadata = { user_id: body.user };
-  return { ...request, ...toolFieldsOf(body) };
+  return { ...request, ...toolFieldsOf(body, conversation) };
 }
