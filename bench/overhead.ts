@@ -180,12 +180,17 @@ async function main(): Promise<void> {
     // be a cross-core wake-up, which costs more on this virtual machine than the work itself. So: unpinned.
     if (pinned) for (const pid of [process.pid, upstream.child.pid!, thin.child.pid!, proxy.child.pid!]) pin(pid, "any");
     for (const stream of [false, true]) {
-      const alone = await sequentialMs(direct, false, stream);
-      const viaFloor = await sequentialMs(viaThin, false, stream);
-      const via = await sequentialMs(proxied, true, stream);
+      // Single calls vary a lot from one moment to the next here, so the three are interleaved in rounds and the
+      // median round is reported.
+      const rounds: Array<[number, number, number]> = [];
+      for (let round = 0; round < 5; round++) {
+        rounds.push([await sequentialMs(direct, false, stream), await sequentialMs(viaThin, false, stream), await sequentialMs(proxied, true, stream)]);
+      }
+      const median = (i: 0 | 1 | 2) => rounds.map((r) => r[i]).sort((a, b) => a - b)[Math.floor(rounds.length / 2)]!;
+      const [alone, viaFloor, via] = [median(0), median(1), median(2)];
       const what = stream ? "first stream chunk" : "whole json reply";
       console.log(
-        `${what}, p50 of 300 sequential requests: direct ${round(alone)} ms, thin proxy ${round(viaFloor)} ms, through Switchboard ${round(via)} ms, added ${round(via - alone)} ms`,
+        `${what}, p50 of 300 sequential requests (median of 5 interleaved rounds): direct ${round(alone)} ms, thin proxy ${round(viaFloor)} ms, through Switchboard ${round(via)} ms, added ${round(via - alone)} ms`,
       );
     }
     console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, ${round(totalmem() / 2 ** 30, 1)} GiB, Node ${process.version}; ${DURATION} s per run; load generator, upstream and proxies share the machine${pinned ? "; under load, proxy measured on CPU 1 and load generator on CPU 0 (taskset); sequential calls unpinned" : ", unpinned"}`);
