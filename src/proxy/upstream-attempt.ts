@@ -117,11 +117,12 @@ async function failedResponse(response: UpstreamResponse, adapter: ProviderAdapt
   return { kind: "failed", retryable, error: upstreamApiError(response.status, adapter.describeError(response.status, json)) };
 }
 
+/** Parsed even when relayed as it came: usage is needed for the cost, and a 200 that is not JSON is the upstream's fault (502). */
 function jsonResult(text: string, input: AttemptInput): AttemptResult {
   const json = JSON.parse(text) as unknown;
-  const body = input.adapter.passthrough ? text : JSON.stringify(input.adapter.transformResponse!(input.op, json, input.model));
-  const usage = readUsage(input.adapter.passthrough ? json : JSON.parse(body));
-  return { kind: "json", body, usage };
+  if (input.adapter.passthrough) return { kind: "json", body: text, usage: readUsage(json) };
+  const translated = input.adapter.transformResponse!(input.op, json, input.model);
+  return { kind: "json", body: JSON.stringify(translated), usage: readUsage(translated) };
 }
 
 function readUsage(json: unknown): Usage | undefined {

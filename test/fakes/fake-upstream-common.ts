@@ -22,7 +22,9 @@ export type Behavior =
   | { kind: "slow"; delayMs: number }
   | { kind: "drop" }
   | { kind: "stream-slow"; chunkDelayMs: number; chunks?: number }
-  | { kind: "json"; body: unknown; status?: number };
+  | { kind: "json"; body: unknown; status?: number }
+  /** A body that is not JSON, as a misconfigured gateway in front of a provider sends (an HTML page). */
+  | { kind: "text"; body: string; status?: number };
 
 export interface FakeUpstream {
   /** e.g. http://127.0.0.1:PORT (no trailing slash); the OpenAI base URL for clients is `${url}/v1` */
@@ -229,6 +231,11 @@ export async function startFakeServer(dialect: Dialect): Promise<FakeUpstream> {
         });
       case "json":
         return out.json(behavior.status ?? 200, behavior.body);
+      case "text":
+        if (finished()) return;
+        res.writeHead(behavior.status ?? 200, { "content-type": "text/html" });
+        res.end(behavior.body);
+        return;
     }
   }
 

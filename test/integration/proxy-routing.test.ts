@@ -31,6 +31,8 @@ ${deployment(url, "staller", "stalls", ", timeout: 0.3")}
 ${deployment(url, "dropper", "drops")}
 ${deployment(url, "dropper", "answers")}
 ${deployment(url, "doomed", "always-500")}
+${deployment(url, "garbled", "html-page", ", weight: 1000")}
+${deployment(url, "garbled", "clean-json", ", weight: 1")}
 router_settings:
   num_retries: 1
   allowed_fails: 0
@@ -103,6 +105,16 @@ describe("routing within a model group", () => {
   it("treats a dropped connection as retryable", async () => {
     upstream.script("drops", { kind: "drop" });
     for (let i = 0; i < 5; i++) expect((await chat("dropper").expect(200)).headers["x-litellm-model-id"]).toBe("answers");
+  });
+
+  it("treats a 200 whose body is not JSON as the upstream's failure and retries it elsewhere", async () => {
+    upstream.script("html-page", { kind: "text", body: "<html>502 Bad Gateway</html>" });
+    for (let i = 0; i < 5; i++) {
+      const res = await chat("garbled").expect(200);
+      expect(res.headers["x-litellm-model-id"]).toBe("clean-json");
+      expect(res.body.object).toBe("chat.completion");
+    }
+    expect(callsTo("html-page")).toBe(1); // picked first (weight), then cooling down (allowed_fails: 0)
   });
 
   it("answers 429 no_healthy_deployment while the only deployment cools down", async () => {
