@@ -7,8 +7,9 @@ COPY prisma ./prisma
 COPY prisma.config.ts tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY bin ./bin
-# `npm ci` runs the prepare script: prisma generate (offline-safe) and tsc into dist/.
-RUN npm ci && npm prune --omit=dev
+# No dependency install script runs (as package.json's allowScripts says for npm 11; the image's npm 10 needs the flag),
+# so the build is run explicitly: prisma generate (offline-safe) and tsc into dist/.
+RUN npm ci --ignore-scripts && npm run build && npm prune --omit=dev --ignore-scripts
 
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production
