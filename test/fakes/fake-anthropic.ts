@@ -15,6 +15,8 @@ export type { Behavior, FakeUpstream, RecordedRequest } from "./fake-upstream-co
 
 export const FAKE_ANTHROPIC_USAGE = { input_tokens: 10, output_tokens: 5 } as const;
 export const FAKE_TOOL_INPUT = { city: "Paris" } as const;
+/** With `thinking` enabled, every reply starts with this thinking block. */
+export const FAKE_THINKING = { type: "thinking", thinking: "Thinking it over.", signature: "fake-signature" } as const;
 
 const ERROR_TYPES: Record<number, string> = {
   400: "invalid_request_error",
@@ -66,7 +68,24 @@ function answerFor(body: any): { block: Block; stopReason: "end_turn" | "tool_us
 
 const event = (name: string, data: object) => `event: ${name}\ndata: ${JSON.stringify({ type: name, ...data })}\n\n`;
 
-function streamFrames(id: string, model: string, block: Block, stopReason: string, plan: StreamPlan): string[] {
+function thinks(body: any): boolean {
+  return body?.thinking?.type === "enabled";
+}
+
+/** The thinking block as Anthropic streams it: empty start, thinking deltas, the signature, stop. */
+function thinkingFrames(plan: StreamPlan): string[] {
+  return [
+    event("content_block_start", { index: 0, content_block: { type: "thinking", thinking: "" } }),
+    ...splitInto(FAKE_THINKING.thinking, plan.chunks).map((thinking) =>
+      event("content_block_delta", { index: 0, delta: { type: "thinking_delta", thinking } }),
+    ),
+    event("content_block_delta", { index: 0, delta: { type: "signature_delta", signature: FAKE_THINKING.signature } }),
+    event("content_block_stop", { index: 0 }),
+  ];
+}
+
+function streamFrames(id: string, model: string, block: Block, stopReason: string, plan: StreamPlan, thinking: boolean): string[] {
+  const index = thinking ? 1 : 0;
   const start = block.type === "text" ? { type: "text", text: "" } : { ...block, input: {} };
   const deltas =
     block.type === "text"
@@ -85,10 +104,11 @@ function streamFrames(id: string, model: string, block: Block, stopReason: strin
   };
   return [
     event("message_start", { message }),
-    event("content_block_start", { index: 0, content_block: start }),
+    ...(thinking ? thinkingFrames(plan) : []),
+    event("content_block_start", { index, content_block: start }),
     event("ping", {}),
-    ...deltas.map((delta) => event("content_block_delta", { index: 0, delta })),
-    event("content_block_stop", { index: 0 }),
+    ...deltas.map((delta) => event("content_block_delta", { index, delta })),
+    event("content_block_stop", { index }),
     event("message_delta", {
       delta: { stop_reason: stopReason, stop_sequence: null },
       usage: { output_tokens: FAKE_ANTHROPIC_USAGE.output_tokens },
@@ -110,14 +130,14 @@ function createAnthropicDialect(): Dialect {
         type: "message",
         role: "assistant",
         model,
-        content: [block],
+        content: thinks(request.body) ? [FAKE_THINKING, block] : [block],
         stop_reason: stopReason,
         stop_sequence: null,
         usage: FAKE_ANTHROPIC_USAGE,
       });
     }
     const plan = forced ?? DEFAULT_STREAM;
-    return out.sse(streamFrames(id, model, block, stopReason, plan), plan.chunkDelayMs);
+    return out.sse(streamFrames(id, model, block, stopReason, plan, thinks(request.body)), plan.chunkDelayMs);
   }
 
   return {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import OpenAI from "openai";
-import { startFakeAnthropic } from "../fakes/fake-anthropic.js";
+import { FAKE_THINKING, startFakeAnthropic } from "../fakes/fake-anthropic.js";
 import type { FakeUpstream } from "../fakes/fake-upstream-common.js";
 import { TEST_MASTER_KEY, type TestReplica } from "../helpers/replica.js";
 import { type ProxyFixture, startProxyFixture } from "../helpers/proxy-fixture.js";
@@ -86,6 +86,38 @@ describe("anthropic/ deployments behind chat completions", () => {
     expect(text).toBe("echo: stream please");
     expect(finish).toBe("stop");
     expect(usage).toMatchObject({ prompt_tokens: 10, completion_tokens: 5 });
+  });
+
+  it("asks for extended thinking with reasoning_effort and returns it as reasoning_content, plain and streamed", async () => {
+    const plain = await client.chat.completions.create({
+      model: "claude",
+      messages: [{ role: "user", content: "think" }],
+      reasoning_effort: "medium",
+    });
+    expect(upstream.requests.at(-1)!.body).toMatchObject({ thinking: { type: "enabled", budget_tokens: 2048 }, max_tokens: 2048 + 4096 });
+    const message = plain.choices[0]!.message as OpenAI.ChatCompletionMessage & { reasoning_content?: string; thinking_blocks?: unknown[] };
+    expect(message.content).toBe("echo: think");
+    expect(message.reasoning_content).toBe(FAKE_THINKING.thinking);
+    expect(message.thinking_blocks).toEqual([FAKE_THINKING]);
+
+    const stream = await client.chat.completions.create({
+      model: "claude",
+      messages: [{ role: "user", content: "think aloud" }],
+      reasoning_effort: "low",
+      stream: true,
+    });
+    let reasoning = "";
+    let text = "";
+    const signatures: unknown[] = [];
+    for await (const chunk of stream) {
+      const delta = chunk.choices[0]?.delta as { content?: string; reasoning_content?: string; thinking_blocks?: Array<{ signature?: string }> } | undefined;
+      reasoning += delta?.reasoning_content ?? "";
+      text += delta?.content ?? "";
+      for (const block of delta?.thinking_blocks ?? []) signatures.push(block.signature);
+    }
+    expect(reasoning).toBe(FAKE_THINKING.thinking);
+    expect(signatures).toEqual([FAKE_THINKING.signature]);
+    expect(text).toBe("echo: think aloud");
   });
 
   it("round-trips tool calls", async () => {

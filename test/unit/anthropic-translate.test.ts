@@ -210,6 +210,53 @@ describe("toAnthropicRequest", () => {
     expect(request.tool_choice).toEqual(expected);
   });
 
+  it("maps reasoning_effort to a thinking budget, raising the default max_tokens above it", () => {
+    const messages = [{ role: "user", content: "Think first." }];
+    expect(toAnthropicRequest({ messages, reasoning_effort: "high" }, "m")).toMatchObject({
+      thinking: { type: "enabled", budget_tokens: 4096 },
+      max_tokens: 4096 + 4096,
+    });
+    expect(toAnthropicRequest({ messages, reasoning_effort: "low", max_tokens: 3000 }, "m")).toMatchObject({
+      thinking: { type: "enabled", budget_tokens: 1024 },
+      max_tokens: 3000,
+    });
+    // Anthropic's own thinking object wins and passes as it is.
+    const own = { type: "enabled", budget_tokens: 16000 };
+    expect(toAnthropicRequest({ messages, thinking: own, reasoning_effort: "low" }, "m")).toMatchObject({ thinking: own, max_tokens: 16000 + 4096 });
+    const plain = toAnthropicRequest({ messages, reasoning_effort: "minimal" }, "m");
+    expect(plain).not.toHaveProperty("thinking");
+    expect(plain.max_tokens).toBe(4096);
+  });
+
+  it("sends an earlier reply's thinking_blocks back first in that assistant turn, signature included", () => {
+    const request = toAnthropicRequest(
+      {
+        messages: [
+          { role: "user", content: "weather?" },
+          {
+            role: "assistant",
+            content: null,
+            reasoning_content: "I should call the tool.",
+            thinking_blocks: [
+              { type: "thinking", thinking: "I should call the tool.", signature: "sig-1" },
+              { type: "redacted_thinking", data: "opaque" },
+              { type: "thinking", thinking: "no signature: dropped" },
+            ],
+            tool_calls: [{ id: "t1", type: "function", function: { name: "get_weather", arguments: "{}" } }],
+          },
+          { role: "tool", tool_call_id: "t1", content: "sunny" },
+        ],
+        tools: [weatherTool],
+      },
+      "m",
+    );
+    expect((request.messages as Array<{ content: unknown }>)[1]?.content).toEqual([
+      { type: "thinking", thinking: "I should call the tool.", signature: "sig-1" },
+      { type: "redacted_thinking", data: "opaque" },
+      { type: "tool_use", id: "t1", name: "get_weather", input: {} },
+    ]);
+  });
+
   it("omits tools and tool_choice when no tools are given", () => {
     const request = toAnthropicRequest({ messages: [{ role: "user", content: "x" }], tool_choice: "auto" }, "m");
     expect(request).not.toHaveProperty("tools");
@@ -343,6 +390,33 @@ describe("fromAnthropicResponse", () => {
     });
     expect(completion.choices[0]?.message).not.toHaveProperty("tool_calls");
     expect(completion.created).toBeGreaterThanOrEqual(before);
+  });
+
+  it("returns thinking as reasoning_content and thinking_blocks, as LiteLLM does", () => {
+    const completion = fromAnthropicResponse(
+      {
+        id: "msg_t",
+        content: [
+          { type: "thinking", thinking: "Let me see. ", signature: "sig-a" },
+          { type: "redacted_thinking", data: "opaque" },
+          { type: "thinking", thinking: "Yes.", signature: "sig-b" },
+          { type: "text", text: "42" },
+        ],
+        stop_reason: "end_turn",
+        usage: { input_tokens: 10, output_tokens: 50 },
+      },
+      "claude",
+    );
+    expect(completion.choices[0]?.message).toEqual({
+      role: "assistant",
+      content: "42",
+      reasoning_content: "Let me see. Yes.",
+      thinking_blocks: [
+        { type: "thinking", thinking: "Let me see. ", signature: "sig-a" },
+        { type: "redacted_thinking", data: "opaque" },
+        { type: "thinking", thinking: "Yes.", signature: "sig-b" },
+      ],
+    });
   });
 
   it("turns tool_use blocks into tool_calls with content null when there is no text", () => {
@@ -480,6 +554,31 @@ describe("createAnthropicStreamTranslator", () => {
     expect(JSON.parse(argumentsOf(0))).toEqual({ city: "Paris" });
     expect(JSON.parse(argumentsOf(1))).toEqual({});
     expect(chunks.at(-1)?.choices[0]?.finish_reason).toBe("tool_calls");
+  });
+
+  it("streams thinking as reasoning_content and its signature as a thinking_blocks entry", () => {
+    const block = (delta: object): StreamEvent => ["content_block_delta", { type: "content_block_delta", index: 0, delta }];
+    const { chunks } = runStream([
+      messageStart,
+      ["content_block_start", { type: "content_block_start", index: 0, content_block: { type: "thinking", thinking: "" } }],
+      block({ type: "thinking_delta", thinking: "Let me " }),
+      block({ type: "thinking_delta", thinking: "see." }),
+      block({ type: "signature_delta", signature: "sig-a" }),
+      ["content_block_stop", { type: "content_block_stop", index: 0 }],
+      ["content_block_start", { type: "content_block_start", index: 1, content_block: { type: "redacted_thinking", data: "opaque" } }],
+      ["content_block_stop", { type: "content_block_stop", index: 1 }],
+      ["content_block_delta", { type: "content_block_delta", index: 2, delta: { type: "text_delta", text: "42" } }],
+      ["message_delta", { type: "message_delta", delta: { stop_reason: "end_turn" }, usage: { output_tokens: 60 } }],
+      ["message_stop", { type: "message_stop" }],
+    ]);
+    expect(chunks.map((c) => c.choices[0]?.delta).slice(1)).toEqual([
+      { reasoning_content: "Let me " },
+      { reasoning_content: "see." },
+      { thinking_blocks: [{ type: "thinking", thinking: "", signature: "sig-a" }] },
+      { thinking_blocks: [{ type: "redacted_thinking", data: "opaque" }] },
+      { content: "42" },
+      {},
+    ]);
   });
 
   it("ends with a usage chunk with empty choices when includeUsage is set", () => {

@@ -22,7 +22,15 @@ const chatCompletionSchema = z.looseObject({
   choices: z.array(
     z.looseObject({
       index: z.number().int(),
-      message: z.looseObject({ role: z.string(), content: z.string().nullable() }),
+      message: z.looseObject({
+        role: z.string(),
+        content: z.string().nullable(),
+        reasoning_content: z.string().optional().describe("anthropic/ models with extended thinking: the thinking text"),
+        thinking_blocks: z
+          .array(z.looseObject({ type: z.enum(["thinking", "redacted_thinking"]) }))
+          .optional()
+          .describe("anthropic/ models: the thinking blocks, to send back with this message in later turns"),
+      }),
       finish_reason: z.string().nullable(),
     }),
   ),

@@ -21,11 +21,20 @@ export interface OpenAiChatCompletion {
   model: string;
   choices: Array<{
     index: number;
-    message: { role: "assistant"; content: string | null; tool_calls?: OpenAiToolCall[] };
+    message: {
+      role: "assistant";
+      content: string | null;
+      tool_calls?: OpenAiToolCall[];
+      /** Extended thinking, as LiteLLM returns it: the text, and the blocks to send back in later turns. */
+      reasoning_content?: string;
+      thinking_blocks?: ThinkingBlock[];
+    };
     finish_reason: string | null;
   }>;
   usage: OpenAiUsage;
 }
+
+export type ThinkingBlock = { type: "thinking"; thinking: string; signature: string } | { type: "redacted_thinking"; data: string };
 
 export interface OpenAiChatChunk {
   id: string;
@@ -109,9 +118,26 @@ function toolCallOf(block: Record<string, unknown>): OpenAiToolCall {
   };
 }
 
+function thinkingBlockOf(block: Record<string, unknown>): ThinkingBlock[] {
+  if (block.type === "thinking" && typeof block.thinking === "string") {
+    return [{ type: "thinking", thinking: block.thinking, signature: typeof block.signature === "string" ? block.signature : "" }];
+  }
+  if (block.type === "redacted_thinking" && typeof block.data === "string") return [{ type: "redacted_thinking", data: block.data }];
+  return [];
+}
+
+/** reasoning_content and thinking_blocks when the reply thought; nothing otherwise. */
+function thinkingFieldsOf(blocks: Record<string, unknown>[]): { reasoning_content?: string; thinking_blocks?: ThinkingBlock[] } {
+  const thinking = blocks.flatMap(thinkingBlockOf);
+  if (thinking.length === 0) return {};
+  const text = thinking.map((b) => (b.type === "thinking" ? b.thinking : "")).join("");
+  return { reasoning_content: text, thinking_blocks: thinking };
+}
+
 /**
  * The id keeps Anthropic's message id behind OpenAI's "chatcmpl-" prefix, so a client-side id can still be
- * matched against Anthropic's logs. Thinking, server-tool and other blocks with no OpenAI field are dropped.
+ * matched against Anthropic's logs. Thinking becomes reasoning_content and thinking_blocks (LiteLLM's fields);
+ * server-tool and other blocks with no OpenAI field are dropped.
  */
 export function fromAnthropicResponse(response: unknown, model: string): OpenAiChatCompletion {
   const message = asRecord(response);
@@ -130,7 +156,12 @@ export function fromAnthropicResponse(response: unknown, model: string): OpenAiC
     choices: [
       {
         index: 0,
-        message: { role: "assistant", content, ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}) },
+        message: {
+          role: "assistant",
+          content,
+          ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}),
+          ...thinkingFieldsOf(blocks),
+        },
         finish_reason: mapStopReason(message.stop_reason) ?? "stop",
       },
     ],

@@ -48,6 +48,9 @@ function onBlockStart(state: StreamState, data: Record<string, unknown>): Step {
   if (block.type === "text" && typeof block.text === "string" && block.text !== "") {
     return { delta: { content: block.text }, finishReason: null };
   }
+  if (block.type === "redacted_thinking" && typeof block.data === "string") {
+    return { delta: { thinking_blocks: [{ type: "redacted_thinking", data: block.data }] }, finishReason: null };
+  }
   if (block.type !== "tool_use" || typeof data.index !== "number") return undefined;
   const toolIndex = state.toolIndexByBlock.size;
   state.toolIndexByBlock.set(data.index, toolIndex);
@@ -55,11 +58,20 @@ function onBlockStart(state: StreamState, data: Record<string, unknown>): Step {
   return { delta: { tool_calls: [call] }, finishReason: null };
 }
 
-/** thinking, signature and citation deltas have no Chat Completions field and are skipped. */
+/**
+ * Thinking streams as reasoning_content; its signature, which closes a thinking block, as a thinking_blocks entry
+ * with empty text (a client keeping the reply for a later turn joins the two). Citation deltas are skipped.
+ */
 function onBlockDelta(state: StreamState, data: Record<string, unknown>): Step {
   const delta = asRecord(data.delta);
   if (delta.type === "text_delta" && typeof delta.text === "string") {
     return { delta: { content: delta.text }, finishReason: null };
+  }
+  if (delta.type === "thinking_delta" && typeof delta.thinking === "string") {
+    return { delta: { reasoning_content: delta.thinking }, finishReason: null };
+  }
+  if (delta.type === "signature_delta" && typeof delta.signature === "string") {
+    return { delta: { thinking_blocks: [{ type: "thinking", thinking: "", signature: delta.signature }] }, finishReason: null };
   }
   if (delta.type !== "input_json_delta" || typeof data.index !== "number") return undefined;
   const toolIndex = state.toolIndexByBlock.get(data.index);

@@ -118,10 +118,26 @@ function toolUseBlock(call: Record<string, unknown>): Block {
   return { type: "tool_use", id: call.id, name: fn.name, input: parseArguments(fn.arguments) };
 }
 
+/**
+ * `thinking_blocks` of an earlier assistant reply (as this proxy returned them) go back first in that turn: Anthropic
+ * needs them, signature included, to continue a tool-using conversation with extended thinking.
+ */
+function thinkingBlocksOf(message: Record<string, unknown>): Block[] {
+  const blocks = Array.isArray(message.thinking_blocks) ? message.thinking_blocks.filter(isRecord) : [];
+  return blocks.flatMap((b): Block[] => {
+    if (b.type === "thinking" && typeof b.thinking === "string" && typeof b.signature === "string") {
+      return [{ type: "thinking", thinking: b.thinking, signature: b.signature }];
+    }
+    if (b.type === "redacted_thinking" && typeof b.data === "string") return [{ type: "redacted_thinking", data: b.data }];
+    return [];
+  });
+}
+
 function assistantContent(message: Record<string, unknown>): Content {
   const calls = Array.isArray(message.tool_calls) ? message.tool_calls.filter(isRecord) : [];
-  if (calls.length === 0) return contentOf(message.content);
-  return [...textBlocksOf(message.content), ...calls.map(toolUseBlock)];
+  const thinking = thinkingBlocksOf(message);
+  if (calls.length === 0 && thinking.length === 0) return contentOf(message.content);
+  return [...thinking, ...textBlocksOf(message.content), ...calls.map(toolUseBlock)];
 }
 
 function toolResultBlock(message: Record<string, unknown>): Block {
@@ -212,6 +228,20 @@ function toolFieldsOf(body: Record<string, unknown>, conversation: AnthropicMess
   return choice === undefined ? { tools } : { tools, tool_choice: choice };
 }
 
+/** OpenAI's reasoning_effort as an Anthropic thinking budget, as LiteLLM maps it. */
+const THINKING_BUDGETS = new Map<unknown, number>([
+  ["low", 1024],
+  ["medium", 2048],
+  ["high", 4096],
+]);
+
+/** Anthropic's own `thinking` object passes through (LiteLLM accepts it); else reasoning_effort sets a budget. */
+function thinkingOf(body: Record<string, unknown>): Record<string, unknown> | undefined {
+  if (isRecord(body.thinking)) return body.thinking;
+  const budget = THINKING_BUDGETS.get(body.reasoning_effort);
+  return budget === undefined ? undefined : { type: "enabled", budget_tokens: budget };
+}
+
 function positiveInteger(value: unknown): number | undefined {
   return typeof value === "number" && Number.isInteger(value) && value > 0 ? value : undefined;
 }
@@ -228,10 +258,14 @@ function stopSequencesOf(stop: unknown): string[] {
  */
 export function toAnthropicRequest(body: Record<string, unknown>, upstreamModel: string): Record<string, unknown> {
   const messages = Array.isArray(body.messages) ? body.messages.filter(isRecord) : [];
+  const thinking = thinkingOf(body);
+  // max_tokens must exceed the thinking budget; when the caller set none, the answer gets the default on top of it.
+  const budget = positiveInteger(thinking?.budget_tokens) ?? 0;
   const request: Record<string, unknown> = {
     model: upstreamModel,
-    max_tokens: positiveInteger(body.max_completion_tokens) ?? positiveInteger(body.max_tokens) ?? DEFAULT_MAX_TOKENS,
+    max_tokens: positiveInteger(body.max_completion_tokens) ?? positiveInteger(body.max_tokens) ?? budget + DEFAULT_MAX_TOKENS,
   };
+  if (thinking !== undefined) request.thinking = thinking;
   const system = systemOf(messages);
   if (system !== undefined) request.system = system;
   const conversation = conversationOf(messages);
