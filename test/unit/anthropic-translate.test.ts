@@ -417,6 +417,9 @@ describe("fromAnthropicResponse", () => {
         { type: "thinking", thinking: "Yes.", signature: "sig-b" },
       ],
     });
+    // A block a later turn could not send back (no signature) is not returned as one.
+    const unsigned = fromAnthropicResponse({ content: [{ type: "thinking", thinking: "hm" }, { type: "text", text: "ok" }] }, "claude");
+    expect(unsigned.choices[0]?.message).toEqual({ role: "assistant", content: "ok" });
   });
 
   it("turns tool_use blocks into tool_calls with content null when there is no text", () => {

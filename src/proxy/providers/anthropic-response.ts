@@ -118,9 +118,13 @@ function toolCallOf(block: Record<string, unknown>): OpenAiToolCall {
   };
 }
 
-function thinkingBlockOf(block: Record<string, unknown>): ThinkingBlock[] {
-  if (block.type === "thinking" && typeof block.thinking === "string") {
-    return [{ type: "thinking", thinking: block.thinking, signature: typeof block.signature === "string" ? block.signature : "" }];
+/**
+ * A thinking block in the one shape both directions use: Anthropic's reply, and thinking_blocks a client sends back.
+ * Without its signature Anthropic would refuse the block in a later turn, so such a block is no block.
+ */
+export function thinkingBlockOf(block: Record<string, unknown>): ThinkingBlock[] {
+  if (block.type === "thinking" && typeof block.thinking === "string" && typeof block.signature === "string") {
+    return [{ type: "thinking", thinking: block.thinking, signature: block.signature }];
   }
   if (block.type === "redacted_thinking" && typeof block.data === "string") return [{ type: "redacted_thinking", data: block.data }];
   return [];

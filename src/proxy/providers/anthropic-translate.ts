@@ -1,6 +1,6 @@
 // OpenAI Chat Completions request → Anthropic Messages request, and the entry point the proxy core imports
 // for every Anthropic translation. Pure functions of their arguments: no I/O, no shared state.
-import { isRecord } from "./anthropic-response.js";
+import { isRecord, thinkingBlockOf } from "./anthropic-response.js";
 
 export {
   fromAnthropicError,
@@ -124,13 +124,7 @@ function toolUseBlock(call: Record<string, unknown>): Block {
  */
 function thinkingBlocksOf(message: Record<string, unknown>): Block[] {
   const blocks = Array.isArray(message.thinking_blocks) ? message.thinking_blocks.filter(isRecord) : [];
-  return blocks.flatMap((b): Block[] => {
-    if (b.type === "thinking" && typeof b.thinking === "string" && typeof b.signature === "string") {
-      return [{ type: "thinking", thinking: b.thinking, signature: b.signature }];
-    }
-    if (b.type === "redacted_thinking" && typeof b.data === "string") return [{ type: "redacted_thinking", data: b.data }];
-    return [];
-  });
+  return blocks.flatMap(thinkingBlockOf);
 }
 
 function assistantContent(message: Record<string, unknown>): Content {
