@@ -21,7 +21,7 @@ export interface AuthDeps {
 }
 
 /** `Authorization: Bearer <key>`, else LiteLLM's `x-litellm-api-key`, else Azure-style `api-key`. */
-export function bearerToken(headers: IncomingHttpHeaders): string | undefined {
+function bearerToken(headers: IncomingHttpHeaders): string | undefined {
   const bearer = /^Bearer\s+(.+)$/i.exec(headers.authorization?.trim() ?? "")?.[1]?.trim();
   return bearer || single(headers["x-litellm-api-key"])?.trim() || single(headers["api-key"])?.trim() || undefined;
 }
