@@ -23,6 +23,8 @@ function announceMode(config: Config, logger: Logger): void {
   } else if (!config.env.redisUrl) {
     logger.warn("REDIS_URL is not set: other replicas will see changes only at the periodic revision check");
   }
+  // Log lines are written in batches; the start-up ones should show at once, and before the banner.
+  logger.flush();
   if (config.generatedMasterKeyPath) {
     // Shown once, on the start that created it; later starts only name the file.
     process.stdout.write(

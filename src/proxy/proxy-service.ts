@@ -90,8 +90,13 @@ export function createProxyService(deps: ProxyServiceDeps) {
     const started = performance.now();
     let result: AttemptResult;
     try {
+      // Fields named one by one: an object spread here measured as a slow generic copy on every call.
       result = await attemptDeployment(deps.client, {
-        ...request,
+        op: request.op,
+        body: request.body,
+        stream: request.stream,
+        model: request.model,
+        client: request.client,
         deployment,
         adapter,
         timeoutMs: timeoutOf(deployment, settings.timeoutMs),

@@ -61,5 +61,27 @@ describe("SIGTERM", () => {
     expect(text.match(/"content"/g)?.length).toBeGreaterThanOrEqual(8);
     expect(await replica.exited).toBe(0);
     expect(replica.output()).toContain("shutting down");
+    // Log lines are written in batches: whatever was pending at exit is written too.
+    expect(replica.output()).toMatch(/"msg":"POST \/v1\/chat\/completions 200"/);
+    expect(replica.output()).toContain('"msg":"stopped"');
+  });
+});
+
+describe("request log lines", () => {
+  it("reach stdout within a second when the replica is quiet (batched, not held back)", async () => {
+    const configPath = join(dir, "quiet.yaml");
+    await writeFile(configPath, `model_list:\n  - model_name: quiet\n    litellm_params: { model: openai/quiet-model, api_base: "${upstream.url}/v1", api_key: sk-x }\n`);
+    const replica = await startChildReplica(["--config", configPath, "--port", "0"], { DATABASE_URL: db.url, MASTER_KEY });
+    try {
+      const res = await fetch(`http://127.0.0.1:${replica.port}/v1/models`, { headers: { Authorization: `Bearer ${MASTER_KEY}` } });
+      expect(res.status).toBe(200);
+      const deadline = Date.now() + 1000;
+      while (!replica.output().includes('"msg":"GET /v1/models 200"') && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      expect(replica.output()).toContain('"msg":"GET /v1/models 200"');
+    } finally {
+      await replica.stop();
+    }
   });
 });
