@@ -2,8 +2,9 @@
 // Starts a tiny upstream, the thinnest Node proxy we can write (bench/thin-proxy.mjs: the floor of what any Node
 // proxy costs on the machine at hand) and one Switchboard replica (embedded mode) as child processes, then measures
 // with autocannon, in the same run, the upstream directly, through the thin proxy and through Switchboard: 10 and
-// 50 connections, plain and streaming chat. DURATION=<seconds per run> (default 10), RUNS=<runs per proxy and
-// configuration> (default 3), WARMUP=<seconds of load before measuring> (default 20).
+// 50 connections, plain and streaming chat. RUNS=<rounds per configuration, each loading the thin proxy and
+// Switchboard back to back> (default 5), DURATION=<seconds per load> (default 5), WARMUP=<seconds of load before
+// measuring> (default 20).
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -16,8 +17,8 @@ import autocannon from "autocannon";
 import { round, summarize } from "./stats.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const DURATION = Number(process.env.DURATION ?? 10);
-const RUNS = Number(process.env.RUNS ?? 3);
+const DURATION = Number(process.env.DURATION ?? 5);
+const RUNS = Number(process.env.RUNS ?? 5);
 const WARMUP = Number(process.env.WARMUP ?? 20);
 const MASTER_KEY = "sk-bench-overhead";
 
@@ -103,20 +104,41 @@ interface Measured {
   p50: number;
   p99: number;
   cpu: number;
-  cpuRuns: string;
+  cpuRuns: number[];
 }
 
-/** RUNS loads through one proxy; the run with the median CPU per request stands for all (runs vary on this machine). */
-async function measureProxy(url: string, pid: number, connections: number, stream: boolean, auth: boolean): Promise<Measured> {
-  const runs = [];
-  for (let run = 0; run < RUNS; run++) {
-    const cpuBefore = cpuMs(pid);
-    const result = await load(url, connections, stream, auth);
-    runs.push({ ...result, cpu: (cpuMs(pid) - cpuBefore) / result.total });
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
+/** Medians over rounds: each figure on its own (a round can be slow on this machine). */
+function medians(runs: Array<Omit<Measured, "cpuRuns">>): Measured {
+  const of = (field: keyof Omit<Measured, "cpuRuns">) => median(runs.map((run) => run[field]));
+  return { rps: of("rps"), mean: of("mean"), p50: of("p50"), p99: of("p99"), cpu: of("cpu"), cpuRuns: runs.map((run) => run.cpu) };
+}
+
+interface Target {
+  url: string;
+  pid: number;
+  auth: boolean;
+}
+
+/**
+ * RUNS rounds, each loading the thin proxy and then Switchboard (in alternating order) for DURATION seconds. This
+ * machine has phases, tens of seconds long, in which everything runs about twice as slowly; back-to-back pairs let
+ * such a phase hit both proxies alike, and the per-round ratio shows what Switchboard costs beyond the floor.
+ */
+async function measurePair(thin: Target, switchboard: Target, connections: number, stream: boolean) {
+  const runs = { thin: [] as Array<Omit<Measured, "cpuRuns">>, switchboard: [] as Array<Omit<Measured, "cpuRuns">> };
+  for (let pass = 0; pass < RUNS; pass++) {
+    const order = pass % 2 === 0 ? (["thin", "switchboard"] as const) : (["switchboard", "thin"] as const);
+    for (const which of order) {
+      const target = which === "thin" ? thin : switchboard;
+      const cpuBefore = cpuMs(target.pid);
+      const result = await load(target.url, connections, stream, target.auth);
+      runs[which].push({ ...result, cpu: (cpuMs(target.pid) - cpuBefore) / result.total });
+    }
   }
-  runs.sort((a, b) => a.cpu - b.cpu);
-  const median = runs[Math.floor(runs.length / 2)]!;
-  return { ...median, cpuRuns: runs.map((r) => round(r.cpu, 3)).join(" / ") };
+  const ratios = runs.switchboard.map((run, i) => run.cpu / runs.thin[i]!.cpu);
+  return { thin: medians(runs.thin), switchboard: medians(runs.switchboard), ratio: median(ratios) };
 }
 
 async function main(): Promise<void> {
@@ -154,8 +176,13 @@ async function main(): Promise<void> {
         upstreamOn(1);
         const base = await load(direct, connections, stream, false);
         upstreamOn(0);
-        const floor = await measureProxy(viaThin, thin.child.pid!, connections, stream, false);
-        const via = await measureProxy(proxied, proxy.child.pid!, connections, stream, true);
+        const pair = await measurePair(
+          { url: viaThin, pid: thin.child.pid!, auth: false },
+          { url: proxied, pid: proxy.child.pid!, auth: true },
+          connections,
+          stream,
+        );
+        const [floor, via] = [pair.thin, pair.switchboard];
         rows.push({
           mode: stream ? "stream" : "json",
           connections,
@@ -170,8 +197,9 @@ async function main(): Promise<void> {
           added_mean_ms: round(via.mean - base.mean),
           proxied_p99_ms: via.p99,
           proxy_cpu_ms_per_req: round(via.cpu, 3),
-          cpu_vs_thin: round(via.cpu / floor.cpu, 2),
-          cpu_all_runs: via.cpuRuns,
+          cpu_vs_thin: round(pair.ratio, 2),
+          cpu_all_runs: via.cpuRuns.map((cpu) => round(cpu, 3)).join(" "),
+          thin_cpu_all_runs: floor.cpuRuns.map((cpu) => round(cpu, 3)).join(" "),
         });
       }
     }
