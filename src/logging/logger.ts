@@ -55,8 +55,8 @@ let stdoutDestination: DestinationStream | undefined;
  */
 function bufferedStdout(): DestinationStream {
   if (stdoutDestination) return stdoutDestination;
-  const destination = pino.destination({ dest: 1, sync: true, minLength: BUFFER_BYTES });
-  setInterval(() => destination.flushSync(), FLUSH_INTERVAL_MS).unref();
+  const destination = pino.destination({ dest: 1, sync: true, minLength: BUFFER_BYTES, periodicFlush: FLUSH_INTERVAL_MS });
+  // flushSync also fsyncs, which is right once at exit, not five times a second (the periodic flush does not).
   process.once("exit", () => destination.flushSync());
   stdoutDestination = destination;
   return destination;
