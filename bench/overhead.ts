@@ -107,11 +107,14 @@ interface Measured {
   cpuRuns: number[];
 }
 
+/** One load's figures. */
+type Round = Omit<Measured, "cpuRuns">;
+
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 /** Medians over rounds: each figure on its own (a round can be slow on this machine). */
-function medians(runs: Array<Omit<Measured, "cpuRuns">>): Measured {
-  const of = (field: keyof Omit<Measured, "cpuRuns">) => median(runs.map((run) => run[field]));
+function medians(runs: Round[]): Measured {
+  const of = (field: keyof Round) => median(runs.map((run) => run[field]));
   return { rps: of("rps"), mean: of("mean"), p50: of("p50"), p99: of("p99"), cpu: of("cpu"), cpuRuns: runs.map((run) => run.cpu) };
 }
 
@@ -127,7 +130,7 @@ interface Target {
  * such a phase hit both proxies alike, and the per-round ratio shows what Switchboard costs beyond the floor.
  */
 async function measurePair(thin: Target, switchboard: Target, connections: number, stream: boolean) {
-  const runs = { thin: [] as Array<Omit<Measured, "cpuRuns">>, switchboard: [] as Array<Omit<Measured, "cpuRuns">> };
+  const runs = { thin: [] as Round[], switchboard: [] as Round[] };
   for (let pass = 0; pass < RUNS; pass++) {
     const order = pass % 2 === 0 ? (["thin", "switchboard"] as const) : (["switchboard", "thin"] as const);
     for (const which of order) {
@@ -214,8 +217,8 @@ async function main(): Promise<void> {
       for (let round = 0; round < 5; round++) {
         rounds.push([await sequentialMs(direct, false, stream), await sequentialMs(viaThin, false, stream), await sequentialMs(proxied, true, stream)]);
       }
-      const median = (i: 0 | 1 | 2) => rounds.map((r) => r[i]).sort((a, b) => a - b)[Math.floor(rounds.length / 2)]!;
-      const [alone, viaFloor, via] = [median(0), median(1), median(2)];
+      const medianOf = (i: 0 | 1 | 2) => median(rounds.map((r) => r[i]));
+      const [alone, viaFloor, via] = [medianOf(0), medianOf(1), medianOf(2)];
       const what = stream ? "first stream chunk" : "whole json reply";
       console.log(
         `${what}, p50 of 300 sequential requests (median of 5 interleaved rounds): direct ${round(alone)} ms, thin proxy ${round(viaFloor)} ms, through Switchboard ${round(via)} ms, added ${round(via - alone)} ms`,
