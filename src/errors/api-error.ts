@@ -29,6 +29,11 @@ export class ApiError extends Error {
     return { error: { message: this.message, type: this.type, param: this.param, code: this.code } };
   }
 
+  /** The error as one server-sent event: how it travels once a stream's status line has gone out. */
+  toSseFrame(): string {
+    return `data: ${JSON.stringify(this.toBody())}\n\n`;
+  }
+
   static badRequest(message: string, param: string | null = null, code = "invalid_value"): ApiError {
     return new ApiError(400, "invalid_request_error", code, message, param);
   }

@@ -27,7 +27,7 @@ export async function relayStream(res: ServerResponse, stream: RelayedStream): P
     if (res.destroyed) return;
     const failure =
       error instanceof ApiError ? error : new ApiError(502, "server_error", "upstream_stream_error", "The upstream stream failed before it finished");
-    res.end(`data: ${JSON.stringify(failure.toBody())}\n\n`);
+    res.end(failure.toSseFrame());
   } finally {
     stream.finish();
   }

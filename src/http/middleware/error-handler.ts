@@ -43,11 +43,11 @@ export function sendError(res: ServerResponse, error: unknown, logger: Logger, w
     logger.error({ err: error, requestId: where.requestId, method: where.method, path: where.path }, "unhandled error");
     apiError = ApiError.internal();
   }
-  const body = JSON.stringify(apiError.toBody());
   if (res.headersSent) {
-    res.end(`data: ${body}\n\n`);
+    res.end(apiError.toSseFrame());
     return;
   }
+  const body = JSON.stringify(apiError.toBody());
   res.writeHead(apiError.status, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(body) });
   res.end(body);
 }
