@@ -44,7 +44,7 @@ const KNOWN_TYPES = new Set<string>([
   "server_error",
 ]);
 
-export function upstreamApiError(status: number, info: UpstreamErrorInfo): ApiError {
+function upstreamApiError(status: number, info: UpstreamErrorInfo): ApiError {
   const type = (KNOWN_TYPES.has(info.type) ? info.type : status >= 500 ? "server_error" : "invalid_request_error") as ApiErrorType;
   return new ApiError(status, type, info.code ?? "upstream_error", info.message);
 }

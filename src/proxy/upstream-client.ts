@@ -4,7 +4,6 @@ import type { UpstreamRequest } from "./provider-adapter.js";
 
 export interface UpstreamResponse {
   status: number;
-  headers: Record<string, string | string[] | undefined>;
   body: Dispatcher.ResponseData["body"];
 }
 
@@ -50,7 +49,7 @@ export function createUpstreamClient(options: { connectionsPerOrigin?: number } 
         signal,
         bodyTimeout: idleTimeoutMs ?? 0,
       });
-      return { status: response.statusCode, headers: response.headers, body: response.body };
+      return { status: response.statusCode, body: response.body };
     },
     close: () => agent.close(),
   };

@@ -13,7 +13,7 @@ export interface ModelInfoItem {
 }
 
 /** Cost-map fields under the user's own model_info: what the user set wins. */
-export function enrichedModelInfo(deployment: Deployment, costMap: CostMap): Record<string, unknown> {
+function enrichedModelInfo(deployment: Deployment, costMap: CostMap): Record<string, unknown> {
   const costs = costMapEntryFor(deployment, costMap) ?? {};
   const audit = deployment.audit
     ? {
