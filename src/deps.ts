@@ -83,7 +83,7 @@ export async function createDeps(config: Config, options: DepsOptions): Promise<
     const announce = createAnnouncer({ sync, bus, logger });
     const models = createModelService({ store, registry, announce });
     const keyService = createKeyService({ store: keyStore, keys, announce });
-    const settings = routingSettings(config.file.routerSettings);
+    const settings = routingSettings(config.file.routerSettings, config.file.litellmSettings);
     const client = createUpstreamClient();
     closers.push(() => client.close());
     const metricsSources = {

@@ -6,7 +6,7 @@ import { configModelId } from "../registry/model-id.js";
 import { isSupportedProvider, missingRequiredParam, parseModelString, unsupportedProviderMessage } from "../registry/providers.js";
 import { type MissingEnvRef, resolveEnvRefs } from "./env-refs.js";
 
-const KNOWN_SECTIONS = new Set(["model_list", "general_settings", "router_settings"]);
+const KNOWN_SECTIONS = new Set(["model_list", "general_settings", "router_settings", "litellm_settings"]);
 
 const nonNegativeInt = z.number().int().nonnegative();
 
@@ -42,13 +42,19 @@ const routerSettingsSchema = z.looseObject({
   fallbacks: z.array(z.record(z.string(), z.array(z.string()))).optional(),
 });
 
+/** LiteLLM's library settings; only those Switchboard acts on are typed, the rest are named in a warning. */
+const litellmSettingsSchema = z.looseObject({ drop_params: z.boolean().optional() });
+const ACTED_ON_LITELLM_SETTINGS = new Set(["drop_params"]);
+
 const configFileSchema = z.looseObject({
   model_list: z.array(configModelSchema).nullish(),
   general_settings: z.looseObject({ master_key: z.string().optional() }).nullish(),
   router_settings: routerSettingsSchema.nullish(),
+  litellm_settings: litellmSettingsSchema.nullish(),
 });
 
 export type RouterSettings = z.infer<typeof routerSettingsSchema>;
+export type LitellmSettings = z.infer<typeof litellmSettingsSchema>;
 
 export interface ConfigModel {
   id: string;
@@ -63,6 +69,7 @@ export interface ConfigFile {
   masterKey?: string;
   generalSettings: Record<string, unknown>;
   routerSettings: RouterSettings;
+  litellmSettings: LitellmSettings;
   /** Non-fatal findings to log once at start (unset env vars, ignored sections). */
   warnings: string[];
 }
@@ -103,6 +110,9 @@ export function parseConfigText(text: string, env: NodeJS.ProcessEnv, path = "co
   for (const section of Object.keys(parsed.data)) {
     if (!KNOWN_SECTIONS.has(section)) warnings.push(`config section "${section}" is not supported and was ignored`);
   }
+  for (const setting of Object.keys(parsed.data.litellm_settings ?? {})) {
+    if (!ACTED_ON_LITELLM_SETTINGS.has(setting)) warnings.push(`litellm_settings.${setting} is not supported and was ignored`);
+  }
   const models = (parsed.data.model_list ?? []).map((entry, index) => {
     const model = toConfigModel(entry, index, env, problems);
     for (const ref of model.missingEnv) {
@@ -124,6 +134,7 @@ export function parseConfigText(text: string, env: NodeJS.ProcessEnv, path = "co
     masterKey: masterKey || undefined,
     generalSettings: general,
     routerSettings: parsed.data.router_settings ?? {},
+    litellmSettings: parsed.data.litellm_settings ?? {},
     warnings,
   };
 }

@@ -7,7 +7,9 @@ export type ApiErrorType =
   | "not_found_error"
   | "rate_limit_error"
   | "server_error"
-  | "service_unavailable";
+  | "service_unavailable"
+  /** LiteLLM's type for a virtual key calling a model outside its allow-list; its clients match on it. */
+  | "key_model_access_denied";
 
 export interface ApiErrorBody {
   error: { message: string; type: ApiErrorType; param: string | null; code: string | null };
@@ -65,6 +67,32 @@ export class ApiError extends Error {
       "invalid_request_error",
       "model_not_found",
       `The model '${model}' does not exist or you do not have access to it.`,
+      "model",
+    );
+  }
+
+  /** LiteLLM's answer for a model no deployment serves: 400, so the OpenAI SDK raises BadRequestError. */
+  static invalidModel(model: string): ApiError {
+    return new ApiError(
+      400,
+      "invalid_request_error",
+      "model_not_found",
+      `Invalid model name passed in model=${model}. Call \`/v1/models\` to view available models for your key.`,
+      "model",
+    );
+  }
+
+  /**
+   * LiteLLM's answer for a model outside the key's allow-list, word for word (its users' scripts match on it). It
+   * is the same whether the model exists or not, so a key cannot probe for models it may not use.
+   */
+  static keyModelAccessDenied(allowed: readonly string[], tried: string): ApiError {
+    const list = `[${allowed.map((name) => `'${name}'`).join(", ")}]`;
+    return new ApiError(
+      401,
+      "key_model_access_denied",
+      "401",
+      `key not allowed to access model. This key can only access models=${list}. Tried to access ${tried}`,
       "model",
     );
   }

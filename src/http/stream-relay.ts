@@ -2,6 +2,7 @@ import { once } from "node:events";
 import type { ServerResponse } from "node:http";
 import { Readable } from "node:stream";
 import { ApiError } from "../errors/api-error.js";
+import { withLiteLLMPrefix } from "../errors/litellm-prefix.js";
 
 export interface RelayedStream {
   source: AsyncIterable<string | Buffer>;
@@ -27,7 +28,7 @@ export async function relayStream(res: ServerResponse, stream: RelayedStream): P
     if (res.destroyed) return;
     const failure =
       error instanceof ApiError ? error : new ApiError(502, "server_error", "upstream_stream_error", "The upstream stream failed before it finished");
-    res.end(failure.toSseFrame());
+    res.end(withLiteLLMPrefix(failure).toSseFrame());
   } finally {
     stream.finish();
   }

@@ -28,6 +28,8 @@ export interface StreamTranslator {
  */
 export interface ProviderAdapter {
   name: ProviderName;
+  /** LiteLLM's name for the provider's errors (`OpenAIException`): upstream error messages start with it. */
+  exceptionName: string;
   supports(op: ProxyOperation): boolean;
   buildRequest(op: ProxyOperation, body: Record<string, unknown>, deployment: Deployment): UpstreamRequest;
   passthrough: boolean;
@@ -36,6 +38,8 @@ export interface ProviderAdapter {
   /** Non-passthrough only: a translator for one streamed reply. */
   createStreamTranslator?(model: string, includeUsage: boolean): StreamTranslator;
   describeError(status: number, body: unknown): UpstreamErrorInfo;
+  /** Non-passthrough only: OpenAI parameters in the body this provider cannot express (dropped or refused). */
+  unsupportedParams?(op: ProxyOperation, body: Readonly<Record<string, unknown>>): string[];
 }
 
 /** Params that configure the deployment rather than the call; never forwarded in a request body. */
@@ -54,6 +58,12 @@ export const DEPLOYMENT_ONLY_PARAMS = new Set([
   "order",
   "extra_headers",
 ]);
+
+/** LiteLLM's `additional_drop_params` on a deployment: body fields never sent to it. */
+export function droppedParamsOf(deployment: Deployment): readonly string[] | undefined {
+  const value = deployment.litellmParams.additional_drop_params;
+  return Array.isArray(value) && value.length > 0 ? value.filter((name): name is string => typeof name === "string") : undefined;
+}
 
 export function stringParam(deployment: Deployment, name: string): string | undefined {
   const value = deployment.litellmParams[name];

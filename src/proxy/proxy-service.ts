@@ -6,7 +6,9 @@ import type { Deployment } from "../registry/deployment.js";
 import type { ModelRegistry } from "../registry/model-registry.js";
 import { isSupportedProvider } from "../registry/providers.js";
 import type { ModelAccess } from "../keys/model-access.js";
-import type { ProxyOperation } from "./provider-adapter.js";
+import type { CallOptions } from "./call-options.js";
+import { mockAttempt, mockTestingFailure } from "./mock-response.js";
+import type { ProviderAdapter, ProxyOperation } from "./provider-adapter.js";
 import { providerAdapters } from "./providers/index.js";
 import type { DeploymentRouter, RoutingSettings } from "./router.js";
 import { type AttemptResult, attemptDeployment, type ClientConnection, type Usage } from "./upstream-attempt.js";
@@ -15,6 +17,10 @@ import type { UpstreamClient } from "./upstream-client.js";
 export interface ProxyRequest {
   /** Groups the caller may reach; others (fallbacks included) are treated as if they did not exist. */
   access: ModelAccess;
+  /** The key's allow-list as it was written, for LiteLLM's access-denied message; undefined for the master key. */
+  allowList?: readonly string[];
+  /** LiteLLM's per-call parameters (mock_response, fallbacks, num_retries, timeout, drop_params). */
+  options: CallOptions;
   op: ProxyOperation;
   model: string;
   body: Record<string, unknown>;
@@ -22,14 +28,35 @@ export interface ProxyRequest {
   client: ClientConnection;
 }
 
+/** How the answer was reached, for LiteLLM's x-litellm-* response headers. */
+export interface CallTrace {
+  /** The model group that answered (the requested one, or a fallback). */
+  group: string;
+  /** Deployments called before the one that answered, in the answering group. */
+  retries: number;
+  /** Fallback groups tried. */
+  fallbacks: number;
+  /** Time spent waiting for upstreams (to the first byte for streams), over every attempt. */
+  upstreamMs: number;
+}
+
 export type ProxyOutcome =
-  | { kind: "json"; deployment: Deployment; body: string; costUsd?: number }
-  | { kind: "stream"; deployment: Deployment; source: AsyncIterable<string | Buffer>; finish: () => void };
+  | { kind: "json"; deployment: Deployment; body: string; costUsd?: number; trace: CallTrace }
+  | { kind: "stream"; deployment: Deployment; source: AsyncIterable<string | Buffer>; finish: () => void; trace: CallTrace };
+
+/** Where an answer's trace is not known yet: handle() fills in the real one before returning. */
+const PENDING_TRACE: CallTrace = Object.freeze({ group: "", retries: 0, fallbacks: 0, upstreamMs: 0 });
 
 /** Why a group or deployment gave no answer, and whether another deployment might. */
 interface Failure {
   failure: ApiError;
   retryable: boolean;
+}
+
+/** One call's running tally, filled in as deployments are tried. */
+interface Tally {
+  retries: number;
+  upstreamMs: number;
 }
 
 /** What operators want counted; the metrics module implements it, tests may pass a no-op. */
@@ -57,15 +84,17 @@ export interface ProxyServiceDeps {
 export function createProxyService(deps: ProxyServiceDeps) {
   const { registry, router, settings } = deps;
 
-  async function tryGroup(request: ProxyRequest, group: string): Promise<ProxyOutcome | Failure> {
+  async function tryGroup(request: ProxyRequest, group: string, tally: Tally): Promise<ProxyOutcome | Failure> {
     const members = registry.group(group);
     const tried = new Set<string>();
+    const numRetries = request.options.numRetries ?? settings.numRetries;
     let last: Failure | undefined;
-    for (let attempt = 0; attempt <= settings.numRetries; attempt++) {
+    for (let attempt = 0; attempt <= numRetries; attempt++) {
       const deployment = router.pick(members, tried);
       if (!deployment) break;
       tried.add(deployment.id);
-      const result = await callDeployment(request, deployment);
+      tally.retries = attempt;
+      const result = await callDeployment(request, deployment, group, tally);
       if (!("failure" in result)) return result;
       last = result;
       if (!result.retryable) return result;
@@ -73,7 +102,18 @@ export function createProxyService(deps: ProxyServiceDeps) {
     return last ?? { failure: noHealthyDeployment(group), retryable: true };
   }
 
-  async function callDeployment(request: ProxyRequest, deployment: Deployment): Promise<ProxyOutcome | Failure> {
+  /** A call the caller asked to be faked (LiteLLM's mock_response, mock_testing_*), or undefined for a real one. */
+  function mockedResult(request: ProxyRequest, group: string): AttemptResult | undefined {
+    const { options } = request;
+    if (group === request.model && options.mockRateLimit) return mockTestingFailure("rate_limit", group);
+    if (group === request.model && options.mockFallbacks) return mockTestingFailure("fallbacks", group);
+    if (options.mockResponse === undefined) return undefined;
+    const includeUsage = Boolean((request.body.stream_options as { include_usage?: unknown } | undefined)?.include_usage);
+    return mockAttempt({ op: request.op, mock: options.mockResponse, model: request.model, stream: request.stream, includeUsage });
+  }
+
+  /** The deployment's adapter when the call can be made as asked (credentials, provider, operation, params). */
+  function adapterFor(request: ProxyRequest, deployment: Deployment): ProviderAdapter | Failure {
     const missing = deployment.missingEnv[0];
     if (missing) {
       // Another deployment of the group may be configured fine, so this one is skipped rather than fatal.
@@ -86,6 +126,19 @@ export function createProxyService(deps: ProxyServiceDeps) {
       const message = `Model '${request.model}' (${deployment.provider}) does not support ${request.op}`;
       return { failure: ApiError.badRequest(message, "model", "unsupported_operation"), retryable: false };
     }
+    const unsupported = adapter.unsupportedParams?.(request.op, request.body) ?? [];
+    if (unsupported.length > 0 && !(request.options.dropParams ?? settings.dropParams)) {
+      return { failure: unsupportedParamsError(deployment, unsupported), retryable: false };
+    }
+    return adapter;
+  }
+
+  async function callDeployment(request: ProxyRequest, deployment: Deployment, group: string, tally: Tally): Promise<ProxyOutcome | Failure> {
+    const adapter = adapterFor(request, deployment);
+    if ("failure" in adapter) return adapter;
+    const mocked = mockedResult(request, group);
+    // A faked answer says nothing about the upstream: no cooldown bookkeeping, no upstream metrics.
+    if (mocked) return mocked.kind === "failed" ? { failure: mocked.error, retryable: mocked.retryable } : settle(mocked, deployment, false);
     router.begin(deployment.id);
     const started = performance.now();
     let result: AttemptResult;
@@ -99,38 +152,41 @@ export function createProxyService(deps: ProxyServiceDeps) {
         client: request.client,
         deployment,
         adapter,
-        timeoutMs: timeoutOf(deployment, settings.timeoutMs),
+        timeoutMs: timeoutOf(deployment, settings.timeoutMs, request.options.timeoutMs),
       });
     } catch (error) {
       router.end(deployment.id);
       throw error;
+    } finally {
+      tally.upstreamMs += performance.now() - started;
     }
     if (result.kind === "failed") deps.observer?.upstreamFailed(deployment.id, result.error.code);
     else deps.observer?.upstreamAnswered(deployment.id, (performance.now() - started) / 1000);
-    return settle(result, deployment);
+    return settle(result, deployment, true);
   }
 
-  function settle(result: AttemptResult, deployment: Deployment): ProxyOutcome | Failure {
+  function settle(result: AttemptResult, deployment: Deployment, real: boolean): ProxyOutcome | Failure {
     if (result.kind === "failed") {
       router.end(deployment.id);
       if (result.retryable) router.recordFailure(deployment.id);
       deps.logger.warn({ deploymentId: deployment.id, status: result.error.status, code: result.error.code }, "upstream call failed");
       return { failure: result.error, retryable: result.retryable };
     }
-    router.recordSuccess(deployment.id);
+    if (real) router.recordSuccess(deployment.id);
     if (result.kind === "stream") {
       return {
         kind: "stream",
         deployment,
         source: result.source,
+        trace: PENDING_TRACE,
         finish: () => {
-          router.end(deployment.id);
+          if (real) router.end(deployment.id);
           result.finish();
         },
       };
     }
-    router.end(deployment.id);
-    return { kind: "json", deployment, body: result.body, costUsd: costOf(deployment, result.usage) };
+    if (real) router.end(deployment.id);
+    return { kind: "json", deployment, body: result.body, costUsd: costOf(deployment, result.usage), trace: PENDING_TRACE };
   }
 
   // Deployments are immutable values replaced on every change, so their prices can be remembered per object.
@@ -141,21 +197,32 @@ export function createProxyService(deps: ProxyServiceDeps) {
     return deps.costMap.costOf(prices.get(deployment), usage);
   }
 
+  /** LiteLLM's order: the key's allow-list first (the same answer whether the model exists or not), then existence. */
+  async function assertCallable(request: Pick<ProxyRequest, "access" | "allowList">, model: string): Promise<void> {
+    if (registry.group(model).length === 0 || !request.access.allows(model)) await deps.ensureFresh?.();
+    if (!request.access.allows(model)) throw ApiError.keyModelAccessDenied(request.allowList ?? [], model);
+    if (registry.group(model).length === 0) throw ApiError.invalidModel(model);
+  }
+
   return {
+    assertCallable,
+
     async handle(request: ProxyRequest): Promise<ProxyOutcome> {
-      // Same work for a missing and a hidden model, so their answers cannot be told apart by timing either.
-      if (registry.group(request.model).length === 0 || !request.access.allows(request.model)) await deps.ensureFresh?.();
-      if (registry.group(request.model).length === 0 || !request.access.allows(request.model)) {
-        throw ApiError.modelNotFound(request.model);
-      }
-      let outcome = await tryGroup(request, request.model);
-      for (const fallback of settings.fallbacks.get(request.model) ?? []) {
+      await assertCallable(request, request.model);
+      const tally: Tally = { retries: 0, upstreamMs: 0 };
+      let group = request.model;
+      let fallbacks = 0;
+      let outcome = await tryGroup(request, group, tally);
+      for (const fallback of request.options.fallbacks ?? settings.fallbacks.get(request.model) ?? []) {
         if (!("failure" in outcome) || !outcome.retryable) break;
         if (registry.group(fallback).length === 0 || !request.access.allows(fallback)) continue;
         deps.logger.info({ from: request.model, to: fallback }, "falling back to another model group");
-        outcome = await tryGroup(request, fallback);
+        group = fallback;
+        fallbacks += 1;
+        outcome = await tryGroup(request, fallback, tally);
       }
       if ("failure" in outcome) throw outcome.failure;
+      outcome.trace = { group, retries: tally.retries, fallbacks, upstreamMs: tally.upstreamMs };
       return outcome;
     },
     inFlight: () => router.inFlightCount(),
@@ -165,6 +232,14 @@ export function createProxyService(deps: ProxyServiceDeps) {
 
 export type ProxyService = ReturnType<typeof createProxyService>;
 
+function unsupportedParamsError(deployment: Deployment, params: readonly string[]): ApiError {
+  const list = `[${params.map((name) => `'${name}'`).join(", ")}]`;
+  const message =
+    `UnsupportedParamsError: ${deployment.provider} does not support parameters: ${list}, for model=${deployment.upstreamModel}. ` +
+    "To drop these, send `drop_params: true` in the request, or set `litellm_settings.drop_params: true` in config.yaml.";
+  return ApiError.badRequest(message, params[0] ?? null, "unsupported_params");
+}
+
 function noHealthyDeployment(group: string): ApiError {
   return new ApiError(429, "rate_limit_error", "no_healthy_deployment", `No deployment of model '${group}' is available right now: all are cooling down after failures. Try again shortly.`);
 }
@@ -172,9 +247,10 @@ function noHealthyDeployment(group: string): ApiError {
 /** Node timers overflow past 2^31-1 ms (and then fire at once), so longer timeouts are capped there. */
 const MAX_TIMER_MS = 2_147_483_647;
 
-function timeoutOf(deployment: Deployment, fallbackMs: number): number {
+/** The caller's `timeout` wins; else the deployment's, else the router's. */
+function timeoutOf(deployment: Deployment, fallbackMs: number, requestedMs: number | undefined): number {
   const seconds = deployment.litellmParams.timeout;
-  const ms = typeof seconds === "number" && seconds > 0 ? seconds * 1000 : fallbackMs;
-  return Math.min(ms, MAX_TIMER_MS);
+  const configured = typeof seconds === "number" && seconds > 0 ? seconds * 1000 : fallbackMs;
+  return Math.min(requestedMs ?? configured, MAX_TIMER_MS);
 }
 

@@ -1,4 +1,4 @@
-import type { RouterSettings } from "../config/config-file.js";
+import type { LitellmSettings, RouterSettings } from "../config/config-file.js";
 import type { Deployment } from "../registry/deployment.js";
 
 export interface RoutingSettings {
@@ -9,10 +9,12 @@ export interface RoutingSettings {
   /** Per-attempt timeout when the deployment sets none. */
   timeoutMs: number;
   fallbacks: ReadonlyMap<string, readonly string[]>;
+  /** LiteLLM's `litellm_settings.drop_params`: OpenAI parameters a provider cannot express are dropped, not refused. */
+  dropParams: boolean;
 }
 
 /** LiteLLM's router defaults, so a config.yaml behaves the same after the move. */
-export function routingSettings(raw: RouterSettings): RoutingSettings {
+export function routingSettings(raw: RouterSettings, litellm: LitellmSettings = {}): RoutingSettings {
   const fallbacks = new Map<string, string[]>();
   for (const entry of raw.fallbacks ?? []) for (const [from, to] of Object.entries(entry)) fallbacks.set(from, to);
   return {
@@ -22,6 +24,7 @@ export function routingSettings(raw: RouterSettings): RoutingSettings {
     cooldownMs: (raw.cooldown_time ?? 5) * 1000,
     timeoutMs: (raw.timeout ?? 600) * 1000,
     fallbacks,
+    dropParams: litellm.drop_params ?? false,
   };
 }
 

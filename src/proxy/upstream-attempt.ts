@@ -44,9 +44,10 @@ const KNOWN_TYPES = new Set<string>([
   "server_error",
 ]);
 
-function upstreamApiError(status: number, info: UpstreamErrorInfo): ApiError {
+/** The upstream's error in OpenAI's shape; the message is LiteLLM's `<Provider>Exception - <upstream message>`. */
+function upstreamApiError(status: number, info: UpstreamErrorInfo, adapter: ProviderAdapter): ApiError {
   const type = (KNOWN_TYPES.has(info.type) ? info.type : status >= 500 ? "server_error" : "invalid_request_error") as ApiErrorType;
-  return new ApiError(status, type, info.code ?? "upstream_error", info.message);
+  return new ApiError(status, type, info.code ?? "upstream_error", `${adapter.exceptionName} - ${info.message}`);
 }
 
 export class ClientGoneError extends Error {}
@@ -114,7 +115,7 @@ async function failedResponse(response: UpstreamResponse, adapter: ProviderAdapt
     json = undefined;
   }
   const retryable = response.status === 429 || response.status >= 500;
-  return { kind: "failed", retryable, error: upstreamApiError(response.status, adapter.describeError(response.status, json)) };
+  return { kind: "failed", retryable, error: upstreamApiError(response.status, adapter.describeError(response.status, json), adapter) };
 }
 
 /** Parsed even when relayed as it came: usage is needed for the cost, and a 200 that is not JSON is the upstream's fault (502). */
@@ -132,13 +133,13 @@ function readUsage(json: unknown): Usage | undefined {
 }
 
 /** An error the provider sends inside the stream becomes an OpenAI-shaped error frame with its own message. */
-function translateEvent(translator: StreamTranslator, event: string, data: string): string[] {
+function translateEvent(translator: StreamTranslator, event: string, data: string, adapter: ProviderAdapter): string[] {
   try {
     return translator.push(event, data);
   } catch (error) {
     const info = (error as Error & { cause?: Partial<UpstreamErrorInfo> }).cause;
     const message = info?.message ?? (error instanceof Error ? error.message : "upstream stream error");
-    throw upstreamApiError(502, { message, type: info?.type ?? "server_error", code: info?.code ?? "upstream_stream_error" });
+    throw upstreamApiError(502, { message, type: info?.type ?? "server_error", code: info?.code ?? "upstream_stream_error" }, adapter);
   }
 }
 
@@ -153,7 +154,7 @@ function streamSource(response: UpstreamResponse, input: AttemptInput, controlle
     try {
       for await (const chunk of response.body as Readable) {
         for (const event of parse(decoder.decode(chunk as Buffer, { stream: true }))) {
-          for (const payload of translateEvent(translator, event.event, event.data)) yield `data: ${payload}\n\n`;
+          for (const payload of translateEvent(translator, event.event, event.data, input.adapter)) yield `data: ${payload}\n\n`;
         }
       }
       yield "data: [DONE]\n\n";

@@ -155,7 +155,7 @@ describe("inference routes' HTTP contract", () => {
 
   it("matches paths as express does: any case, one trailing slash, a query string", async () => {
     for (const path of ["/V1/Chat/Completions", "/v1/chat/completions/", "/chat/completions?debug=1"]) {
-      const res = await proxy.post(path, chat).expect(404);
+      const res = await proxy.post(path, chat).expect(400);
       expect([path, res.body.error.code]).toEqual([path, "model_not_found"]);
     }
   });
@@ -168,7 +168,7 @@ describe("inference routes' HTTP contract", () => {
   it("answers malformed JSON with 400 invalid_json, a request id and no stack", async () => {
     const res = await proxy.post("/v1/chat/completions").set("Content-Type", "application/json").send('{"model": "x",').expect(400);
     expect(res.body).toEqual({
-      error: { message: "Request body is not valid JSON", type: "invalid_request_error", param: null, code: "invalid_json" },
+      error: { message: "litellm.BadRequestError: Request body is not valid JSON", type: "invalid_request_error", param: null, code: "invalid_json" },
     });
     expect(res.headers["content-type"]).toBe("application/json; charset=utf-8");
     expect(res.headers["x-request-id"]).toMatch(/^[0-9a-f-]{36}$/);
@@ -208,7 +208,8 @@ describe("inference routes' HTTP contract", () => {
   });
 
   it("echoes a caller's x-request-id", async () => {
-    const res = await proxy.post("/v1/chat/completions", chat).set("x-request-id", "trace-456").expect(404);
+    const res = await proxy.post("/v1/chat/completions", chat).set("x-request-id", "trace-456").expect(400);
     expect(res.headers["x-request-id"]).toBe("trace-456");
+    expect(res.headers["x-litellm-call-id"]).toBe("trace-456");
   });
 });

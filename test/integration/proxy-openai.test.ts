@@ -146,10 +146,15 @@ describe("errors map to the openai client's classes", () => {
     await expect(bad.chat.completions.create({ model: "gpt-4o-mini", messages: [{ role: "user", content: "x" }] })).rejects.toBeInstanceOf(OpenAI.AuthenticationError);
   });
 
-  it("unknown model → NotFoundError with code model_not_found", async () => {
+  it("unknown model → BadRequestError with LiteLLM's message", async () => {
     const error = await client.chat.completions.create({ model: "no-such-model", messages: [{ role: "user", content: "x" }] }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(OpenAI.NotFoundError);
-    expect((error as InstanceType<typeof OpenAI.NotFoundError>).code).toBe("model_not_found");
+    expect(error).toBeInstanceOf(OpenAI.BadRequestError);
+    const badRequest = error as InstanceType<typeof OpenAI.BadRequestError>;
+    expect(badRequest.code).toBe("model_not_found");
+    expect(badRequest.param).toBe("model");
+    expect(badRequest.message).toContain(
+      "litellm.BadRequestError: Invalid model name passed in model=no-such-model. Call `/v1/models` to view available models for your key.",
+    );
   });
 
   it("upstream 429 → RateLimitError", async () => {
@@ -160,7 +165,7 @@ describe("errors map to the openai client's classes", () => {
   it("an upstream 400 comes back as it is, in OpenAI's shape", async () => {
     upstream.script("gpt-4o-mini", { kind: "json", status: 400, body: { error: { message: "bad temperature", type: "invalid_request_error", param: "temperature", code: "invalid_value" } } }, 1);
     const res = await proxy.post("/v1/chat/completions", { model: "gpt-4o-mini", messages: [{ role: "user", content: "x" }] }).expect(400);
-    expect(res.body.error).toMatchObject({ message: "bad temperature", type: "invalid_request_error", code: "invalid_value" });
+    expect(res.body.error).toMatchObject({ message: "litellm.BadRequestError: OpenAIException - bad temperature", type: "invalid_request_error", code: "invalid_value" });
   });
 
   it("an unset os.environ variable fails the call naming it", async () => {

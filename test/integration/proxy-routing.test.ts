@@ -82,7 +82,7 @@ describe("routing within a model group", () => {
     upstream.script("strict-a", { kind: "status", status: 400 });
     upstream.script("strict-b", { kind: "status", status: 400 });
     const res = await chat("strict").expect(400);
-    expect(res.body.error.message).toBe("fake 400");
+    expect(res.body.error.message).toBe("litellm.BadRequestError: OpenAIException - fake 400");
     expect(callsTo("strict-a") + callsTo("strict-b")).toBe(1);
   });
 

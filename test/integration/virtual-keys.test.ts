@@ -85,13 +85,19 @@ describe("a key limited to some models", () => {
     await caller.get("/model/info?litellm_model_id=a-1").expect(404);
   });
 
-  it("calls its models and gets the same 404 for other models as for models that do not exist", async () => {
+  it("calls its models and gets LiteLLM's 401 key_model_access_denied for other models, existing or not", async () => {
     const caller = as(key);
     await caller.post("/v1/chat/completions", chat("gpt-b")).expect(200);
-    const hidden = await caller.post("/v1/chat/completions", chat("gpt-a")).expect(404);
-    const missing = await caller.post("/v1/chat/completions", chat("gpt-zzz")).expect(404);
+    const hidden = await caller.post("/v1/chat/completions", chat("gpt-a")).expect(401);
+    const missing = await caller.post("/v1/chat/completions", chat("gpt-zzz")).expect(401);
+    expect(hidden.body.error).toEqual({
+      message: "key not allowed to access model. This key can only access models=['gpt-b']. Tried to access gpt-a",
+      type: "key_model_access_denied",
+      param: "model",
+      code: "401",
+    });
     expect(hidden.body.error).toEqual({ ...missing.body.error, message: missing.body.error.message.replace("gpt-zzz", "gpt-a") });
-    await caller.post("/v1/embeddings", { model: "gpt-c", input: "x" }).expect(404);
+    await caller.post("/v1/embeddings", { model: "gpt-c", input: "x" }).expect(401);
   });
 
   it("is refused on management endpoints with 403", async () => {

@@ -22,6 +22,9 @@ model_list:
     rpm: 60
 litellm_settings:
   drop_params: true
+  set_verbose: true
+environment_variables:
+  SOMETHING: x
 `;
 
 function problemsOf(text: string): string[] {
@@ -56,7 +59,14 @@ describe("config.yaml loading", () => {
 
   it("ignores unknown top-level sections with a warning", () => {
     const file = parseConfigText(yaml, {});
-    expect(file.warnings).toContain('config section "litellm_settings" is not supported and was ignored');
+    expect(file.warnings).toContain('config section "environment_variables" is not supported and was ignored');
+  });
+
+  it("reads litellm_settings.drop_params and names the litellm_settings it ignores", () => {
+    const file = parseConfigText(yaml, {});
+    expect(file.litellmSettings.drop_params).toBe(true);
+    expect(file.warnings).toContain("litellm_settings.set_verbose is not supported and was ignored");
+    expect(file.warnings.some((warning) => warning.includes("drop_params"))).toBe(false);
   });
 
   it("copies entry-level rpm into litellm_params, as LiteLLM does", () => {

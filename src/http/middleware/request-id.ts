@@ -10,12 +10,13 @@ export function requestIdFor(req: IncomingMessage): string {
   return typeof incoming === "string" && SAFE_ID.test(incoming) ? incoming : randomUUID();
 }
 
-/** Every response carries x-request-id; OpenAI's clients surface it in their errors. */
+/** Every response carries x-request-id (OpenAI's clients surface it in their errors) and LiteLLM's x-litellm-call-id. */
 export function requestId(): RequestHandler {
   return (req, res, next) => {
     const id = requestIdFor(req);
     res.locals.requestId = id;
     res.setHeader("x-request-id", id);
+    res.setHeader("x-litellm-call-id", id);
     next();
   };
 }

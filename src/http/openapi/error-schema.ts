@@ -10,6 +10,7 @@ const ERROR_TYPES = {
   rate_limit_error: "rate_limit_error",
   server_error: "server_error",
   service_unavailable: "service_unavailable",
+  key_model_access_denied: "key_model_access_denied",
 } as const satisfies { [Type in ApiErrorType]: Type };
 
 /** OpenAI's error envelope, the only error shape any route answers with (see error-handler.ts). */

@@ -91,13 +91,24 @@ export const proxyComponents = {
 const tags = ["inference"];
 
 const responseHeaders = {
+  "x-litellm-call-id": "The request id (the same as x-request-id)",
   "x-litellm-model-id": "The id of the deployment that answered",
+  "x-litellm-model-group": "The model group that answered (the requested one, or the fallback that answered)",
+  "x-litellm-attempted-retries": "Deployments of the answering group tried before the one that answered",
+  "x-litellm-attempted-fallbacks": "Fallback groups tried",
+  "x-litellm-overhead-duration-ms": "The proxy's own share of the latency: time to the reply's headers minus time spent waiting for upstreams",
   "x-litellm-response-cost": "Cost of the call in USD, when the model's prices are known (JSON responses only)",
 };
 
+/** Azure OpenAI's URL forms: the model is the path's `{model}` and wins over the body's; `api-version` is accepted. */
+const azureAliases = (suffix: string) => [`/openai/deployments/{model}/${suffix}`, `/engines/{model}/${suffix}`];
+
 const PROXY_DESCRIPTION =
-  "Routed to one of the model's deployments; a failed deployment is retried on another. Fields besides those " +
-  "listed are passed to the upstream unchanged. An upstream error keeps the upstream's status and message.";
+  "Routed to one of the model's deployments; a failed deployment is retried on another. LiteLLM's own parameters " +
+  "(`mock_response`, `fallbacks`, `num_retries`, `timeout`/`request_timeout`, `metadata`, `tags`, `caching`, " +
+  "`drop_params`, `mock_testing_*`) are acted on by the proxy and never forwarded, nor are `api_key`, `api_base` and " +
+  "other credentials a caller sends. Other fields are passed to the upstream unchanged. An upstream error keeps the " +
+  "upstream's status; error messages start with LiteLLM's exception class (`litellm.BadRequestError: ...`).";
 
 // 429 is the key's parallel limit or what is left after every deployment was tried, as are the 5xx.
 const errors: readonly ErrorStatus[] = [400, 401, 404, 413, 429, 500, 502, 503, 504];
@@ -106,7 +117,7 @@ export const proxyOperations: OperationSpec[] = [
   {
     method: "post",
     path: "/v1/chat/completions",
-    aliases: ["/chat/completions"],
+    aliases: ["/chat/completions", ...azureAliases("chat/completions")],
     summary: "Chat completion (OpenAI)",
     description: PROXY_DESCRIPTION,
     tags,
@@ -120,7 +131,7 @@ export const proxyOperations: OperationSpec[] = [
   {
     method: "post",
     path: "/v1/completions",
-    aliases: ["/completions"],
+    aliases: ["/completions", ...azureAliases("completions")],
     summary: "Text completion (OpenAI legacy)",
     description: PROXY_DESCRIPTION,
     tags,
@@ -134,7 +145,7 @@ export const proxyOperations: OperationSpec[] = [
   {
     method: "post",
     path: "/v1/embeddings",
-    aliases: ["/embeddings"],
+    aliases: ["/embeddings", ...azureAliases("embeddings")],
     summary: "Embeddings (OpenAI)",
     description: PROXY_DESCRIPTION,
     tags,

@@ -1,3 +1,4 @@
+import { unsupportedOpenAiParams } from "../openai-params.js";
 import { joinUrl, type ProviderAdapter, requestHeaders, stringParam } from "../provider-adapter.js";
 import {
   createAnthropicStreamTranslator,
@@ -6,12 +7,30 @@ import {
   toAnthropicRequest,
 } from "./anthropic-translate.js";
 
+// What toAnthropicRequest translates; other OpenAI parameters have no Anthropic counterpart here.
+const SUPPORTED_PARAMS = new Set([
+  "temperature",
+  "top_p",
+  "stream",
+  "stream_options",
+  "stop",
+  "max_tokens",
+  "max_completion_tokens",
+  "user",
+  "tools",
+  "tool_choice",
+  "parallel_tool_calls",
+  "reasoning_effort",
+  "thinking",
+]);
+
 const ANTHROPIC_BASE = "https://api.anthropic.com";
 const ANTHROPIC_VERSION = "2023-06-01";
 
 /** Anthropic's Messages API behind OpenAI's chat completions, both ways, streaming included. */
 export const anthropicAdapter: ProviderAdapter = {
   name: "anthropic",
+  exceptionName: "AnthropicException",
   passthrough: false,
   supports: (op) => op === "chat",
   buildRequest(_op, body, deployment) {
@@ -34,4 +53,5 @@ export const anthropicAdapter: ProviderAdapter = {
     };
   },
   describeError: fromAnthropicError,
+  unsupportedParams: (_op, body) => unsupportedOpenAiParams(body, SUPPORTED_PARAMS),
 };

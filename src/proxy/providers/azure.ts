@@ -18,6 +18,7 @@ const PATHS: Record<ProxyOperation, string> = {
 /** Azure OpenAI: the deployment name is in the URL, the version in the query, the key in `api-key`. */
 export const azureAdapter: ProviderAdapter = {
   name: "azure",
+  exceptionName: "AzureException",
   passthrough: true,
   supports: () => true,
   buildRequest(op, body, deployment) {

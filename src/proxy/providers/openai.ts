@@ -1,6 +1,7 @@
 import type { Deployment } from "../../registry/deployment.js";
 import {
   describeOpenAiError,
+  droppedParamsOf,
   requestHeaders,
   joinUrl,
   type ProviderAdapter,
@@ -17,12 +18,16 @@ const PATHS: Record<ProxyOperation, string> = {
 
 /** Request body for OpenAI-compatible upstreams: the caller's body with our model name swapped for theirs. */
 export function openAiBody(body: Record<string, unknown>, deployment: Deployment): string {
-  return JSON.stringify({ ...body, model: deployment.upstreamModel });
+  const out: Record<string, unknown> = { ...body, model: deployment.upstreamModel };
+  const dropped = droppedParamsOf(deployment);
+  if (dropped) for (const name of dropped) delete out[name];
+  return JSON.stringify(out);
 }
 
 /** OpenAI and every OpenAI-compatible server (vLLM, Ollama, LM Studio, ...) through `api_base`. */
 export const openAiAdapter: ProviderAdapter = {
   name: "openai",
+  exceptionName: "OpenAIException",
   passthrough: true,
   supports: () => true,
   buildRequest(op, body, deployment) {

@@ -1,0 +1,104 @@
+import { randomUUID } from "node:crypto";
+import { ApiError } from "../errors/api-error.js";
+import type { ProxyOperation } from "./provider-adapter.js";
+import type { AttemptResult, Usage } from "./upstream-attempt.js";
+
+// LiteLLM's `mock_response`: the call is routed as usual (a deployment is picked, its prices apply) but the upstream
+// is never called. The usage is LiteLLM's fixed fake, so cost headers and (later) spend behave as for a real call.
+const MOCK_USAGE: Usage = { promptTokens: 10, completionTokens: 20 };
+const MOCK_EMBEDDING_SIZE = 8;
+
+/** `mock_response: "litellm.RateLimitError"` raises that error instead, as LiteLLM does; retryable ones count as failures. */
+const MOCK_ERRORS: Readonly<Record<string, { status: number; type: ApiError["type"]; retryable: boolean }>> = {
+  "litellm.RateLimitError": { status: 429, type: "rate_limit_error", retryable: true },
+  "litellm.InternalServerError": { status: 500, type: "server_error", retryable: true },
+  "litellm.ServiceUnavailableError": { status: 503, type: "server_error", retryable: true },
+  "litellm.Timeout": { status: 504, type: "server_error", retryable: true },
+  "litellm.BadRequestError": { status: 400, type: "invalid_request_error", retryable: false },
+  "litellm.ContextWindowExceededError": { status: 400, type: "invalid_request_error", retryable: false },
+  "litellm.ContentPolicyViolationError": { status: 400, type: "invalid_request_error", retryable: false },
+};
+
+function usageJson() {
+  const { promptTokens, completionTokens } = MOCK_USAGE;
+  return { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens };
+}
+
+function textOf(mock: unknown): string {
+  return typeof mock === "string" ? mock : JSON.stringify(mock);
+}
+
+function chatCompletion(content: string, model: string, created: number) {
+  return {
+    id: `chatcmpl-${randomUUID()}`,
+    object: "chat.completion",
+    created,
+    model,
+    choices: [{ index: 0, message: { role: "assistant", content }, finish_reason: "stop" }],
+    usage: usageJson(),
+  };
+}
+
+function mockBody(op: ProxyOperation, content: string, model: string): unknown {
+  const created = Math.floor(Date.now() / 1000);
+  if (op === "embeddings") {
+    return {
+      object: "list",
+      data: [{ object: "embedding", index: 0, embedding: new Array<number>(MOCK_EMBEDDING_SIZE).fill(0) }],
+      model,
+      usage: { prompt_tokens: MOCK_USAGE.promptTokens, total_tokens: MOCK_USAGE.promptTokens },
+    };
+  }
+  if (op === "completions") {
+    return {
+      id: `cmpl-${randomUUID()}`,
+      object: "text_completion",
+      created,
+      model,
+      choices: [{ index: 0, text: content, finish_reason: "stop", logprobs: null }],
+      usage: usageJson(),
+    };
+  }
+  return chatCompletion(content, model, created);
+}
+
+/** A streamed mock: the content in one chunk, then the finish chunk, usage when asked for, and [DONE]. */
+async function* mockFrames(content: string, model: string, includeUsage: boolean): AsyncGenerator<string> {
+  const base = { id: `chatcmpl-${randomUUID()}`, object: "chat.completion.chunk", created: Math.floor(Date.now() / 1000), model };
+  const frame = (payload: object) => `data: ${JSON.stringify({ ...base, ...payload })}\n\n`;
+  yield frame({ choices: [{ index: 0, delta: { role: "assistant", content }, finish_reason: null }] });
+  yield frame({ choices: [{ index: 0, delta: {}, finish_reason: "stop" }] });
+  if (includeUsage) yield frame({ choices: [], usage: usageJson() });
+  yield "data: [DONE]\n\n";
+}
+
+export interface MockInput {
+  op: ProxyOperation;
+  mock: unknown;
+  model: string;
+  stream: boolean;
+  includeUsage: boolean;
+}
+
+export function mockAttempt({ op, mock, model, stream, includeUsage }: MockInput): AttemptResult {
+  const content = textOf(mock);
+  const error = MOCK_ERRORS[content];
+  if (error) {
+    const message = `This is a mock exception for model=${model} (mock_response=${content})`;
+    return { kind: "failed", retryable: error.retryable, error: new ApiError(error.status, error.type, "mock_response", message) };
+  }
+  if (stream && op !== "embeddings") {
+    if (op === "chat") return { kind: "stream", source: mockFrames(content, model, includeUsage), finish: () => undefined };
+    const body = JSON.stringify(mockBody(op, content, model));
+    return { kind: "stream", source: (async function* () { yield `data: ${body}\n\n`; yield "data: [DONE]\n\n"; })(), finish: () => undefined };
+  }
+  return { kind: "json", body: JSON.stringify(mockBody(op, content, model)), usage: MOCK_USAGE };
+}
+
+/** LiteLLM's `mock_testing_*` switches: the failure the requested group reports so that fallbacks or retries run. */
+export function mockTestingFailure(kind: "fallbacks" | "rate_limit", model: string): AttemptResult {
+  if (kind === "rate_limit") {
+    return { kind: "failed", retryable: true, error: new ApiError(429, "rate_limit_error", "mock_testing_rate_limit_error", `This is a mock rate limit error for model=${model}`) };
+  }
+  return { kind: "failed", retryable: true, error: new ApiError(500, "server_error", "mock_testing_fallbacks", `This is a mock exception for model=${model}, to trigger a fallback`) };
+}
