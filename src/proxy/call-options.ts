@@ -40,6 +40,8 @@ export const PROXY_ONLY_FIELDS: readonly string[] = [
   "user_api_key",
 ];
 
+const PROXY_ONLY = new Set(PROXY_ONLY_FIELDS);
+
 const nonNegativeCount = z.number().int().min(0).max(10);
 const seconds = z.union([z.number().positive(), z.string().regex(/^\d+(\.\d+)?$/).transform(Number)]);
 const fallbackEntry = z.union([z.string().min(1), z.looseObject({ model: z.string().min(1) }).transform((entry) => entry.model)]);
@@ -79,13 +81,15 @@ export interface SplitBody {
 }
 
 /**
- * Separates the proxy's parameters from the provider's. Most calls carry none, and then the body is returned as it
- * is, without a copy (this runs on every call). A bad value is a 400 naming the field.
+ * Separates the proxy's parameters from the provider's, and leaves out top-level nulls (LiteLLM's clients send them
+ * for what they do not set; LiteLLM never forwards them). Most calls carry neither, and then the body is returned as
+ * it is, without a copy (this runs on every call). A bad value is a 400 naming the field.
  */
 export function splitCallOptions(body: Record<string, unknown>): SplitBody {
+  // Walks the body's own few keys rather than probing for each of the proxy's many fields.
   let present = false;
-  for (const field of PROXY_ONLY_FIELDS) {
-    if (body[field] !== undefined) {
+  for (const key in body) {
+    if (PROXY_ONLY.has(key) || body[key] === null) {
       present = true;
       break;
     }
@@ -93,10 +97,9 @@ export function splitCallOptions(body: Record<string, unknown>): SplitBody {
   if (!present) return { upstreamBody: body, options: NO_CALL_OPTIONS };
   const upstreamBody: Record<string, unknown> = {};
   const proxyFields: Record<string, unknown> = {};
-  const proxyOnly = new Set(PROXY_ONLY_FIELDS);
   for (const [key, value] of Object.entries(body)) {
-    if (proxyOnly.has(key)) proxyFields[key] = value;
-    else upstreamBody[key] = value;
+    if (PROXY_ONLY.has(key)) proxyFields[key] = value;
+    else if (value !== null) upstreamBody[key] = value; // null is "not given", as LiteLLM sends nothing for None
   }
   const parsed = callOptionsSchema.safeParse(proxyFields);
   if (!parsed.success) throw apiErrorFromZod(parsed.error, proxyFields);

@@ -153,6 +153,8 @@ describe("LiteLLM's per-call parameters", () => {
       extra_headers: { "x-evil": "1" },
       user: "end-user-1",
       temperature: 0.5,
+      stream: null,
+      max_tokens: null,
     }).expect(200);
     const sent = lastRequestFor("gpt-4o-mini-up")!;
     expect(Object.keys(sent.body).sort()).toEqual(["messages", "model", "temperature", "user"]);

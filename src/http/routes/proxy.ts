@@ -24,7 +24,8 @@ const MAX_BATCH_MODELS = 10;
 export const PROXY_BODY_LIMIT_BYTES = 20 * 1024 * 1024;
 
 const model = z.string().trim().min(1);
-const stream = z.boolean().optional();
+// LiteLLM's clients send explicit nulls for what they do not set.
+const stream = z.boolean().nullish();
 const textOrList = z.union([z.string(), z.array(z.unknown()).min(1)]);
 
 // Only what routing needs is checked here; everything else is the upstream's to judge, as with OpenAI.
@@ -36,7 +37,7 @@ interface ProxyRoute {
   op: ProxyOperation;
   /** The first is the route's name in logs and metrics. Azure-style paths carry the model as `{model}`. */
   paths: [string, ...string[]];
-  schema: z.ZodType<Record<string, unknown> & { model: string; stream?: boolean }>;
+  schema: z.ZodType<Record<string, unknown> & { model: string; stream?: boolean | null }>;
 }
 
 /** Azure OpenAI's URL forms, which LiteLLM serves so that `AzureOpenAI(azure_endpoint=<proxy>)` works. */
