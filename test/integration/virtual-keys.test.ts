@@ -103,7 +103,6 @@ describe("a key limited to some models", () => {
       ["get", "/model/history"],
       ["post", "/key/generate"],
       ["get", "/key/list"],
-      ["get", "/key/info?key=x"],
       ["post", "/key/update"],
       ["post", "/key/delete"],
     ] as const) {
