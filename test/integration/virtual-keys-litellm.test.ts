@@ -398,13 +398,26 @@ describe("POST /key/delete", () => {
 });
 
 describe("GET /key/list", () => {
+  it("lists tokens, newest first, and key objects with return_full_object=true, as LiteLLM does", async () => {
+    const older = await generate({ team_id: "team-order" });
+    const newer = await generate({ team_id: "team-order" });
+    const tokens = await proxy.get("/key/list?team_id=team-order").expect(200);
+    expect(tokens.body).toEqual({ keys: [newer.token, older.token], total_count: 2, current_page: 1, total_pages: 1 });
+    const full = await proxy.get("/key/list?team_id=team-order&return_full_object=true").expect(200);
+    expect(full.body.keys.map((k: { token: string; team_id: string }) => [k.token, k.team_id])).toEqual([
+      [newer.token, "team-order"],
+      [older.token, "team-order"],
+    ]);
+  });
+
   it("filters by LiteLLM's query fields and ignores the ones it does not know", async () => {
-    const { token } = await generate({ team_id: "team-list", key_alias: "listed" });
+    const { key, token } = await generate({ team_id: "team-list", key_alias: "listed", user_id: "lister" });
     await generate({ team_id: "team-other" });
-    const byTeam = await proxy.get("/key/list?team_id=team-list&return_full_object=true&size=100").expect(200);
-    expect(byTeam.body.keys.map((k: { token: string }) => k.token)).toEqual([token]);
-    expect((await proxy.get("/key/list?key_alias=listed").expect(200)).body.total_count).toBe(1);
-    expect((await proxy.get(`/key/list?key_hash=${token}`).expect(200)).body.keys[0].token).toBe(token);
+    expect((await proxy.get("/key/list?team_id=team-list&include_team_keys=true").expect(200)).body.keys).toEqual([token]);
+    expect((await proxy.get("/key/list?key_alias=listed").expect(200)).body.keys).toEqual([token]);
+    expect((await proxy.get("/key/list?user_id=lister").expect(200)).body.keys).toEqual([token]);
+    expect((await proxy.get(`/key/list?key_hash=${token}`).expect(200)).body.keys).toEqual([token]);
+    expect((await proxy.get(`/key/list?key_hash=${key}`).expect(200)).body.keys).toEqual([token]);
   });
 });
 

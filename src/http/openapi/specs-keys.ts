@@ -84,7 +84,7 @@ const updatedKeySchema = keyInfoSchema.extend({ key: z.string().describe("The to
 const keyInfoResponseSchema = z.object({ key: z.string().describe("The token"), info: keyInfoSchema });
 const deletedKeysSchema = z.object({ deleted_keys: z.array(z.string()).describe("Tokens of the revoked keys") });
 const keyListSchema = z.object({
-  keys: z.array(keyInfoSchema),
+  keys: z.array(z.union([z.string().describe("A token"), keyInfoSchema])).describe("Tokens, or key objects with return_full_object=true"),
   total_count: z.number().int(),
   current_page: z.number().int(),
   total_pages: z.number().int(),
@@ -156,7 +156,7 @@ export const keysOperations: OperationSpec[] = [
   {
     method: "get",
     path: "/key/list",
-    summary: "Keys, paged; never raw keys",
+    summary: "Keys, newest first, paged; never raw keys",
     tags,
     security: "master",
     query: keyListQuerySchema,

@@ -74,6 +74,7 @@ export const keyListQuerySchema = z.object({
   organization_id: z.string().optional(),
   key_alias: z.string().optional(),
   key_hash: z.string().optional().describe("A token (sha256 hex) or raw key"),
+  return_full_object: z.stringbool().default(false).describe("true: key objects; otherwise their tokens, as in LiteLLM"),
 });
 
 export interface KeyRouteGuards {
@@ -145,9 +146,11 @@ export function keyRoutes(deps: { keyService: KeyService; keys: KeyRegistry; mas
   router.get("/key/list", ...guards.admin, (req, res) => {
     const query = parseQuery(keyListQuerySchema, req);
     const { page, size } = query;
-    const all = listed(deps.keys.all(), query);
+    // Newest first, as LiteLLM lists them.
+    const all = listed(deps.keys.all(), query).reverse();
+    const shown = all.slice((page - 1) * size, page * size);
     res.json({
-      keys: all.slice((page - 1) * size, page * size).map(toKeyInfo),
+      keys: query.return_full_object ? shown.map(toKeyInfo) : shown.map((key) => key.token),
       total_count: all.length,
       current_page: page,
       total_pages: Math.ceil(all.length / size),
