@@ -83,7 +83,7 @@ export function createExpressApp(deps: AppDeps): Express {
   app.use(modelsRoutes(deps, [...authenticated, fresh]));
   app.use(modelInfoRoutes(deps, [...authenticated, fresh]));
   app.use(modelManagementRoutes(deps, admin));
-  app.use(keyRoutes(deps, [...admin, fresh]));
+  app.use(keyRoutes(deps, { caller: [...authenticated, fresh], admin: [...admin, fresh] }));
   app.use(metricsRoutes(deps, deps.metricsPublic ? [] : admin));
 
   app.use(notFoundHandler());

@@ -5,15 +5,44 @@ import { revisionedCreate, revisionedUpdate } from "./revisioned-writes.js";
 
 type Row = Prisma.VirtualKeyGetPayload<object>;
 
+/** Json columns hold what this store wrote, but a row edited by hand must not take a replica down. */
+function objectOf(value: Prisma.JsonValue): Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+}
+
+function listOf(value: Prisma.JsonValue): unknown[] {
+  return Array.isArray(value) ? value : [];
+}
+
+function numberOf(value: bigint | null): number | null {
+  return value === null ? null : Number(value);
+}
+
 function toVirtualKey(row: Row): VirtualKey {
   return {
     token: row.token,
     keyName: row.keyName,
     keyAlias: row.keyAlias,
-    models: Array.isArray(row.models) ? row.models.filter((m): m is string => typeof m === "string") : [],
-    metadata: row.metadata !== null && typeof row.metadata === "object" && !Array.isArray(row.metadata) ? (row.metadata as Record<string, unknown>) : {},
+    models: listOf(row.models).filter((m): m is string => typeof m === "string"),
+    metadata: objectOf(row.metadata),
     maxParallelRequests: row.maxParallelRequests,
     expires: row.expires,
+    blocked: row.blocked,
+    userId: row.userId,
+    teamId: row.teamId,
+    organizationId: row.organizationId,
+    spend: row.spend,
+    maxBudget: row.maxBudget,
+    softBudget: row.softBudget,
+    budgetDuration: row.budgetDuration,
+    tpmLimit: numberOf(row.tpmLimit),
+    rpmLimit: numberOf(row.rpmLimit),
+    modelMaxBudget: objectOf(row.modelMaxBudget),
+    aliases: objectOf(row.aliases),
+    config: objectOf(row.config),
+    permissions: objectOf(row.permissions),
+    allowedCacheControls: listOf(row.allowedCacheControls),
+    allowedRoutes: listOf(row.allowedRoutes),
     revision: Number(row.revision),
     createdAt: row.createdAt,
     createdBy: row.createdBy,
@@ -30,6 +59,22 @@ function toColumns(input: VirtualKeyInput) {
     metadata: input.metadata as Prisma.InputJsonObject,
     maxParallelRequests: input.maxParallelRequests,
     expires: input.expires,
+    blocked: input.blocked,
+    userId: input.userId,
+    teamId: input.teamId,
+    organizationId: input.organizationId,
+    spend: input.spend,
+    maxBudget: input.maxBudget,
+    softBudget: input.softBudget,
+    budgetDuration: input.budgetDuration,
+    tpmLimit: input.tpmLimit === null ? null : BigInt(input.tpmLimit),
+    rpmLimit: input.rpmLimit === null ? null : BigInt(input.rpmLimit),
+    modelMaxBudget: input.modelMaxBudget as Prisma.InputJsonObject,
+    aliases: input.aliases as Prisma.InputJsonObject,
+    config: input.config as Prisma.InputJsonObject,
+    permissions: input.permissions as Prisma.InputJsonObject,
+    allowedCacheControls: input.allowedCacheControls as Prisma.InputJsonArray,
+    allowedRoutes: input.allowedRoutes as Prisma.InputJsonArray,
   };
 }
 

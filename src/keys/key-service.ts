@@ -1,23 +1,9 @@
 import { ApiError } from "../errors/api-error.js";
 import type { Announce } from "../registry/announce.js";
+import { DuplicateIdError } from "../registry/ports.js";
 import type { KeyRegistry } from "./key-registry.js";
-import {
-  displayName,
-  generateRawKey,
-  hashKey,
-  type KeyStore,
-  parseDuration,
-  type VirtualKey,
-  type VirtualKeyInput,
-} from "./virtual-key.js";
-
-export interface KeyOptions {
-  models?: string[];
-  key_alias?: string | null;
-  duration?: string | null;
-  metadata?: Record<string, unknown>;
-  max_parallel_requests?: number | null;
-}
+import { editedKeySettings, type KeyOptions, newKeySettings, type NewKeyOptions } from "./key-options.js";
+import { displayName, generateRawKey, hashKey, type KeyStore, type VirtualKey } from "./virtual-key.js";
 
 export interface KeyServiceDeps {
   store: KeyStore;
@@ -33,20 +19,21 @@ export function tokenOf(keyOrToken: string): string {
   return TOKEN.test(keyOrToken) ? keyOrToken : hashKey(keyOrToken);
 }
 
+/** A key the caller chose must look like one LiteLLM mints; the error shows only its ends, as LiteLLM's does. */
+function chosenKey(rawKey: string): string {
+  if (rawKey.startsWith("sk-")) return rawKey;
+  const shown = rawKey.length > 8 ? `${rawKey.slice(0, 4)}****${rawKey.slice(-4)}` : "****";
+  throw ApiError.badRequest(`Invalid key format. LiteLLM Virtual Key must start with 'sk-'. Received: ${shown}`, "key");
+}
+
+/** What /key/delete names: keys (raw or token) and/or key aliases. */
+export interface KeysToDelete {
+  keys: readonly string[];
+  keyAliases: readonly string[];
+}
+
 /** Virtual keys: minted, edited and revoked through the revisioned change log, like models. */
 export function createKeyService({ store, keys, announce, now = Date.now }: KeyServiceDeps) {
-  function expiresFrom(duration: string | null | undefined, current: Date | null): Date | null {
-    if (duration === undefined) return current;
-    if (duration === null) return null;
-    const ms = parseDuration(duration);
-    const expires = ms === undefined ? undefined : new Date(now() + ms);
-    // Date's range ends in the year 275760; a duration past it is as wrong as a malformed one.
-    if (!expires || !Number.isFinite(expires.getTime()) || expires.getUTCFullYear() > 9999) {
-      throw ApiError.badRequest(`duration "${duration}" is not like 30s, 10m, 12h, 30d, 2w or 1mo (at most a few thousand years)`, "duration");
-    }
-    return expires;
-  }
-
   function known(keyOrToken: string): VirtualKey {
     const key = keys.get(tokenOf(keyOrToken));
     if (!key) throw ApiError.notFound("Key not found", "key");
@@ -54,20 +41,17 @@ export function createKeyService({ store, keys, announce, now = Date.now }: KeyS
   }
 
   return {
-    async generate(options: KeyOptions, actor: string): Promise<{ rawKey: string; key: VirtualKey }> {
-      const rawKey = generateRawKey();
-      const input: VirtualKeyInput = {
-        token: hashKey(rawKey),
-        keyName: displayName(rawKey),
-        keyAlias: options.key_alias ?? null,
-        models: options.models ?? [],
-        metadata: options.metadata ?? {},
-        maxParallelRequests: options.max_parallel_requests ?? null,
-        expires: expiresFrom(options.duration, null),
-      };
-      const written = await store.create(input, actor);
-      await announce(written.change, () => keys.upsert(written.key));
-      return { rawKey, key: written.key };
+    async generate(options: NewKeyOptions, actor: string): Promise<{ rawKey: string; key: VirtualKey }> {
+      const rawKey = options.key == null ? generateRawKey() : chosenKey(options.key);
+      const input = { token: hashKey(rawKey), keyName: displayName(rawKey), ...newKeySettings(options, now()) };
+      try {
+        const written = await store.create(input, actor);
+        await announce(written.change, () => keys.upsert(written.key));
+        return { rawKey, key: written.key };
+      } catch (error) {
+        if (error instanceof DuplicateIdError) throw ApiError.conflict("A key with this value already exists", "key");
+        throw error;
+      }
     },
 
     info(keyOrToken: string): VirtualKey {
@@ -76,27 +60,19 @@ export function createKeyService({ store, keys, announce, now = Date.now }: KeyS
 
     async update(keyOrToken: string, options: KeyOptions, actor: string): Promise<VirtualKey> {
       const token = tokenOf(keyOrToken);
-      const written = await store.update(
-        token,
-        (current) => ({
-          ...current,
-          keyAlias: options.key_alias === undefined ? current.keyAlias : options.key_alias,
-          models: options.models ?? current.models,
-          metadata: options.metadata === undefined ? current.metadata : { ...current.metadata, ...options.metadata },
-          maxParallelRequests: options.max_parallel_requests === undefined ? current.maxParallelRequests : options.max_parallel_requests,
-          expires: expiresFrom(options.duration, current.expires),
-        }),
-        actor,
-      );
+      const written = await store.update(token, (current) => ({ ...current, ...editedKeySettings(current, options, now()) }), actor);
       if (!written) throw ApiError.notFound("Key not found", "key");
       await announce(written.change, () => keys.upsert(written.key));
       return written.key;
     },
 
-    /** Revokes every listed key that exists; 404 when none does. */
-    async delete(keysOrTokens: readonly string[], actor: string): Promise<string[]> {
-      const changes = await store.deleteMany(keysOrTokens.map(tokenOf), actor);
-      if (changes.length === 0) throw ApiError.notFound("None of the keys exist", "keys");
+    /** Revokes every named key that exists; 404 when none does. Aliases are matched against this replica's (fresh) view. */
+    async delete({ keys: named, keyAliases }: KeysToDelete, actor: string): Promise<string[]> {
+      const aliases = new Set(keyAliases);
+      const aliased = aliases.size === 0 ? [] : keys.all().filter((key) => key.keyAlias !== null && aliases.has(key.keyAlias));
+      const tokens = [...named.map(tokenOf), ...aliased.map((key) => key.token)];
+      const changes = await store.deleteMany(tokens, actor);
+      if (changes.length === 0) throw ApiError.notFound("None of the keys exist", named.length > 0 ? "keys" : "key_aliases");
       for (const change of changes) await announce(change, () => keys.remove(change.entityId));
       return changes.map((change) => change.entityId);
     },

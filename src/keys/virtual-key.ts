@@ -2,16 +2,10 @@ import { createHash, randomBytes } from "node:crypto";
 import type { ChangeEntry } from "../registry/ports.js";
 
 /** A virtual key as stored: identified by the sha256 of the raw key, which itself is never kept. */
-export interface VirtualKey {
+export interface VirtualKey extends KeySettings {
   token: string;
   /** `sk-...abcd`: enough for a person to tell keys apart. */
   keyName: string;
-  keyAlias: string | null;
-  /** Model groups, access groups or `all-proxy-models`; empty means every model, as in LiteLLM. */
-  models: string[];
-  metadata: Record<string, unknown>;
-  maxParallelRequests: number | null;
-  expires: Date | null;
   revision: number;
   createdAt: Date;
   createdBy: string;
@@ -19,7 +13,41 @@ export interface VirtualKey {
   updatedBy: string;
 }
 
-export type VirtualKeyInput = Pick<VirtualKey, "token" | "keyName" | "keyAlias" | "models" | "metadata" | "maxParallelRequests" | "expires">;
+/** What /key/generate and /key/update set on a key. */
+export interface KeySettings extends UnenforcedKeySettings {
+  keyAlias: string | null;
+  /** Model groups, access groups or `all-proxy-models`; empty means every model, as in LiteLLM. */
+  models: string[];
+  metadata: Record<string, unknown>;
+  maxParallelRequests: number | null;
+  expires: Date | null;
+  /** A blocked key is refused like an unknown one (LiteLLM's /key/block). */
+  blocked: boolean | null;
+}
+
+/**
+ * LiteLLM's other key fields: stored and shown so its clients round-trip them, but nothing acts on them yet
+ * (budgets and rate limits arrive with the spend and limits work).
+ */
+export interface UnenforcedKeySettings {
+  userId: string | null;
+  teamId: string | null;
+  organizationId: string | null;
+  spend: number;
+  maxBudget: number | null;
+  softBudget: number | null;
+  budgetDuration: string | null;
+  tpmLimit: number | null;
+  rpmLimit: number | null;
+  modelMaxBudget: Record<string, unknown>;
+  aliases: Record<string, unknown>;
+  config: Record<string, unknown>;
+  permissions: Record<string, unknown>;
+  allowedCacheControls: unknown[];
+  allowedRoutes: unknown[];
+}
+
+export type VirtualKeyInput = KeySettings & Pick<VirtualKey, "token" | "keyName">;
 
 export interface KeyWrite {
   key: VirtualKey;

@@ -109,7 +109,6 @@ describe("a key limited to some models", () => {
       ["get", "/model/history"],
       ["post", "/key/generate"],
       ["get", "/key/list"],
-      ["get", "/key/info?key=x"],
       ["post", "/key/update"],
       ["post", "/key/delete"],
     ] as const) {
@@ -183,8 +182,10 @@ describe("key listing and info", () => {
     expect(res.body.keys).toHaveLength(2);
     expect(res.body.total_count).toBeGreaterThanOrEqual(5);
     expect(res.body.total_pages).toBe(Math.ceil(res.body.total_count / 2));
-    const all = await proxy.get("/key/list?size=100").expect(200);
-    for (const raw of rawKeys) expect(JSON.stringify(all.body)).not.toContain(raw);
+    for (const full of [false, true]) {
+      const all = await proxy.get(`/key/list?size=100&return_full_object=${full}`).expect(200);
+      for (const raw of rawKeys) expect(JSON.stringify(all.body)).not.toContain(raw);
+    }
   });
 
   it("finds a key by raw key or token, and 404s an unknown one", async () => {

@@ -53,6 +53,7 @@ export function createAuthenticator({ masterKey, keys, registry, ensureFresh }: 
     const key = keys.get(tokenHex);
     if (!key) throw ApiError.unauthorized("Invalid API key");
     if (isExpired(key)) throw ApiError.unauthorized("API key expired");
+    if (key.blocked === true) throw ApiError.unauthorized("Key is blocked. Update via `/key/update` with blocked: false if you're an admin.");
     return { kind: "virtual", actor: `key:${key.keyAlias ?? key.keyName}`, access: keyAccess(key, registry), key };
   };
 }
@@ -76,7 +77,7 @@ export function callerOf(res: Response): Caller {
 export function requireAdmin(): RequestHandler {
   return (_req, res, next) => {
     if (callerOf(res).kind !== "master") {
-      throw ApiError.forbidden("This endpoint needs the master key; virtual keys can only call models and list them");
+      throw ApiError.forbidden("This endpoint needs the master key; virtual keys can only call models, list them and read their own /key/info");
     }
     next();
   };

@@ -1,0 +1,17 @@
+-- AlterTable
+ALTER TABLE "LiteLLM_VerificationToken" ADD COLUMN     "aliases" JSONB NOT NULL DEFAULT '{}',
+ADD COLUMN     "allowed_cache_controls" JSONB NOT NULL DEFAULT '[]',
+ADD COLUMN     "allowed_routes" JSONB NOT NULL DEFAULT '[]',
+ADD COLUMN     "blocked" BOOLEAN,
+ADD COLUMN     "budget_duration" TEXT,
+ADD COLUMN     "config" JSONB NOT NULL DEFAULT '{}',
+ADD COLUMN     "max_budget" DOUBLE PRECISION,
+ADD COLUMN     "model_max_budget" JSONB NOT NULL DEFAULT '{}',
+ADD COLUMN     "organization_id" TEXT,
+ADD COLUMN     "permissions" JSONB NOT NULL DEFAULT '{}',
+ADD COLUMN     "rpm_limit" BIGINT,
+ADD COLUMN     "soft_budget" DOUBLE PRECISION,
+ADD COLUMN     "spend" DOUBLE PRECISION NOT NULL DEFAULT 0,
+ADD COLUMN     "team_id" TEXT,
+ADD COLUMN     "tpm_limit" BIGINT,
+ADD COLUMN     "user_id" TEXT;
