@@ -112,7 +112,7 @@ export function parseConfigText(text: string, env: NodeJS.ProcessEnv, path = "co
   }
   const models = (parsed.data.model_list ?? []).map((entry, index) => {
     const model = toConfigModel(entry, index, env, problems);
-    const notCallable = notCallableReason(parseModelString(entry.litellm_params.model, model.litellmParams.custom_llm_provider).provider);
+    const notCallable = notCallableReason(parseModelString(entry.litellm_params.model, entry.litellm_params.custom_llm_provider).provider);
     if (notCallable) {
       warnings.push(
         `model_list[${index}].litellm_params.model: ${notCallable}; "${model.modelName}" (id ${model.id}) is listed, but calls to it answer 400 unsupported_provider`,
