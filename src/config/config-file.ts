@@ -3,23 +3,30 @@ import { parse as parseYaml, YAMLParseError } from "yaml";
 import { z } from "zod";
 import { formatIssues } from "../errors/zod-error.js";
 import { configModelId } from "../registry/model-id.js";
-import { isSupportedProvider, missingRequiredParam, parseModelString, unsupportedProviderMessage } from "../registry/providers.js";
+import { notCallableReason, parseModelString, providerProblem } from "../registry/providers.js";
 import { type MissingEnvRef, resolveEnvRefs } from "./env-refs.js";
 
 const KNOWN_SECTIONS = new Set(["model_list", "general_settings", "router_settings", "litellm_settings"]);
 
 const nonNegativeInt = z.number().int().nonnegative();
 
+export const modelStringSchema = z.string().trim().min(1);
+
+/** The optional litellm_params Switchboard reads, with their types (the API's write bodies reuse them). */
+export const litellmParamTypes = {
+  api_base: z.string(),
+  api_key: z.string(),
+  api_version: z.string(),
+  rpm: nonNegativeInt,
+  tpm: nonNegativeInt,
+  timeout: z.number().positive(),
+  weight: z.number().positive(),
+};
+
 /** litellm_params as LiteLLM takes them; keys we do not know are kept and passed along. */
 export const litellmParamsSchema = z.looseObject({
-  model: z.string().trim().min(1),
-  api_base: z.string().optional(),
-  api_key: z.string().optional(),
-  api_version: z.string().optional(),
-  rpm: nonNegativeInt.optional(),
-  tpm: nonNegativeInt.optional(),
-  timeout: z.number().positive().optional(),
-  weight: z.number().positive().optional(),
+  model: modelStringSchema,
+  ...z.object(litellmParamTypes).partial().shape,
 });
 
 export const modelInfoSchema = z.looseObject({ id: z.string().trim().min(1).optional() });
@@ -115,6 +122,12 @@ export function parseConfigText(text: string, env: NodeJS.ProcessEnv, path = "co
   }
   const models = (parsed.data.model_list ?? []).map((entry, index) => {
     const model = toConfigModel(entry, index, env, problems);
+    const notCallable = notCallableReason(parseModelString(entry.litellm_params.model, entry.litellm_params.custom_llm_provider).provider);
+    if (notCallable) {
+      warnings.push(
+        `model_list[${index}].litellm_params.model: ${notCallable}; "${model.modelName}" (id ${model.id}) is listed, but calls to it answer 400 unsupported_provider`,
+      );
+    }
     for (const ref of model.missingEnv) {
       warnings.push(
         `model_list[${index}].${ref.field}: environment variable ${ref.variable} is not set; calls to "${model.modelName}" will fail until it is`,
@@ -148,12 +161,10 @@ function toConfigModel(
   const unresolved: Record<string, unknown> = { ...entry.litellm_params };
   if (entry.rpm !== undefined && unresolved.rpm === undefined) unresolved.rpm = entry.rpm;
   if (entry.tpm !== undefined && unresolved.tpm === undefined) unresolved.tpm = entry.tpm;
-  const { provider } = parseModelString(entry.litellm_params.model, unresolved.custom_llm_provider);
-  if (!isSupportedProvider(provider)) {
-    problems.push(`model_list[${index}].litellm_params.model: ${unsupportedProviderMessage(provider)}`);
-  } else {
-    const missing = missingRequiredParam(provider, unresolved);
-    if (missing) problems.push(`model_list[${index}].litellm_params.${missing}: Required for ${provider} deployments`);
+  const problem = providerProblem(unresolved);
+  if (problem?.kind === "unknown_provider") problems.push(`model_list[${index}].litellm_params.${problem.field}: ${problem.message}`);
+  if (problem?.kind === "missing_param") {
+    problems.push(`model_list[${index}].litellm_params.${problem.field}: Required for ${problem.provider} deployments`);
   }
   const missingEnv: MissingEnvRef[] = [];
   const litellmParams = resolveEnvRefs(unresolved, env, "litellm_params", missingEnv);

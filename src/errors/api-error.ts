@@ -116,4 +116,9 @@ export class ApiError extends Error {
   static unavailable(message: string): ApiError {
     return new ApiError(503, "service_unavailable", "service_unavailable", message);
   }
+
+  /** A provider name LiteLLM does not know (written), or one Switchboard cannot call yet (called). */
+  static unsupportedProvider(message: string, param: string): ApiError {
+    return new ApiError(400, "invalid_request_error", "unsupported_provider", message, param);
+  }
 }

@@ -2,9 +2,9 @@ import type { CostMap, CostMapEntry } from "../cost/cost-map.js";
 import { effectivePrices } from "../cost/deployment-cost.js";
 import { ApiError } from "../errors/api-error.js";
 import type { Logger } from "../logging/logger.js";
-import type { Deployment } from "../registry/deployment.js";
+import { type Deployment, preferCallable } from "../registry/deployment.js";
 import type { ModelRegistry } from "../registry/model-registry.js";
-import { isSupportedProvider } from "../registry/providers.js";
+import { isSupportedProvider, notCallableMessage } from "../registry/providers.js";
 import type { ModelAccess } from "../keys/model-access.js";
 import type { CallOptions } from "./call-options.js";
 import { mockAttempt, mockTestingFailure } from "./mock-response.js";
@@ -85,7 +85,7 @@ export function createProxyService(deps: ProxyServiceDeps) {
   const { registry, router, settings } = deps;
 
   async function tryGroup(request: ProxyRequest, group: string, tally: Tally): Promise<ProxyOutcome | Failure> {
-    const members = registry.group(group);
+    const members = preferCallable(registry.group(group));
     const tried = new Set<string>();
     const numRetries = request.options.numRetries ?? settings.numRetries;
     let last: Failure | undefined;
@@ -114,13 +114,16 @@ export function createProxyService(deps: ProxyServiceDeps) {
 
   /** The deployment's adapter when the call can be made as asked (credentials, provider, operation, params). */
   function adapterFor(request: ProxyRequest, deployment: Deployment): ProviderAdapter | Failure {
+    if (!isSupportedProvider(deployment.provider)) {
+      // Retryable so a configured fallback group may still answer; callable siblings were already preferred.
+      return { failure: ApiError.unsupportedProvider(notCallableMessage(deployment), "model"), retryable: true };
+    }
     const missing = deployment.missingEnv[0];
     if (missing) {
       // Another deployment of the group may be configured fine, so this one is skipped rather than fatal.
       const message = `Model '${deployment.modelName}' (deployment ${deployment.id}) cannot be called: environment variable ${missing.variable} is not set (${missing.field})`;
       return { failure: new ApiError(500, "server_error", "missing_credentials", message), retryable: true };
     }
-    if (!isSupportedProvider(deployment.provider)) return { failure: noHealthyDeployment(deployment.modelName), retryable: true };
     const adapter = providerAdapters[deployment.provider];
     if (!adapter.supports(request.op)) {
       const message = `Model '${request.model}' (${deployment.provider}) does not support ${request.op}`;

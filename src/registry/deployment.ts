@@ -1,7 +1,7 @@
 import type { ConfigModel } from "../config/config-file.js";
 import type { MissingEnvRef } from "../config/env-refs.js";
 import type { StoredModel } from "./ports.js";
-import { parseModelString } from "./providers.js";
+import { isSupportedProvider, parseModelString } from "./providers.js";
 
 export type ModelSource = "config" | "db";
 
@@ -16,6 +16,8 @@ export interface Deployment {
   source: ModelSource;
   provider: string;
   upstreamModel: string;
+  /** False for a LiteLLM provider Switchboard has no adapter for: listed like any other, refused when called. */
+  callable: boolean;
   /** Config only: `os.environ/` refs that were unset at load; calls fail naming them. */
   missingEnv: readonly MissingEnvRef[];
   revision: number;
@@ -25,10 +27,11 @@ export interface Deployment {
 type Common = Pick<Deployment, "id" | "modelName" | "litellmParams" | "modelInfo">;
 
 /** Provider and upstream name are derived once here, not on every request. */
-function withRouting(model: Common): Common & Pick<Deployment, "provider" | "upstreamModel"> {
+function withRouting(model: Common): Common & Pick<Deployment, "provider" | "upstreamModel" | "callable"> {
   const name = typeof model.litellmParams.model === "string" ? model.litellmParams.model : "";
   const { provider, upstreamModel } = parseModelString(name, model.litellmParams.custom_llm_provider);
-  return { id: model.id, modelName: model.modelName, litellmParams: model.litellmParams, modelInfo: model.modelInfo, provider, upstreamModel };
+  const callable = isSupportedProvider(provider);
+  return { id: model.id, modelName: model.modelName, litellmParams: model.litellmParams, modelInfo: model.modelInfo, provider, upstreamModel, callable };
 }
 
 export function deploymentFromConfig(model: ConfigModel): Deployment {
@@ -43,4 +46,14 @@ export function deploymentFromStored(model: StoredModel): Deployment {
     revision: model.revision,
     audit: { createdAt: model.createdAt, createdBy: model.createdBy, updatedAt: model.updatedAt, updatedBy: model.updatedBy },
   };
+}
+
+/**
+ * The members a call may be routed to: a group mixing callable and not-callable deployments routes only to the
+ * callable ones (no retry is spent on a deployment that cannot answer); an all-not-callable group is returned
+ * as is, so the call gets the clear unsupported_provider error. Allocates nothing in the common case.
+ */
+export function preferCallable(members: readonly Deployment[]): readonly Deployment[] {
+  if (members.every((d) => d.callable) || members.every((d) => !d.callable)) return members;
+  return members.filter((d) => d.callable);
 }

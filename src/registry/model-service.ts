@@ -4,20 +4,22 @@ import { deploymentFromStored } from "./deployment.js";
 import type { ModelRegistry } from "./model-registry.js";
 import type { Announce } from "./announce.js";
 import { DuplicateIdError, type ModelStore, type StoredModel } from "./ports.js";
-import { isSupportedProvider, missingRequiredParam, parseModelString, unsupportedProviderMessage } from "./providers.js";
+import { providerProblem } from "./providers.js";
 import { restoreMaskedSecrets } from "./secret-fields.js";
+
+// `null` anywhere in these inputs means "not given", as in LiteLLM (its request models are all Optional).
 
 export interface NewModelInput {
   model_name: string;
   litellm_params: Record<string, unknown> & { model: string };
-  model_info?: Record<string, unknown>;
+  model_info?: Record<string, unknown> | null;
 }
 
-/** `null` in litellm_params removes that key; absent keys are kept. */
+/** Absent or `null` keeps what is stored; `""` in litellm_params or model_info removes that key. */
 export interface ModelPatch {
-  model_name?: string;
-  litellm_params?: Record<string, unknown>;
-  model_info?: Record<string, unknown>;
+  model_name?: string | null;
+  litellm_params?: Record<string, unknown> | null;
+  model_info?: Record<string, unknown> | null;
 }
 
 export interface ModelServiceDeps {
@@ -33,12 +35,13 @@ export function createModelService(deps: ModelServiceDeps) {
   function assertRoutable(params: Record<string, unknown>): void {
     const model = params.model;
     if (typeof model !== "string" || model.trim() === "") throw ApiError.missingField("litellm_params.model");
-    const { provider } = parseModelString(model, params.custom_llm_provider);
-    if (!isSupportedProvider(provider)) {
-      throw ApiError.badRequest(unsupportedProviderMessage(provider), "litellm_params.model", "unsupported_provider");
+    // A LiteLLM provider we cannot call is stored, as LiteLLM stores it (and as config.yaml loads it).
+    const problem = providerProblem(params);
+    if (problem?.kind === "unknown_provider") throw ApiError.unsupportedProvider(problem.message, `litellm_params.${problem.field}`);
+    if (problem?.kind === "missing_param") {
+      const param = `litellm_params.${problem.field}`;
+      throw ApiError.badRequest(`${problem.provider} deployments need ${param}`, param, "missing_required_field");
     }
-    const missing = missingRequiredParam(provider, params);
-    if (missing) throw ApiError.badRequest(`${provider} deployments need litellm_params.${missing}`, `litellm_params.${missing}`, "missing_required_field");
   }
 
   function assertStoredEditable(id: string, action: string): void {
@@ -53,8 +56,10 @@ export function createModelService(deps: ModelServiceDeps) {
 
   return {
     async create(input: NewModelInput, actor: string): Promise<StoredModel> {
-      assertRoutable(input.litellm_params);
-      const { id: requestedId, ...modelInfo } = input.model_info ?? {};
+      const litellmParams = withoutNulls(input.litellm_params);
+      assertRoutable(litellmParams);
+      const requestedId = input.model_info?.id;
+      const modelInfo = userModelInfo(withoutNulls(input.model_info ?? {}));
       const id = typeof requestedId === "string" && requestedId !== "" ? requestedId : randomUUID();
       if (registry.isConfigId(id)) {
         throw ApiError.conflict(`A model with id ${id} is already defined in config.yaml`, "model_info.id");
@@ -62,7 +67,7 @@ export function createModelService(deps: ModelServiceDeps) {
       let written;
       try {
         written = await store.create(
-          { id, modelName: input.model_name, litellmParams: input.litellm_params, modelInfo },
+          { id, modelName: input.model_name, litellmParams, modelInfo },
           actor,
         );
       } catch (error) {
@@ -94,24 +99,52 @@ export function createModelService(deps: ModelServiceDeps) {
 
 export type ModelService = ReturnType<typeof createModelService>;
 
+/**
+ * Keys /model/info and the write responses derive (id, db_model, callable, audit fields): a client that sends
+ * back what it read must not store them as its own.
+ */
+const DERIVED_MODEL_INFO_KEYS = new Set([
+  "id",
+  "db_model",
+  "callable",
+  "not_callable_reason",
+  "created_at",
+  "created_by",
+  "updated_at",
+  "updated_by",
+]);
+
+function userModelInfo(info: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(info).filter(([key]) => !DERIVED_MODEL_INFO_KEYS.has(key)));
+}
+
+function withoutNulls(values: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(values).filter(([, value]) => value !== null && value !== undefined));
+}
+
+/** LiteLLM's merge: a given value wins, `null` keeps the stored one; `""` is our way to remove a key. */
+function merged(current: Readonly<Record<string, unknown>>, incoming: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...current };
+  for (const [key, value] of Object.entries(incoming)) {
+    if (value === null || value === undefined) continue;
+    if (value === "") delete out[key];
+    else out[key] = value;
+  }
+  return out;
+}
+
 /** Key-by-key merge. A masked secret sent back unchanged (as read from /model/info) keeps the stored one. */
 export function applyPatch(
   current: StoredModel,
   patch: ModelPatch,
   assertRoutable: (params: Record<string, unknown>) => void,
 ): StoredModel {
-  const litellmParams: Record<string, unknown> = { ...current.litellmParams };
-  const incoming = restoreMaskedSecrets(patch.litellm_params ?? {}, current.litellmParams);
-  for (const [key, value] of Object.entries(incoming)) {
-    if (value === null) delete litellmParams[key];
-    else litellmParams[key] = value;
-  }
+  const litellmParams = merged(current.litellmParams, restoreMaskedSecrets(patch.litellm_params ?? {}, current.litellmParams));
   assertRoutable(litellmParams);
-  const { id: _ignoredId, ...infoPatch } = patch.model_info ?? {};
   return {
     ...current,
     modelName: patch.model_name ?? current.modelName,
     litellmParams,
-    modelInfo: { ...current.modelInfo, ...infoPatch },
+    modelInfo: merged(current.modelInfo, userModelInfo(patch.model_info ?? {})),
   };
 }

@@ -2,6 +2,7 @@ import type { CostMap } from "../cost/cost-map.js";
 import { costMapEntryFor } from "../cost/deployment-cost.js";
 import type { Deployment } from "./deployment.js";
 import type { StoredModel } from "./ports.js";
+import { notCallableReason, parseModelString } from "./providers.js";
 import { maskSecretParams } from "./secret-fields.js";
 
 // Wire shapes (snake_case, as LiteLLM answers). Secrets are masked in every one of them.
@@ -23,7 +24,13 @@ function enrichedModelInfo(deployment: Deployment, costMap: CostMap): Record<str
         updated_by: deployment.audit.updatedBy,
       }
     : {};
-  return { ...costs, ...deployment.modelInfo, id: deployment.id, db_model: deployment.source === "db", ...audit };
+  return { ...costs, ...deployment.modelInfo, id: deployment.id, db_model: deployment.source === "db", ...callability(deployment.provider), ...audit };
+}
+
+/** `callable: false` (with the reason) marks a LiteLLM provider Switchboard lists but cannot call yet. */
+function callability(provider: string): { callable: boolean; not_callable_reason?: string } {
+  const reason = notCallableReason(provider);
+  return reason ? { callable: false, not_callable_reason: reason } : { callable: true };
 }
 
 export function toModelInfoItem(deployment: Deployment, costMap: CostMap): ModelInfoItem {
@@ -36,11 +43,12 @@ export function toModelInfoItem(deployment: Deployment, costMap: CostMap): Model
 
 /** The row shape /model/new and /model/update answer with (LiteLLM returns its table row). */
 export function toStoredModelResponse(model: StoredModel) {
+  const { provider } = parseModelString(String(model.litellmParams.model), model.litellmParams.custom_llm_provider);
   return {
     model_id: model.id,
     model_name: model.modelName,
     litellm_params: maskSecretParams(model.litellmParams),
-    model_info: { ...model.modelInfo, id: model.id, db_model: true },
+    model_info: { ...model.modelInfo, id: model.id, db_model: true, ...callability(provider) },
     created_at: model.createdAt.toISOString(),
     created_by: model.createdBy,
     updated_at: model.updatedAt.toISOString(),

@@ -111,9 +111,36 @@ model_list:
     ]);
   });
 
-  it("rejects an unsupported provider, naming the supported ones", () => {
+  it("refuses a provider name LiteLLM does not know, suggesting the closest one", () => {
+    expect(problemsOf("model_list: [{model_name: x, litellm_params: {model: opnai/gpt-4o}}]")).toEqual([
+      'model_list[0].litellm_params.model: Unsupported provider "opnai" in model "opnai/gpt-4o": it is not a LiteLLM provider. Did you mean "openai"?',
+    ]);
+  });
+
+  it("refuses an unknown name that resembles no provider, pointing at LiteLLM's list instead of guessing", () => {
     expect(problemsOf("model_list: [{model_name: x, litellm_params: {model: foo/bar}}]")).toEqual([
-      'model_list[0].litellm_params.model: Unsupported provider "foo". Supported providers: openai, azure, anthropic',
+      'model_list[0].litellm_params.model: Unsupported provider "foo" in model "foo/bar": it is not a LiteLLM provider. ' +
+        "See https://docs.litellm.ai/docs/providers for the provider names LiteLLM uses.",
+    ]);
+  });
+
+  it("names custom_llm_provider when that is where the unknown provider came from", () => {
+    expect(problemsOf("model_list: [{model_name: x, litellm_params: {model: gpt-4o, custom_llm_provider: antrhopic}}]")).toEqual([
+      'model_list[0].litellm_params.custom_llm_provider: Unsupported provider "antrhopic" in custom_llm_provider: it is not a LiteLLM provider. Did you mean "anthropic"?',
+    ]);
+  });
+
+  it("lists every typo of a file at once, beside the other problems", () => {
+    const problems = problemsOf(`
+model_list:
+  - { model_name: a, litellm_params: { model: opnai/gpt-4o } }
+  - { model_name: b, litellm_params: { model: bedrok/anthropic.claude-v2 } }
+  - { model_name: c, litellm_params: { model: azure/x } }
+`);
+    expect(problems).toEqual([
+      'model_list[0].litellm_params.model: Unsupported provider "opnai" in model "opnai/gpt-4o": it is not a LiteLLM provider. Did you mean "openai"?',
+      'model_list[1].litellm_params.model: Unsupported provider "bedrok" in model "bedrok/anthropic.claude-v2": it is not a LiteLLM provider. Did you mean "bedrock"?',
+      "model_list[2].litellm_params.api_base: Required for azure deployments",
     ]);
   });
 
@@ -170,5 +197,40 @@ describe("master key and storage mode", () => {
 
   it("rejects a malformed environment, naming the variable", () => {
     expect(() => parseEnv({ PORT: "eighty" })).toThrow(/PORT: /);
+  });
+});
+
+describe("LiteLLM providers Switchboard cannot call yet", () => {
+  const notCallable = `
+model_list:
+  - { model_name: gemini, litellm_params: { model: vertex_ai/gemini-pro, vertex_project: my-project }, model_info: { id: vx } }
+  - { model_name: sm, litellm_params: { model: sagemaker/jumpstart-dft-meta-textgeneration-llama-2-7b } }
+  - { model_name: claude-bedrock, litellm_params: { model: bedrock/anthropic.claude-3-sonnet-20240229-v1:0 } }
+  - { model_name: gemini-studio, litellm_params: { model: gemini/gemini-1.5-pro, api_key: os.environ/GEMINI_API_KEY } }
+  - { model_name: llama, litellm_params: { model: groq/llama3-8b-8192 } }
+  - { model_name: command-r, litellm_params: { model: cohere/command-r } }
+  - { model_name: custom, litellm_params: { model: my-endpoint, custom_llm_provider: together_ai } }
+  - { model_name: gpt, litellm_params: { model: openai/gpt-4o } }
+`;
+
+  it("loads them like any other deployment, with the provider derived as for callable ones", () => {
+    const file = parseConfigText(notCallable, { GEMINI_API_KEY: "g-key" });
+    expect(file.models.map((m) => m.modelName)).toEqual(["gemini", "sm", "claude-bedrock", "gemini-studio", "llama", "command-r", "custom", "gpt"]);
+    expect(file.models[0]).toMatchObject({ id: "vx", litellmParams: { model: "vertex_ai/gemini-pro", vertex_project: "my-project" } });
+    expect(file.models[3]!.litellmParams.api_key).toBe("g-key");
+  });
+
+  it("warns once per such deployment, naming the provider, the model and its id", () => {
+    const file = parseConfigText(notCallable, { GEMINI_API_KEY: "g-key" });
+    const warnings = file.warnings.filter((w) => w.includes("cannot call provider"));
+    expect(warnings).toHaveLength(7);
+    expect(warnings[0]).toBe(
+      'model_list[0].litellm_params.model: Switchboard cannot call provider "vertex_ai" yet (callable providers: openai, azure, anthropic); ' +
+        '"gemini" (id vx) is listed, but calls to it answer 400 unsupported_provider',
+    );
+    for (const provider of ["sagemaker", "bedrock", "gemini", "groq", "cohere", "together_ai"]) {
+      expect(warnings.some((w) => w.includes(`provider "${provider}"`))).toBe(true);
+    }
+    expect(file.warnings.join("\n")).not.toContain('"gpt"');
   });
 });

@@ -17,7 +17,12 @@ const storedModelSchema = z.object({
   model_id: z.string(),
   model_name: z.string(),
   litellm_params: litellmParamsResponseSchema,
-  model_info: z.looseObject({ id: z.string(), db_model: z.literal(true) }),
+  model_info: z.looseObject({
+    id: z.string(),
+    db_model: z.literal(true),
+    callable: z.boolean().describe("false for a LiteLLM provider Switchboard stores and lists but cannot call yet"),
+    not_callable_reason: z.string().optional().describe("Set when callable is false"),
+  }),
   created_at: z.iso.datetime(),
   created_by: z.string(),
   updated_at: z.iso.datetime(),
@@ -50,13 +55,21 @@ export const managementComponents = {
 
 const tags = ["model management"];
 
+const UPDATE_DESCRIPTION =
+  "Merged key by key into the stored deployment, as LiteLLM does: a field that is absent or `null` keeps the stored " +
+  'value, any other value replaces it, and `""` removes that key from litellm_params or model_info. `blocked` is ' +
+  "accepted and ignored.";
+
 // Every write is validated, committed to PostgreSQL, applied locally, then announced to the other replicas.
 export const managementOperations: OperationSpec[] = [
   {
     method: "post",
     path: "/model/new",
     summary: "Add a deployment",
-    description: "`model_info.id` is generated when not given. Secrets in litellm_params are encrypted at rest.",
+    description:
+      "`model_info.id` is generated when not given. `null` in any optional field means not given. Secrets in litellm_params are " +
+      "encrypted at rest. A provider name LiteLLM does not know is a 400 `unsupported_provider` with the closest name suggested; " +
+      "a LiteLLM provider Switchboard cannot call yet is stored and listed with `model_info.callable: false`.",
     tags,
     security: "master",
     body: newModelBodySchema,
@@ -67,7 +80,7 @@ export const managementOperations: OperationSpec[] = [
     method: "post",
     path: "/model/update",
     summary: "Edit a stored deployment, named by model_info.id",
-    description: "Fields not sent are kept; a litellm_params field sent as null is removed.",
+    description: UPDATE_DESCRIPTION,
     tags,
     security: "master",
     body: updateModelBodySchema,
@@ -78,7 +91,7 @@ export const managementOperations: OperationSpec[] = [
     method: "patch",
     path: "/model/{id}/update",
     summary: "Edit a stored deployment, named in the path",
-    description: "Fields not sent are kept; a litellm_params field sent as null is removed.",
+    description: UPDATE_DESCRIPTION,
     tags,
     security: "master",
     params: { id: "The deployment's model_info.id" },

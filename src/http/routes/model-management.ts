@@ -1,40 +1,47 @@
 import { type RequestHandler, Router } from "express";
 import { z } from "zod";
-import { litellmParamsSchema, modelInfoSchema } from "../../config/config-file.js";
+import { litellmParamTypes, modelStringSchema } from "../../config/config-file.js";
 import type { ChangeLog } from "../../registry/ports.js";
 import type { ModelService } from "../../registry/model-service.js";
 import { toStoredModelResponse } from "../../registry/model-view.js";
 import { callerOf } from "../middleware/auth.js";
 import { parseBody, parseQuery } from "../validate.js";
 
+// LiteLLM's request models are all Optional[...] and its clients send explicit nulls: every optional field here
+// takes `null` as "not given". Keys LiteLLM accepts that Switchboard does not act on pass (litellm_params and
+// model_info are loose; `blocked` is typed and ignored); known fields keep their types, so a wrong type is a 400.
+
+type Nullish<T extends Record<string, z.ZodType>> = { [K in keyof T]: z.ZodOptional<z.ZodNullable<T[K]>> };
+
+function nullish<T extends Record<string, z.ZodType>>(shape: T): Nullish<T> {
+  return Object.fromEntries(Object.entries(shape).map(([key, type]) => [key, type.nullish()])) as Nullish<T>;
+}
+
+/** On updates `""` removes a param, whatever its type (null keeps it). */
+function orEmpty<T extends Record<string, z.ZodType>>(shape: T) {
+  return Object.fromEntries(Object.entries(shape).map(([key, type]) => [key, type.or(z.literal(""))])) as {
+    [K in keyof T]: z.ZodUnion<[T[K], z.ZodLiteral<"">]>;
+  };
+}
+
+const modelInfoIdSchema = z.string().trim().min(1);
+
 export const newModelBodySchema = z.object({
   model_name: z.string().trim().min(1),
-  litellm_params: litellmParamsSchema,
-  model_info: modelInfoSchema.optional(),
-});
-
-const nullableCount = z.number().int().nonnegative().nullable().optional();
-
-/** Known params keep their types; `null` clears a param. */
-const litellmParamsPatchSchema = z.looseObject({
-  model: z.string().trim().min(1).optional(),
-  api_base: z.string().nullable().optional(),
-  api_key: z.string().nullable().optional(),
-  api_version: z.string().nullable().optional(),
-  rpm: nullableCount,
-  tpm: nullableCount,
-  timeout: z.number().positive().nullable().optional(),
-  weight: z.number().positive().nullable().optional(),
+  litellm_params: z.looseObject({ model: modelStringSchema, ...nullish(litellmParamTypes) }),
+  model_info: z.looseObject({ id: modelInfoIdSchema.nullish() }).nullish(),
 });
 
 export const modelPatchSchema = z.object({
-  model_name: z.string().trim().min(1).optional(),
-  litellm_params: litellmParamsPatchSchema.optional(),
-  model_info: z.looseObject({}).optional(),
+  model_name: z.string().trim().min(1).nullish(),
+  litellm_params: z.looseObject({ model: modelStringSchema.nullish(), ...nullish(orEmpty(litellmParamTypes)) }).nullish(),
+  model_info: z.looseObject({}).nullish(),
+  /** LiteLLM's model blocking; accepted so its clients work, not acted on. */
+  blocked: z.boolean().nullish(),
 });
 
 export const updateModelBodySchema = modelPatchSchema.extend({
-  model_info: z.looseObject({ id: z.string().trim().min(1) }),
+  model_info: z.looseObject({ id: modelInfoIdSchema }),
 });
 
 export const deleteModelBodySchema = z.object({ id: z.string().trim().min(1) });
