@@ -58,7 +58,7 @@ export function createProxyService(deps: ProxyServiceDeps) {
   const { registry, router, settings } = deps;
 
   async function tryGroup(request: ProxyRequest, group: string): Promise<ProxyOutcome | Failure> {
-    const members = registry.group(group);
+    const members = registry.resolve(group);
     const tried = new Set<string>();
     let last: Failure | undefined;
     for (let attempt = 0; attempt <= settings.numRetries; attempt++) {
@@ -144,14 +144,14 @@ export function createProxyService(deps: ProxyServiceDeps) {
   return {
     async handle(request: ProxyRequest): Promise<ProxyOutcome> {
       // Same work for a missing and a hidden model, so their answers cannot be told apart by timing either.
-      if (registry.group(request.model).length === 0 || !request.access.allows(request.model)) await deps.ensureFresh?.();
-      if (registry.group(request.model).length === 0 || !request.access.allows(request.model)) {
+      if (registry.resolve(request.model).length === 0 || !request.access.allows(request.model)) await deps.ensureFresh?.();
+      if (registry.resolve(request.model).length === 0 || !request.access.allows(request.model)) {
         throw ApiError.modelNotFound(request.model);
       }
       let outcome = await tryGroup(request, request.model);
       for (const fallback of settings.fallbacks.get(request.model) ?? []) {
         if (!("failure" in outcome) || !outcome.retryable) break;
-        if (registry.group(fallback).length === 0 || !request.access.allows(fallback)) continue;
+        if (registry.resolve(fallback).length === 0 || !request.access.allows(fallback)) continue;
         deps.logger.info({ from: request.model, to: fallback }, "falling back to another model group");
         outcome = await tryGroup(request, fallback);
       }
