@@ -120,17 +120,20 @@ describe("calls to wildcard deployments", () => {
     expect(openai.requests.length + anthropic.requests.length).toBe(before);
   });
 
-  it("take stored wildcard deployments too: model_name * with model * serves any other name as sent", async () => {
-    const added = await proxy.post("/model/new", { model_name: "*", litellm_params: { model: "*", api_base: `${openai.url}/v1`, api_key: "sk-star" }, model_info: { id: "star" } });
+  it.each([
+    ["*", "star-any"],
+    ["openai/*", "star-openai"],
+  ])("take stored wildcard deployments too: model_name * with model %s serves any other name as sent", async (model, id) => {
+    const added = await proxy.post("/model/new", { model_name: "*", litellm_params: { model, api_base: `${openai.url}/v1`, api_key: "sk-star" }, model_info: { id } });
     expect(added.status).toBe(200);
     try {
       const custom = await callThrough(openai, "my-finetune-v2");
-      expect([custom.res.status, custom.deployment, custom.sent]).toEqual([200, "star", ["my-finetune-v2"]]);
+      expect([custom.res.status, custom.deployment, custom.sent]).toEqual([200, id, ["my-finetune-v2"]]);
       // Exact names and longer patterns still win over `*`.
       expect((await callThrough(openai, "gpt-4.1")).deployment).toBe("exact-41");
       expect((await callThrough(anthropic, `anthropic/${HAIKU}`)).deployment).toBe("anthropic-any");
     } finally {
-      await proxy.post("/model/delete", { id: "star" }).expect(200);
+      await proxy.post("/model/delete", { id }).expect(200);
     }
     expect((await proxy.post("/v1/chat/completions", chatBody("my-finetune-v2"))).status).toBe(404);
   });
