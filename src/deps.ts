@@ -59,10 +59,10 @@ export async function createDeps(config: Config, options: DepsOptions): Promise<
       logger.error({ modelId, field }, "stored secret cannot be decrypted with the current SALT_KEY"),
     );
     const changeLog = createChangeLogStore(database.prisma);
-    const registry = new ModelRegistry(config.file.models.map(deploymentFromConfig));
+    const costMap = options.costMap ?? (await createCostMap({ overridePath: config.env.modelCostMapPath }));
+    const registry = new ModelRegistry(config.file.models.map(deploymentFromConfig), { providerOf: (model) => costMap.providerOf(model) });
     const keyStore = createKeyStore(database.prisma);
     const keys = new KeyRegistry();
-    const costMap = options.costMap ?? (await createCostMap({ overridePath: config.env.modelCostMapPath }));
     const bus =
       options.bus ??
       (config.env.redisUrl

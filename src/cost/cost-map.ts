@@ -2,7 +2,7 @@
 // deployment, from bundled package data merged under an optional user file in LiteLLM's JSON format.
 import { loadOverrides } from "./override-file.js";
 import type { OverrideEntry } from "./override-file.js";
-import { loadCatalog, packageEntry, splitProvider } from "./package-data.js";
+import { catalogModelIds, loadCatalog, packageEntry, splitProvider } from "./package-data.js";
 
 export interface CostMapEntry {
   key: string;
@@ -25,6 +25,10 @@ export interface CostMap {
   lookup(candidates: readonly string[]): CostMapEntry | undefined;
   /** USD cost of one call, or undefined when the model has no price. */
   costOf(entry: CostMapEntry | undefined, usage: { promptTokens: number; completionTokens: number }): number | undefined;
+  /** The LiteLLM provider of a bare model name (`gpt-4o` → openai), as LiteLLM infers it from its cost map. */
+  providerOf(model: string): string | undefined;
+  /** The models known for one LiteLLM provider (`anthropic` → claude-…), named as that provider's callers name them. */
+  modelsOf(provider: string): string[];
 }
 
 // Lookups are keyed by caller-supplied model names; the bound keeps a stream of distinct names from
@@ -60,17 +64,29 @@ export async function createCostMap(options: { overridePath?: string } = {}): Pr
     return undefined;
   };
 
+  const lookup = (candidates: readonly string[]): CostMapEntry | undefined => {
+    // NUL cannot occur in a model name, so joined lists never collide.
+    const cacheKey = candidates.join("\u0000");
+    if (cache.has(cacheKey)) return cache.get(cacheKey);
+    const entry = resolve(candidates);
+    if (cache.size >= MAX_CACHED_LOOKUPS) cache.delete(cache.keys().next().value ?? "");
+    cache.set(cacheKey, entry);
+    return entry;
+  };
+
   return {
-    lookup(candidates) {
-      // NUL cannot occur in a model name, so joined lists never collide.
-      const cacheKey = candidates.join("\u0000");
-      if (cache.has(cacheKey)) return cache.get(cacheKey);
-      const entry = resolve(candidates);
-      if (cache.size >= MAX_CACHED_LOOKUPS) cache.delete(cache.keys().next().value ?? "");
-      cache.set(cacheKey, entry);
-      return entry;
-    },
+    lookup,
     costOf,
+    providerOf(model) {
+      const provider = lookup([model])?.litellm_provider;
+      // LiteLLM's cost map files bare Gemini names under "vertex_ai-language-models" and the like; its provider
+      // inference answers vertex_ai for them.
+      return provider?.startsWith("vertex_ai") ? "vertex_ai" : provider;
+    },
+    modelsOf(provider) {
+      const fromFile = [...overrides].filter(([, entry]) => entry.litellm_provider === provider).map(([key]) => key);
+      return [...new Set([...catalogModelIds(catalog, provider), ...fromFile])];
+    },
   };
 }
 

@@ -59,6 +59,12 @@ export async function loadCatalog(): Promise<Catalog> {
   return catalog;
 }
 
+/** The ids of one LiteLLM provider's models in the catalog, as that provider names them (`gpt-4o`, `claude-…`). */
+export function catalogModelIds(catalog: Catalog, litellmProvider: string): string[] {
+  const models = catalog.get(CATALOG_PROVIDER[litellmProvider] ?? litellmProvider);
+  return models ? [...models.values()].map((model) => model.id) : [];
+}
+
 /** Package data for one lookup key, or undefined when neither package knows it. */
 export function packageEntry(candidate: string, catalog: Catalog, now: Date): PackageEntry | undefined {
   const { prefix, model } = splitProvider(candidate);

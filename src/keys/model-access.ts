@@ -1,29 +1,44 @@
 import type { ModelRegistry } from "../registry/model-registry.js";
+import { allowPatternMatches, isWildcard } from "../registry/model-pattern.js";
 import type { VirtualKey } from "./virtual-key.js";
 
 export const ALL_PROXY_MODELS = "all-proxy-models";
 
-/** Which model groups a caller may reach; the master key (no key record) reaches all. */
+/** Which models a caller may reach; the master key (no key record) reaches all. */
 export interface ModelAccess {
-  allows(group: string): boolean;
+  /** A model name as requested: a group, or a name a wildcard deployment serves. */
+  allows(model: string): boolean;
+  /** Whether an access-group name (`model_info.access_groups`) is the caller's to list. */
+  listsAccessGroup(name: string): boolean;
 }
 
-export const fullAccess: ModelAccess = { allows: () => true };
+export const fullAccess: ModelAccess = { allows: () => true, listsAccessGroup: () => true };
 
 function accessGroupsOf(modelInfo: Readonly<Record<string, unknown>>): unknown[] {
   return Array.isArray(modelInfo.access_groups) ? modelInfo.access_groups : [];
 }
 
 /**
- * LiteLLM's rules: an empty list or `all-proxy-models` reaches everything; otherwise a group is reachable when
- * its name is listed, or when any of its deployments carries a listed `model_info.access_groups` entry.
+ * LiteLLM's rules (auth_checks.py `_can_object_call_model`): an empty list, `all-proxy-models` or `*` reaches
+ * everything; otherwise a model is reachable when its name is listed, when a deployment serving it carries a listed
+ * `model_info.access_groups` entry, or when a listed pattern (`openai/*`, `bedrock/anthropic.*`) matches the name,
+ * or matches it qualified with its provider (`gpt-4o` as `openai/gpt-4o`).
  */
-export function keyAccess(key: VirtualKey, registry: ModelRegistry): ModelAccess {
-  if (key.models.length === 0 || key.models.includes(ALL_PROXY_MODELS)) return fullAccess;
+export function keyAccess(key: VirtualKey, registry: Pick<ModelRegistry, "resolve" | "providerQualified">): ModelAccess {
+  if (key.models.length === 0 || key.models.includes(ALL_PROXY_MODELS) || key.models.includes("*")) return fullAccess;
   const listed = new Set(key.models);
+  const patterns = key.models.filter(isWildcard);
+  const matchesPattern = (model: string) => {
+    if (patterns.length === 0) return false;
+    if (patterns.some((pattern) => allowPatternMatches(pattern, model))) return true;
+    const qualified = registry.providerQualified(model);
+    return qualified !== undefined && patterns.some((pattern) => allowPatternMatches(pattern, qualified));
+  };
   return {
-    allows: (group) =>
-      listed.has(group) ||
-      registry.group(group).some((d) => accessGroupsOf(d.modelInfo).some((name) => typeof name === "string" && listed.has(name))),
+    allows: (model) =>
+      listed.has(model) ||
+      registry.resolve(model).some((d) => accessGroupsOf(d.modelInfo).some((name) => typeof name === "string" && listed.has(name))) ||
+      matchesPattern(model),
+    listsAccessGroup: (name) => listed.has(name),
   };
 }

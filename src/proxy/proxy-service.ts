@@ -85,7 +85,7 @@ export function createProxyService(deps: ProxyServiceDeps) {
   const { registry, router, settings } = deps;
 
   async function tryGroup(request: ProxyRequest, group: string, tally: Tally): Promise<ProxyOutcome | Failure> {
-    const members = preferCallable(registry.group(group));
+    const members = preferCallable(registry.resolve(group));
     const tried = new Set<string>();
     const numRetries = request.options.numRetries ?? settings.numRetries;
     let last: Failure | undefined;
@@ -202,9 +202,9 @@ export function createProxyService(deps: ProxyServiceDeps) {
 
   /** LiteLLM's order: the key's allow-list first (the same answer whether the model exists or not), then existence. */
   async function assertCallable(request: Pick<ProxyRequest, "access" | "allowList">, model: string): Promise<void> {
-    if (registry.group(model).length === 0 || !request.access.allows(model)) await deps.ensureFresh?.();
+    if (registry.resolve(model).length === 0 || !request.access.allows(model)) await deps.ensureFresh?.();
     if (!request.access.allows(model)) throw ApiError.keyModelAccessDenied(request.allowList ?? [], model);
-    if (registry.group(model).length === 0) throw ApiError.invalidModel(model);
+    if (registry.resolve(model).length === 0) throw ApiError.invalidModel(model);
   }
 
   return {
@@ -218,7 +218,7 @@ export function createProxyService(deps: ProxyServiceDeps) {
       let outcome = await tryGroup(request, group, tally);
       for (const fallback of request.options.fallbacks ?? settings.fallbacks.get(request.model) ?? []) {
         if (!("failure" in outcome) || !outcome.retryable) break;
-        if (registry.group(fallback).length === 0 || !request.access.allows(fallback)) continue;
+        if (registry.resolve(fallback).length === 0 || !request.access.allows(fallback)) continue;
         deps.logger.info({ from: request.model, to: fallback }, "falling back to another model group");
         group = fallback;
         fallbacks += 1;

@@ -1,4 +1,10 @@
 import type { Deployment } from "./deployment.js";
+import { type ProviderOf, WildcardRoutes } from "./wildcard-routes.js";
+
+export interface RegistryOptions {
+  /** Lets `openai/*` serve a bare `gpt-4o` and a key's `openai/*` reach it; without it only full names match. */
+  providerOf?: ProviderOf;
+}
 
 /**
  * The live, merged view of config and stored deployments on this replica. Config deployments are fixed at
@@ -10,10 +16,14 @@ export class ModelRegistry {
   private readonly stored = new Map<string, Deployment>();
   private ordered: Deployment[] = [];
   private groups = new Map<string, Deployment[]>();
+  private wildcards: WildcardRoutes;
+  private readonly providerOf: ProviderOf;
   private loaded = false;
 
-  constructor(configDeployments: readonly Deployment[]) {
+  constructor(configDeployments: readonly Deployment[], options: RegistryOptions = {}) {
     this.config = new Map(configDeployments.map((d) => [d.id, d]));
+    this.providerOf = options.providerOf ?? (() => undefined);
+    this.wildcards = new WildcardRoutes(this.groups, this.providerOf);
     this.rebuild();
   }
 
@@ -67,6 +77,24 @@ export class ModelRegistry {
     return [...this.groups.keys()];
   }
 
+  /**
+   * The deployments a request for `name` goes to: its own group when one has that exact name, else the most
+   * specific wildcard group matching it, with the requested model filled into each deployment (`openai/*` +
+   * `gpt-4o` calls `gpt-4o`). [] when nothing serves the name.
+   */
+  resolve(name: string): readonly Deployment[] {
+    const exact = this.groups.get(name);
+    if (exact) return exact;
+    return this.wildcards.size === 0 ? [] : this.wildcards.resolve(name);
+  }
+
+  /** `openai/gpt-4o` for a bare `gpt-4o` whose provider is known; LiteLLM's key patterns match this form too. */
+  providerQualified(name: string): string | undefined {
+    if (name.includes("/")) return undefined;
+    const provider = this.providerOf(name);
+    return provider === undefined ? undefined : `${provider}/${name}`;
+  }
+
   private rebuild(): void {
     const ordered: Deployment[] = [];
     for (const deployment of this.config.values()) {
@@ -81,5 +109,6 @@ export class ModelRegistry {
     }
     this.ordered = ordered;
     this.groups = groups;
+    this.wildcards = new WildcardRoutes(groups, this.providerOf);
   }
 }

@@ -1,13 +1,14 @@
 import { z } from "zod";
 import type { toModelGroupInfo, toOpenAiModel } from "../../registry/model-view.js";
 import { modelGroupQuerySchema, modelInfoQuerySchema, modelInfoV2QuerySchema } from "../routes/model-info.js";
+import { modelListQuerySchema } from "../routes/models.js";
 import type { Assert, Fits } from "./json-schema.js";
 import type { OperationSpec } from "./operation.js";
 
 const nullableNumber = z.number().nullable();
 
 export const openAiModelSchema = z.object({
-  id: z.string().describe("The model_name callers send as `model`"),
+  id: z.string().describe("A name callers send as `model`: a model_name, or a model a wildcard deployment serves"),
   object: z.literal("model"),
   created: z.number().int(),
   owned_by: z.string(),
@@ -85,11 +86,12 @@ export const modelsOperations: OperationSpec[] = [
     method: "get",
     path: "/v1/models",
     aliases: ["/models"],
-    summary: "List models (OpenAI): one entry per model_name",
+    summary: "List models (OpenAI): model groups, then the known models each wildcard deployment serves",
     tags: ["models"],
     security: "key",
+    query: modelListQuerySchema,
     response: modelListSchema,
-    errors: [401, 500],
+    errors: [400, 401, 500],
   },
   {
     method: "get",
@@ -98,7 +100,7 @@ export const modelsOperations: OperationSpec[] = [
     summary: "Retrieve one model (OpenAI)",
     tags: ["models"],
     security: "key",
-    params: { name: "The model_name; it may contain slashes (`openai/gpt-4o`), which are sent unencoded" },
+    params: { name: "A model name the caller can call; it may contain slashes (`openai/gpt-4o`), which are sent unencoded" },
     response: openAiModelSchema,
     errors: [401, 404, 500],
   },
@@ -127,7 +129,7 @@ export const modelsOperations: OperationSpec[] = [
     method: "get",
     path: "/model_group/info",
     aliases: ["/v1/model_group/info"],
-    summary: "One summary per model_name over its deployments",
+    summary: "One summary per model group over its deployments; wildcard groups per known model they serve",
     tags: ["models"],
     security: "key",
     query: modelGroupQuerySchema,

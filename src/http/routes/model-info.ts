@@ -3,6 +3,7 @@ import { z } from "zod";
 import type { CostMap } from "../../cost/cost-map.js";
 import { ApiError } from "../../errors/api-error.js";
 import type { Deployment } from "../../registry/deployment.js";
+import { listModels } from "../../registry/model-listing.js";
 import type { ModelRegistry } from "../../registry/model-registry.js";
 import { type ModelInfoItem, toModelGroupInfo, toModelInfoItem } from "../../registry/model-view.js";
 import { callerOf } from "../middleware/auth.js";
@@ -13,6 +14,7 @@ export const modelInfoQuerySchema = z.object({ litellm_model_id: z.string().min(
 export const modelInfoV2QuerySchema = z.object({
   page: z.coerce.number().int().min(1).default(1),
   size: z.coerce.number().int().min(1).max(1000).default(50),
+  model: z.string().min(1).optional().describe("Only the deployments of this model group (exact model_name)"),
   search: z.string().optional(),
   modelId: z.string().min(1).optional(),
   sortBy: z.enum(["model_name", "created_at", "updated_at", "costs"]).optional(),
@@ -70,7 +72,8 @@ export function modelInfoRoutes({ registry, costMap }: ModelInfoDeps, guard: Req
 
   router.get("/v2/model/info", ...guard, (req, res) => {
     const query = parseQuery(modelInfoV2QuerySchema, req);
-    let items = render(visible(res));
+    const deployments = query.model === undefined ? visible(res) : visible(res).filter((d) => d.modelName === query.model);
+    let items = render(deployments);
     if (query.modelId) items = items.filter((item) => item.model_info.id === query.modelId);
     if (query.search) {
       const needle = query.search.toLowerCase();
@@ -92,13 +95,19 @@ export function modelInfoRoutes({ registry, costMap }: ModelInfoDeps, guard: Req
     });
   });
 
+  // A wildcard group is summarised per model it expands to (`openai/*` → `openai/gpt-4o`, …), as LiteLLM does;
+  // `?model_group=` takes any name the caller can call, the wildcard group's own name included.
   router.get(["/model_group/info", "/v1/model_group/info"], ...guard, (req, res) => {
     const { model_group: only } = parseQuery(modelGroupQuerySchema, req);
     const { access } = callerOf(res);
-    const known = only === undefined ? registry.groupNames() : registry.group(only).length > 0 ? [only] : [];
-    const names = known.filter((name) => access.allows(name));
-    if (only !== undefined && names.length === 0) throw ApiError.modelNotFound(only);
-    res.json({ data: names.map((name) => toModelGroupInfo(name, registry.group(name), costMap)) });
+    if (only !== undefined) {
+      const members = registry.resolve(only);
+      if (members.length === 0 || !access.allows(only)) throw ApiError.modelNotFound(only);
+      res.json({ data: [toModelGroupInfo(only, members, costMap)] });
+      return;
+    }
+    const listed = listModels({ registry, modelsOf: (provider) => costMap.modelsOf(provider) }, access);
+    res.json({ data: listed.map((model) => toModelGroupInfo(model.id, model.deployments, costMap)) });
   });
 
   return router;
