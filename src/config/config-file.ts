@@ -42,13 +42,23 @@ const routerSettingsSchema = z.looseObject({
   fallbacks: z.array(z.record(z.string(), z.array(z.string()))).optional(),
 });
 
+/** LiteLLM's general_settings: the keys Switchboard acts on are checked, any other is kept as given. */
+const generalSettingsSchema = z.looseObject({
+  master_key: z.string().optional(),
+  background_health_checks: z.boolean().nullish(),
+  health_check_interval: z.number().positive().nullish(),
+  health_check_details: z.boolean().nullish(),
+  health_check_concurrency: z.number().int().positive().nullish(),
+});
+
 const configFileSchema = z.looseObject({
   model_list: z.array(configModelSchema).nullish(),
-  general_settings: z.looseObject({ master_key: z.string().optional() }).nullish(),
+  general_settings: generalSettingsSchema.nullish(),
   router_settings: routerSettingsSchema.nullish(),
 });
 
 export type RouterSettings = z.infer<typeof routerSettingsSchema>;
+export type GeneralSettings = z.infer<typeof generalSettingsSchema>;
 
 export interface ConfigModel {
   id: string;
@@ -61,7 +71,7 @@ export interface ConfigModel {
 export interface ConfigFile {
   models: ConfigModel[];
   masterKey?: string;
-  generalSettings: Record<string, unknown>;
+  generalSettings: GeneralSettings;
   routerSettings: RouterSettings;
   /** Non-fatal findings to log once at start (unset env vars, ignored sections). */
   warnings: string[];
