@@ -29,10 +29,19 @@ function litellmClass(error: ApiError): string {
 /** Any stretch this long of a secret found in a message means the message quotes it. */
 const QUOTED_STRETCH = 12;
 
+/** Every string long enough to be recognised, inside a secret value too (JSON credentials such as vertex_credentials). */
+function collectStrings(value: unknown, into: string[]): void {
+  if (typeof value === "string") {
+    if (value.length >= 8) into.push(value);
+  } else if (value !== null && typeof value === "object") {
+    for (const inner of Object.values(value)) collectStrings(inner, into);
+  }
+}
+
 function secretValues(deployment: Deployment): string[] {
   const found: string[] = [];
   mapSecretValues({ ...deployment.litellmParams }, (value) => {
-    if (typeof value === "string" && value.length >= 8) found.push(value);
+    collectStrings(value, found);
     return value;
   });
   // Longest first, so a secret that contains another is masked whole.

@@ -44,6 +44,41 @@ function select(deployments: readonly Deployment[], query: HealthQuery): Deploym
   return byGroup.length > 0 ? byGroup : deployments.filter((deployment) => deployment.litellmParams.model === query.model);
 }
 
+async function checkOne(deployment: Deployment, connection: ClientConnection, deps: HealthServiceDeps): Promise<CheckOutcome> {
+  try {
+    const outcome = await checkDeployment(deployment, deps, connection);
+    if (!outcome.healthy) deps.logger.warn({ deploymentId: deployment.id, modelGroup: deployment.modelName }, "health check failed");
+    return outcome;
+  } catch (error) {
+    if (error instanceof ClientGoneError) throw error;
+    deps.logger.error({ err: error, deploymentId: deployment.id }, "health check crashed");
+    return { deployment, healthy: false, error: "litellm.APIError: the health check failed unexpectedly; see the replica's log" };
+  }
+}
+
+/**
+ * Every deployment, at most `settings.concurrency` at a time, results in the deployments' order. Throws
+ * ClientGoneError once `connection` goes, after every check in flight has stopped.
+ */
+async function checkAll(deployments: readonly Deployment[], connection: ClientConnection, deps: HealthServiceDeps): Promise<CheckOutcome[]> {
+  const outcomes: CheckOutcome[] = new Array<CheckOutcome>(deployments.length);
+  let next = 0;
+  let gone = false;
+  const worker = async () => {
+    while (!gone && next < deployments.length) {
+      const index = next++;
+      try {
+        outcomes[index] = await checkOne(deployments[index] as Deployment, connection, deps);
+      } catch {
+        gone = true; // checkOne throws only ClientGoneError
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(deps.settings.concurrency, deployments.length) }, worker));
+  if (gone) throw new ClientGoneError();
+  return outcomes;
+}
+
 export function createHealthService(deps: HealthServiceDeps): HealthService {
   const { settings, logger } = deps;
   const closing = createCancelScope();
@@ -53,45 +88,8 @@ export function createHealthService(deps: HealthServiceDeps): HealthService {
   let running: Promise<void> | undefined;
   let timer: NodeJS.Timeout | undefined;
 
-  async function checkOne(deployment: Deployment, connection: ClientConnection): Promise<CheckOutcome> {
-    try {
-      const outcome = await checkDeployment(deployment, deps, connection);
-      if (!outcome.healthy) logger.warn({ deploymentId: deployment.id, modelGroup: deployment.modelName }, "health check failed");
-      return outcome;
-    } catch (error) {
-      if (error instanceof ClientGoneError) throw error;
-      logger.error({ err: error, deploymentId: deployment.id }, "health check crashed");
-      return { deployment, healthy: false, error: "litellm.APIError: the health check failed unexpectedly; see the replica's log" };
-    }
-  }
-
-  /** Every deployment, at most `concurrency` at a time, results in the deployments' order. */
-  async function runChecks(deployments: readonly Deployment[], connection: ClientConnection): Promise<CheckOutcome[]> {
-    const outcomes: CheckOutcome[] = new Array<CheckOutcome>(deployments.length);
-    let next = 0;
-    let gone = false;
-    const worker = async () => {
-      while (!gone && next < deployments.length) {
-        const index = next++;
-        try {
-          outcomes[index] = await checkOne(deployments[index] as Deployment, connection);
-        } catch (error) {
-          gone = true;
-          throw error;
-        }
-      }
-    };
-    const workers = Array.from({ length: Math.min(settings.concurrency, deployments.length) }, worker);
-    // allSettled: when the checks are dropped, every worker has stopped before this returns.
-    const settled = await Promise.allSettled(workers);
-    if (gone) throw new ClientGoneError();
-    const failed = settled.find((result) => result.status === "rejected");
-    if (failed) throw failed.reason;
-    return outcomes;
-  }
-
   function runInBackground(): Promise<void> {
-    const run = runChecks(deps.registry.all(), closing)
+    const run = checkAll(deps.registry.all(), closing, deps)
       .then(
         (outcomes) => {
           latest = outcomes;
@@ -134,7 +132,7 @@ export function createHealthService(deps: HealthServiceDeps): HealthService {
     },
     async report(query, caller) {
       if (settings.background) return lastResults(query);
-      const outcomes = await runChecks(select(deps.registry.all(), query), eitherGone(closing, caller));
+      const outcomes = await checkAll(select(deps.registry.all(), query), eitherGone(closing, caller), deps);
       return toHealthReport(outcomes, settings.details);
     },
     async close() {

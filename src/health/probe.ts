@@ -35,7 +35,7 @@ function text(value: unknown): string | undefined {
 }
 
 /** `model_info.mode`, else the cost map's mode for the model, else chat (LiteLLM's order). */
-export function healthCheckMode(deployment: Deployment, costMap: CostMap): string {
+function healthCheckMode(deployment: Deployment, costMap: CostMap): string {
   return text(deployment.modelInfo.mode) ?? text(costMapEntryFor(deployment, costMap)?.mode) ?? "chat";
 }
 

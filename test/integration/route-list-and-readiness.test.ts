@@ -36,6 +36,18 @@ describe("GET /health/readiness", () => {
     });
     expect(healthComponents.Readiness.parse(body)).toEqual(body);
   });
+
+  it("says db: disconnected when the database cannot be reached", async () => {
+    const own = await createTestDatabase();
+    const replica = await startReplica({ databaseUrl: own.url });
+    try {
+      await own.drop();
+      const res = await replica.anonymous().get("/health/readiness").expect(503);
+      expect(res.body).toMatchObject({ status: "unhealthy", db: "disconnected", database: "unreachable" });
+    } finally {
+      await replica.close();
+    }
+  });
 });
 
 describe("GET /routes", () => {

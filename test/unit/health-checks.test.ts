@@ -109,6 +109,12 @@ describe("upstream error text", () => {
     expect(scrubSecrets(`header was ${header}`, deployment)).toBe(`header was ${maskSecret(header)}`);
   });
 
+  it("masks the strings inside a secret given as an object (JSON credentials)", () => {
+    const privateKey = "-----BEGIN PRIVATE KEY-----abcdefghijklmnop";
+    const withJsonCredentials = only(`{ model_name: v, litellm_params: { model: openai/x, vertex_credentials: { private_key: "${privateKey}", project_id: p } } }`);
+    expect(scrubSecrets(`could not use ${privateKey}`, withJsonCredentials)).toBe(`could not use ${maskSecret(privateKey)}`);
+  });
+
   it("is withheld when it quotes part of a key", () => {
     const scrubbed = scrubSecrets(`key ${secret.slice(3, 20)}... rejected`, deployment);
     expect(scrubbed).toContain("withheld");
