@@ -21,6 +21,8 @@ import type { KeyRegistry } from "./keys/key-registry.js";
 import type { KeyService } from "./keys/key-service.js";
 import { requestLog } from "./http/middleware/request-log.js";
 import { metricsRoutes } from "./http/routes/metrics.js";
+import { routeListRoutes } from "./http/routes/route-list.js";
+import type { HealthService } from "./health/health-service.js";
 import type { Metrics } from "./metrics/metrics.js";
 
 export interface AppDeps {
@@ -40,6 +42,9 @@ export interface AppDeps {
   metricsPublic: boolean;
   /** Catches this replica up with PostgreSQL when it is behind (see RevisionSync.ensureFresh). */
   ensureFresh: () => Promise<void>;
+  health: HealthService;
+  /** Switchboard's version (package.json), read once at start. */
+  version: string;
 }
 
 /** Management bodies are small; a larger one is a mistake or an attack. */
@@ -74,11 +79,12 @@ export function createExpressApp(deps: AppDeps): Express {
     await deps.ensureFresh();
     next();
   };
-  app.use(healthRoutes(deps));
+  app.use(healthRoutes(deps, [...admin, fresh]));
   const openApi = buildOpenApiDocument();
   app.get("/openapi.json", (_req, res) => {
     res.json(openApi);
   });
+  app.use(routeListRoutes(openApi));
   app.use(express.json({ limit: MANAGEMENT_BODY_LIMIT }));
   app.use(modelsRoutes(deps, [...authenticated, fresh]));
   app.use(modelInfoRoutes(deps, [...authenticated, fresh]));

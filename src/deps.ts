@@ -23,6 +23,9 @@ import { createProxyService } from "./proxy/proxy-service.js";
 import { DeploymentRouter, routingSettings } from "./proxy/router.js";
 import { createUpstreamClient } from "./proxy/upstream-client.js";
 import { createMetrics } from "./metrics/metrics.js";
+import { readSwitchboardVersion } from "./config/version.js";
+import { createHealthService } from "./health/health-service.js";
+import { healthSettings } from "./health/health-settings.js";
 
 export interface DepsOptions {
   logger: Logger;
@@ -105,6 +108,10 @@ export async function createDeps(config: Config, options: DepsOptions): Promise<
       observer: metrics.proxyObserver,
       ensureFresh: () => sync.ensureFresh(),
     });
+    const health = createHealthService({ registry, client, costMap, logger, settings: healthSettings(config.file.generalSettings) });
+    closers.push(() => health.close()); // before the client closes: it drops the checks in flight
+    const version = await readSwitchboardVersion();
+    health.start();
     let draining = false;
     return {
       deps: {
@@ -123,6 +130,8 @@ export async function createDeps(config: Config, options: DepsOptions): Promise<
         metrics,
         metricsPublic: config.env.metricsPublic,
         ensureFresh: () => sync.ensureFresh(),
+        health,
+        version,
       },
       sync,
       bus,

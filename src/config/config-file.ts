@@ -52,16 +52,25 @@ const routerSettingsSchema = z.looseObject({
 /** LiteLLM's library settings; only those Switchboard acts on are typed, the rest are named in a warning. */
 const litellmSettingsSchema = z.looseObject({ drop_params: z.boolean().optional() });
 const ACTED_ON_LITELLM_SETTINGS = new Set(["drop_params"]);
+/** LiteLLM's general_settings: the keys Switchboard acts on are checked, any other is kept as given. */
+const generalSettingsSchema = z.looseObject({
+  master_key: z.string().optional(),
+  background_health_checks: z.boolean().nullish(),
+  health_check_interval: z.number().positive().nullish(),
+  health_check_details: z.boolean().nullish(),
+  health_check_concurrency: z.number().int().positive().nullish(),
+});
 
 const configFileSchema = z.looseObject({
   model_list: z.array(configModelSchema).nullish(),
-  general_settings: z.looseObject({ master_key: z.string().optional() }).nullish(),
+  general_settings: generalSettingsSchema.nullish(),
   router_settings: routerSettingsSchema.nullish(),
   litellm_settings: litellmSettingsSchema.nullish(),
 });
 
 export type RouterSettings = z.infer<typeof routerSettingsSchema>;
 export type LitellmSettings = z.infer<typeof litellmSettingsSchema>;
+export type GeneralSettings = z.infer<typeof generalSettingsSchema>;
 
 export interface ConfigModel {
   id: string;
@@ -74,7 +83,7 @@ export interface ConfigModel {
 export interface ConfigFile {
   models: ConfigModel[];
   masterKey?: string;
-  generalSettings: Record<string, unknown>;
+  generalSettings: GeneralSettings;
   routerSettings: RouterSettings;
   litellmSettings: LitellmSettings;
   /** Non-fatal findings to log once at start (unset env vars, ignored sections). */

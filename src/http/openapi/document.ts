@@ -25,8 +25,8 @@ const COMPONENTS = [
 ];
 
 const TAGS = [
-  { name: "health", description: "Liveness and readiness probes; no key needed" },
-  { name: "meta", description: "This document" },
+  { name: "health", description: "Liveness and readiness probes (no key needed) and the model health check (master key)" },
+  { name: "meta", description: "This document and the route list" },
   { name: "models", description: "OpenAI's model list and LiteLLM's model views, merged from config.yaml and the database" },
   { name: "model management", description: "LiteLLM's write endpoints for stored deployments; master key only" },
   { name: "keys", description: "Virtual keys; master key only" },

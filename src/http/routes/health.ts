@@ -1,21 +1,53 @@
-import { Router } from "express";
+import type { ServerResponse } from "node:http";
+import { type RequestHandler, Router } from "express";
+import { z } from "zod";
+import { ApiError } from "../../errors/api-error.js";
+import type { HealthService } from "../../health/health-service.js";
+import { type ClientConnection, ClientGoneError } from "../../proxy/upstream-attempt.js";
 import type { ModelRegistry } from "../../registry/model-registry.js";
 import type { HealthProbe } from "../../registry/ports.js";
 import type { SyncStatus } from "../../registry/revision-sync.js";
+import { parseQuery } from "../validate.js";
 
 export interface HealthDeps {
   database: HealthProbe;
   registry: ModelRegistry;
   syncStatus: () => SyncStatus;
   isDraining: () => boolean;
+  health: HealthService;
+  /** Switchboard's version, reported where LiteLLM reports its own (`litellm_version`). */
+  version: string;
+}
+
+export const healthQuerySchema = z.object({
+  model: z.string().trim().min(1).optional().describe("Only the deployments of this model group (else those whose litellm_params.model it is)"),
+  model_id: z.string().trim().min(1).optional().describe("Only this deployment (its model_info.id); an unknown id is a 404"),
+});
+
+/** The caller has gone when the response closes before it was finished. */
+function connectionOf(res: ServerResponse): ClientConnection {
+  return {
+    onGone(listener) {
+      if (res.destroyed && !res.writableFinished) {
+        listener();
+        return () => undefined;
+      }
+      const onClose = () => {
+        if (!res.writableFinished) listener();
+      };
+      res.once("close", onClose);
+      return () => res.off("close", onClose);
+    },
+  };
 }
 
 /**
  * Liveness says the process runs. Readiness says this replica should get traffic: the database answers and
  * the registry is loaded. A lost change feed is reported as degraded but stays ready, because the periodic
- * revision check still keeps the replica converging.
+ * revision check still keeps the replica converging. GET /health is LiteLLM's model health check: a real call to
+ * each deployment (or, with background checks, the last results), so it needs the master key.
  */
-export function healthRoutes(deps: HealthDeps): Router {
+export function healthRoutes(deps: HealthDeps, admin: RequestHandler[]): Router {
   const router = Router();
 
   router.get(["/health/liveliness", "/health/liveness"], (_req, res) => {
@@ -36,6 +68,9 @@ export function healthRoutes(deps: HealthDeps): Router {
     const busState = sync.bus.connected ? "connected" : "degraded";
     res.status(ready ? 200 : 503).json({
       status: !ready ? "unhealthy" : busState === "connected" ? "healthy" : "degraded",
+      // LiteLLM's names for the same facts, read by its dashboards and scripts.
+      db: database === "connected" ? "connected" : "disconnected",
+      litellm_version: deps.version,
       draining,
       database,
       registry: { loaded: registryLoaded, deployments: deps.registry.all().length },
@@ -48,6 +83,17 @@ export function healthRoutes(deps: HealthDeps): Router {
         last_check_at: sync.lastCheckAt,
       },
     });
+  });
+
+  router.get("/health", ...admin, async (req, res) => {
+    const query = parseQuery(healthQuerySchema, req);
+    try {
+      res.json(await deps.health.report({ model: query.model, modelId: query.model_id }, connectionOf(res)));
+    } catch (error) {
+      if (!(error instanceof ClientGoneError)) throw error;
+      // Either the caller left (nothing to answer) or the replica is shutting down and dropped the checks.
+      if (!res.destroyed) throw ApiError.unavailable("This replica is shutting down; its health checks were cancelled");
+    }
   });
 
   return router;

@@ -1,0 +1,75 @@
+import type { ApiError } from "../errors/api-error.js";
+import type { Deployment } from "../registry/deployment.js";
+import { mapSecretValues, maskSecret } from "../registry/secret-fields.js";
+
+// What an unhealthy endpoint's `error` says. LiteLLM puts the exception text there, prefixed with its exception
+// class (`litellm.AuthenticationError: ...`), which dashboards and alert rules match on. LiteLLM also appends a
+// stack trace and lets an upstream message that quotes the key through; neither is copied.
+
+const CLASS_BY_STATUS: Readonly<Record<number, string>> = {
+  400: "BadRequestError",
+  401: "AuthenticationError",
+  403: "PermissionDeniedError",
+  404: "NotFoundError",
+  408: "Timeout",
+  422: "UnprocessableEntityError",
+  429: "RateLimitError",
+  500: "InternalServerError",
+  503: "ServiceUnavailableError",
+  504: "Timeout",
+};
+
+/** LiteLLM's exception class for a failed call, named by our error code first (ours say why), else by status. */
+function litellmClass(error: ApiError): string {
+  if (error.code === "upstream_connection_error") return "APIConnectionError";
+  if (error.code === "upstream_timeout") return "Timeout";
+  return CLASS_BY_STATUS[error.status] ?? (error.status >= 500 ? "APIError" : "BadRequestError");
+}
+
+/** Any stretch this long of a secret found in a message means the message quotes it. */
+const QUOTED_STRETCH = 12;
+
+/** Every string long enough to be recognised, inside a secret value too (JSON credentials such as vertex_credentials). */
+function collectStrings(value: unknown, into: string[]): void {
+  if (typeof value === "string") {
+    if (value.length >= 8) into.push(value);
+  } else if (value !== null && typeof value === "object") {
+    for (const inner of Object.values(value)) collectStrings(inner, into);
+  }
+}
+
+function secretValues(deployment: Deployment): string[] {
+  const found: string[] = [];
+  mapSecretValues({ ...deployment.litellmParams }, (value) => {
+    collectStrings(value, found);
+    return value;
+  });
+  // Longest first, so a secret that contains another is masked whole.
+  return found.sort((a, b) => b.length - a.length);
+}
+
+function quotesPartOf(message: string, secret: string): boolean {
+  const stretch = Math.min(QUOTED_STRETCH, secret.length);
+  for (let start = 0; start + stretch <= secret.length; start++) {
+    if (message.includes(secret.slice(start, start + stretch))) return true;
+  }
+  return false;
+}
+
+/**
+ * An upstream's own error text with the deployment's secrets masked where it quotes them whole; a message that
+ * still holds part of one (a key cut short, or wrapped in other text) is withheld altogether.
+ */
+export function scrubSecrets(message: string, deployment: Deployment): string {
+  let scrubbed = message;
+  const secrets = secretValues(deployment);
+  for (const secret of secrets) scrubbed = scrubbed.split(secret).join(maskSecret(secret));
+  if (secrets.some((secret) => quotesPartOf(scrubbed, secret))) {
+    return "the upstream's error message was withheld because it quotes the deployment's credentials";
+  }
+  return scrubbed;
+}
+
+export function failureText(error: ApiError, deployment: Deployment): string {
+  return `litellm.${litellmClass(error)}: ${scrubSecrets(error.message, deployment)}`;
+}
