@@ -1,30 +1,11 @@
 import type { ApiError } from "../errors/api-error.js";
+import { litellmExceptionClass } from "../errors/litellm-prefix.js";
 import type { Deployment } from "../registry/deployment.js";
 import { mapSecretValues, maskSecret } from "../registry/secret-fields.js";
 
 // What an unhealthy endpoint's `error` says. LiteLLM puts the exception text there, prefixed with its exception
 // class (`litellm.AuthenticationError: ...`), which dashboards and alert rules match on. LiteLLM also appends a
 // stack trace and lets an upstream message that quotes the key through; neither is copied.
-
-const CLASS_BY_STATUS: Readonly<Record<number, string>> = {
-  400: "BadRequestError",
-  401: "AuthenticationError",
-  403: "PermissionDeniedError",
-  404: "NotFoundError",
-  408: "Timeout",
-  422: "UnprocessableEntityError",
-  429: "RateLimitError",
-  500: "InternalServerError",
-  503: "ServiceUnavailableError",
-  504: "Timeout",
-};
-
-/** LiteLLM's exception class for a failed call, named by our error code first (ours say why), else by status. */
-function litellmClass(error: ApiError): string {
-  if (error.code === "upstream_connection_error") return "APIConnectionError";
-  if (error.code === "upstream_timeout") return "Timeout";
-  return CLASS_BY_STATUS[error.status] ?? (error.status >= 500 ? "APIError" : "BadRequestError");
-}
 
 /** Any stretch this long of a secret found in a message means the message quotes it. */
 const QUOTED_STRETCH = 12;
@@ -71,5 +52,5 @@ export function scrubSecrets(message: string, deployment: Deployment): string {
 }
 
 export function failureText(error: ApiError, deployment: Deployment): string {
-  return `litellm.${litellmClass(error)}: ${scrubSecrets(error.message, deployment)}`;
+  return `litellm.${litellmExceptionClass(error.status)}: ${scrubSecrets(error.message, deployment)}`;
 }

@@ -101,7 +101,7 @@ general_settings:
       expect(report.unhealthy_count).toBe(1);
       return report;
     });
-    expect(failing.unhealthy_endpoints[0]).toMatchObject({ model_id: "tick-1", error: "litellm.InternalServerError: fake 500" });
+    expect(failing.unhealthy_endpoints[0]).toMatchObject({ model_id: "tick-1", error: "litellm.InternalServerError: OpenAIException - fake 500" });
     upstream.script("tick-1", { kind: "default" });
     await eventually(async () => expect((await proxy.get("/health").expect(200)).body.healthy_count).toBe(1));
   });

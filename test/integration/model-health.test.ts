@@ -184,7 +184,7 @@ describe("GET /health: a real call to every deployment", () => {
   });
 
   it("words upstream failures as LiteLLM does, with a quoted key masked", () => {
-    expect(byId(report.unhealthy_endpoints)["broken-1"]!.error).toBe(`litellm.AuthenticationError: Incorrect API key provided: ${maskSecret(BROKEN_KEY)}.`);
+    expect(byId(report.unhealthy_endpoints)["broken-1"]!.error).toBe(`litellm.AuthenticationError: OpenAIException - Incorrect API key provided: ${maskSecret(BROKEN_KEY)}.`);
     expect(JSON.stringify(report)).not.toContain(BROKEN_KEY);
   });
 

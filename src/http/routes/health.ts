@@ -1,13 +1,13 @@
-import type { ServerResponse } from "node:http";
 import { type RequestHandler, Router } from "express";
 import { z } from "zod";
 import { ApiError } from "../../errors/api-error.js";
 import type { HealthService } from "../../health/health-service.js";
-import { type ClientConnection, ClientGoneError } from "../../proxy/upstream-attempt.js";
+import { ClientGoneError } from "../../proxy/upstream-attempt.js";
 import type { ModelRegistry } from "../../registry/model-registry.js";
 import type { HealthProbe } from "../../registry/ports.js";
 import type { SyncStatus } from "../../registry/revision-sync.js";
 import { parseQuery } from "../validate.js";
+import { connectionOf } from "../client-connection.js";
 
 export interface HealthDeps {
   database: HealthProbe;
@@ -24,22 +24,6 @@ export const healthQuerySchema = z.object({
   model_id: z.string().trim().min(1).optional().describe("Only this deployment (its model_info.id); an unknown id is a 404"),
 });
 
-/** The caller has gone when the response closes before it was finished. */
-function connectionOf(res: ServerResponse): ClientConnection {
-  return {
-    onGone(listener) {
-      if (res.destroyed && !res.writableFinished) {
-        listener();
-        return () => undefined;
-      }
-      const onClose = () => {
-        if (!res.writableFinished) listener();
-      };
-      res.once("close", onClose);
-      return () => res.off("close", onClose);
-    },
-  };
-}
 
 /**
  * Liveness says the process runs. Readiness says this replica should get traffic: the database answers and

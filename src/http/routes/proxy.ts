@@ -8,7 +8,7 @@ import type { Metrics } from "../../metrics/metrics.js";
 import type { ProxyOperation } from "../../proxy/provider-adapter.js";
 import { splitCallOptions } from "../../proxy/call-options.js";
 import type { ProxyOutcome, ProxyRequest, ProxyService } from "../../proxy/proxy-service.js";
-import { type ClientConnection, ClientGoneError } from "../../proxy/upstream-attempt.js";
+import { ClientGoneError } from "../../proxy/upstream-attempt.js";
 import type { Caller } from "../middleware/auth.js";
 import { sendError } from "../middleware/error-handler.js";
 import { requestIdFor } from "../middleware/request-id.js";
@@ -16,6 +16,7 @@ import { type RequestRecord, watchRequest } from "../middleware/request-log.js";
 import { readJsonBody } from "../read-json-body.js";
 import { relayStream } from "../stream-relay.js";
 import { parseJson } from "../validate.js";
+import { connectionOf } from "../client-connection.js";
 
 /** A batch call fans out to every model it names; the bound keeps one request from becoming hundreds. */
 const MAX_BATCH_MODELS = 10;
@@ -228,22 +229,6 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-/** The caller has gone when the response closes before it was finished. */
-function connectionOf(res: ServerResponse): ClientConnection {
-  return {
-    onGone(listener) {
-      if (res.destroyed && !res.writableFinished) {
-        listener();
-        return () => undefined;
-      }
-      const onClose = () => {
-        if (!res.writableFinished) listener();
-      };
-      res.once("close", onClose);
-      return () => res.off("close", onClose);
-    },
-  };
-}
 
 /** `max_parallel_requests` of the calling key, released when the response ends however it ends. */
 function holdParallelSlot(res: ServerResponse, caller: Caller, limiter: ParallelRequestLimiter): void {
