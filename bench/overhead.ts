@@ -34,8 +34,16 @@ async function freePort(): Promise<number> {
  * Starts a child on a known port and waits until it answers. Its stdout goes to /dev/null: the proxy logs one
  * line per request at info, as in production, and reading those lines here would load the measuring process.
  */
-async function start(args: string[], env: Record<string, string>, port: number, probePath: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, args, { env: { PATH: process.env.PATH ?? "", ...env }, stdio: ["ignore", "ignore", "inherit"] });
+async function start(
+  args: string[],
+  env: Record<string, string>,
+  port: number,
+  probePath: string,
+): Promise<ChildProcess> {
+  const child = spawn(process.execPath, args, {
+    env: { PATH: process.env.PATH ?? "", ...env },
+    stdio: ["ignore", "ignore", "inherit"],
+  });
   for (let i = 0; i < 300; i++) {
     if (child.exitCode !== null) throw new Error(`${args[0]} exited with ${child.exitCode}`);
     try {
@@ -75,8 +83,15 @@ async function load(url: string, connections: number, stream: boolean, auth: boo
     headers: { "content-type": "application/json", ...(auth ? { authorization: `Bearer ${MASTER_KEY}` } : {}) },
     body: JSON.stringify({ model: "bench-model", messages: [{ role: "user", content: "hi" }], stream }),
   });
-  if (result.non2xx > 0 || result.errors > 0) throw new Error(`${url}: ${result.non2xx} non-2xx, ${result.errors} errors`);
-  return { rps: result.requests.average, mean: result.latency.average, p50: result.latency.p50, p99: result.latency.p99, total: result.requests.total };
+  if (result.non2xx > 0 || result.errors > 0)
+    throw new Error(`${url}: ${result.non2xx} non-2xx, ${result.errors} errors`);
+  return {
+    rps: result.requests.average,
+    mean: result.latency.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    total: result.requests.total,
+  };
 }
 
 /** p50 time to the first body chunk (stream) or the whole reply (json), one request at a time: latency without queueing. */
@@ -115,7 +130,14 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
 /** Medians over rounds: each figure on its own (a round can be slow on this machine). */
 function medians(runs: Round[]): Measured {
   const of = (field: keyof Round) => median(runs.map((run) => run[field]));
-  return { rps: of("rps"), mean: of("mean"), p50: of("p50"), p99: of("p99"), cpu: of("cpu"), cpuRuns: runs.map((run) => run.cpu) };
+  return {
+    rps: of("rps"),
+    mean: of("mean"),
+    p50: of("p50"),
+    p99: of("p99"),
+    cpu: of("cpu"),
+    cpuRuns: runs.map((run) => run.cpu),
+  };
 }
 
 interface Target {
@@ -146,20 +168,36 @@ async function measurePair(thin: Target, switchboard: Target, connections: numbe
 
 async function main(): Promise<void> {
   const upstreamPort = await freePort();
-  const upstream = { port: upstreamPort, child: await start([join(root, "bench/tiny-upstream.mjs")], { PORT: String(upstreamPort) }, upstreamPort, "/") };
+  const upstream = {
+    port: upstreamPort,
+    child: await start([join(root, "bench/tiny-upstream.mjs")], { PORT: String(upstreamPort) }, upstreamPort, "/"),
+  };
   const thinPort = await freePort();
   const thin = {
     port: thinPort,
-    child: await start([join(root, "bench/thin-proxy.mjs")], { PORT: String(thinPort), UPSTREAM: `http://127.0.0.1:${upstream.port}/v1` }, thinPort, "/"),
+    child: await start(
+      [join(root, "bench/thin-proxy.mjs")],
+      { PORT: String(thinPort), UPSTREAM: `http://127.0.0.1:${upstream.port}/v1` },
+      thinPort,
+      "/",
+    ),
   };
   const dataDir = await mkdtemp(join(tmpdir(), "switchboard-bench-"));
   const configPath = join(dataDir, "config.yaml");
   // A priced model, so every reply also has its cost worked out (x-litellm-response-cost), as in production.
-  await writeFile(configPath, `model_list:\n  - model_name: bench-model\n    litellm_params: { model: openai/gpt-4o-mini, api_base: "http://127.0.0.1:${upstream.port}/v1", api_key: sk-upstream }\n`);
+  await writeFile(
+    configPath,
+    `model_list:\n  - model_name: bench-model\n    litellm_params: { model: openai/gpt-4o-mini, api_base: "http://127.0.0.1:${upstream.port}/v1", api_key: sk-upstream }\n`,
+  );
   const proxyPort = await freePort();
   const proxy = {
     port: proxyPort,
-    child: await start([join(root, "dist/main.js"), "--config", configPath, "--port", String(proxyPort)], { DATA_DIR: dataDir, MASTER_KEY, LOG_LEVEL: "info" }, proxyPort, "/health/liveliness"),
+    child: await start(
+      [join(root, "dist/main.js"), "--config", configPath, "--port", String(proxyPort)],
+      { DATA_DIR: dataDir, MASTER_KEY, LOG_LEVEL: "info" },
+      proxyPort,
+      "/health/liveliness",
+    ),
   };
   const direct = `http://127.0.0.1:${upstream.port}/v1/chat/completions`;
   const viaThin = `http://127.0.0.1:${thin.port}/v1/chat/completions`;
@@ -209,13 +247,18 @@ async function main(): Promise<void> {
     console.table(rows);
     // One call at a time, what counts is waking the next process up; pinned to different cores, every hop would
     // be a cross-core wake-up, which costs more on this virtual machine than the work itself. So: unpinned.
-    if (pinned) for (const pid of [process.pid, upstream.child.pid!, thin.child.pid!, proxy.child.pid!]) pin(pid, "any");
+    if (pinned)
+      for (const pid of [process.pid, upstream.child.pid!, thin.child.pid!, proxy.child.pid!]) pin(pid, "any");
     for (const stream of [false, true]) {
       // Single calls vary a lot from one moment to the next here, so the three are interleaved in rounds and the
       // median round is reported.
       const rounds: Array<[number, number, number]> = [];
       for (let round = 0; round < 5; round++) {
-        rounds.push([await sequentialMs(direct, false, stream), await sequentialMs(viaThin, false, stream), await sequentialMs(proxied, true, stream)]);
+        rounds.push([
+          await sequentialMs(direct, false, stream),
+          await sequentialMs(viaThin, false, stream),
+          await sequentialMs(proxied, true, stream),
+        ]);
       }
       const medianOf = (i: 0 | 1 | 2) => median(rounds.map((r) => r[i]));
       const [alone, viaFloor, via] = [medianOf(0), medianOf(1), medianOf(2)];
@@ -224,7 +267,9 @@ async function main(): Promise<void> {
         `${what}, p50 of 300 sequential requests (median of 5 interleaved rounds): direct ${round(alone)} ms, thin proxy ${round(viaFloor)} ms, through Switchboard ${round(via)} ms, added ${round(via - alone)} ms`,
       );
     }
-    console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, ${round(totalmem() / 2 ** 30, 1)} GiB, Node ${process.version}; ${DURATION} s per run; load generator, upstream and proxies share the machine${pinned ? "; under load, proxy measured on CPU 1 and load generator on CPU 0 (taskset); sequential calls unpinned" : ", unpinned"}`);
+    console.log(
+      `machine: ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, ${round(totalmem() / 2 ** 30, 1)} GiB, Node ${process.version}; ${DURATION} s per run; load generator, upstream and proxies share the machine${pinned ? "; under load, proxy measured on CPU 1 and load generator on CPU 0 (taskset); sequential calls unpinned" : ", unpinned"}`,
+    );
   } finally {
     proxy.child.kill("SIGTERM");
     thin.child.kill("SIGTERM");

@@ -36,34 +36,42 @@ async function startCluster(): Promise<Cluster> {
   const children: ChildProcess[] = [];
   const urls: string[] = [];
   for (let i = 0; i < 3; i++) {
-    const child = spawn(process.execPath, [join(root, "dist/main.js"), "--port", "0", "--config", join(root, "bench/empty-config.yaml")], {
-      env: {
-        PATH: process.env.PATH,
-        DATABASE_URL: dbUrl.toString(),
-        REDIS_URL: process.env.REDIS_URL ?? "redis://127.0.0.1:6379",
-        REDIS_KEY_PREFIX: name,
-        MASTER_KEY: masterKey,
-        SALT_KEY: "bench-salt",
-        LOG_LEVEL: "info",
+    const child = spawn(
+      process.execPath,
+      [join(root, "dist/main.js"), "--port", "0", "--config", join(root, "bench/empty-config.yaml")],
+      {
+        env: {
+          PATH: process.env.PATH,
+          DATABASE_URL: dbUrl.toString(),
+          REDIS_URL: process.env.REDIS_URL ?? "redis://127.0.0.1:6379",
+          REDIS_KEY_PREFIX: name,
+          MASTER_KEY: masterKey,
+          SALT_KEY: "bench-salt",
+          LOG_LEVEL: "info",
+        },
+        stdio: ["ignore", "pipe", "inherit"],
       },
-      stdio: ["ignore", "pipe", "inherit"],
-    });
+    );
     children.push(child);
-    urls.push(await new Promise<string>((resolve, reject) => {
-      let out = "";
-      child.stdout!.on("data", (chunk: Buffer) => {
-        out += chunk.toString();
-        const match = /listening on port (\d+)/.exec(out);
-        if (match) resolve(`http://127.0.0.1:${match[1]}`);
-      });
-      child.once("exit", (code) => reject(new Error(`replica exited with ${code}`)));
-    }));
+    urls.push(
+      await new Promise<string>((resolve, reject) => {
+        let out = "";
+        child.stdout.on("data", (chunk: Buffer) => {
+          out += chunk.toString();
+          const match = /listening on port (\d+)/.exec(out);
+          if (match) resolve(`http://127.0.0.1:${match[1]}`);
+        });
+        child.once("exit", (code) => reject(new Error(`replica exited with ${code}`)));
+      }),
+    );
   }
   return {
     urls,
     masterKey,
     async stop() {
-      await Promise.all(children.map((child) => new Promise((resolve) => (child.once("exit", resolve), child.kill("SIGTERM")))));
+      await Promise.all(
+        children.map((child) => new Promise((resolve) => (child.once("exit", resolve), child.kill("SIGTERM")))),
+      );
       await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
       await admin.end();
     },
@@ -123,7 +131,13 @@ async function main(): Promise<void> {
 
   for (let k = 0; k < K; k++) {
     const id = `bench-${k}`;
-    await measure("create", () => post("/model/new", { model_name: `bench-group-${k % 10}`, litellm_params: { model: "openai/gpt-4o" }, model_info: { id } }));
+    await measure("create", () =>
+      post("/model/new", {
+        model_name: `bench-group-${k % 10}`,
+        litellm_params: { model: "openai/gpt-4o" },
+        model_info: { id },
+      }),
+    );
     await measure("update", () => post("/model/update", { model_info: { id, marker: k } }));
     await measure("delete", () => post("/model/delete", { id }));
   }
@@ -132,15 +146,28 @@ async function main(): Promise<void> {
   const table = (source: Record<Op, number[]>) =>
     (Object.keys(source) as Op[]).map((op) => {
       const s = summarize(source[op]);
-      return { op, samples: s.count, p50_ms: round(s.p50), p95_ms: round(s.p95), p99_ms: round(s.p99), max_ms: round(s.max) };
+      return {
+        op,
+        samples: s.count,
+        p50_ms: round(s.p50),
+        p95_ms: round(s.p95),
+        p99_ms: round(s.p99),
+        max_ms: round(s.max),
+      };
     });
   const write = summarize(writeLatency);
-  console.log(`\nPropagation over ${K} rounds: ms from the write's 200 until the other replica has applied it from the change feed (0 = already there)`);
+  console.log(
+    `\nPropagation over ${K} rounds: ms from the write's 200 until the other replica has applied it from the change feed (0 = already there)`,
+  );
   console.table(table(afterAck));
   console.log("Same, ms from sending the write (includes the write itself):");
   console.table(table(delays));
-  console.log(`write request latency: p50 ${round(write.p50)} ms, p99 ${round(write.p99)} ms; never arrived within ${GIVE_UP_MS} ms: ${neverArrived}`);
-  console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, ${round(totalmem() / 2 ** 30, 1)} GiB, Node ${process.version}`);
+  console.log(
+    `write request latency: p50 ${round(write.p50)} ms, p99 ${round(write.p99)} ms; never arrived within ${GIVE_UP_MS} ms: ${neverArrived}`,
+  );
+  console.log(
+    `machine: ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, ${round(totalmem() / 2 ** 30, 1)} GiB, Node ${process.version}`,
+  );
 }
 
 main().catch((error: unknown) => {

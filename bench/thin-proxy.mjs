@@ -24,7 +24,10 @@ const server = createServer((req, res) => {
         reply.body.pipe(res);
       } else {
         const text = await reply.body.text();
-        res.writeHead(reply.statusCode, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
+        res.writeHead(reply.statusCode, {
+          "content-type": "application/json",
+          "content-length": Buffer.byteLength(text),
+        });
         res.end(text);
       }
     } catch (error) {

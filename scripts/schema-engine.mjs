@@ -14,7 +14,10 @@ export const noFilter = { externalTables: [], externalEnums: [] };
 export async function withEngine(adapterFactory, fn) {
   if (!runtime) {
     runtime = await import("@prisma/schema-engine-wasm/schema_engine_bg");
-    const wasmPath = join(dirname(require.resolve("@prisma/schema-engine-wasm/schema_engine_bg")), "schema_engine_bg.wasm");
+    const wasmPath = join(
+      dirname(require.resolve("@prisma/schema-engine-wasm/schema_engine_bg")),
+      "schema_engine_bg.wasm",
+    );
     const instance = new WebAssembly.Instance(new WebAssembly.Module(await readFile(wasmPath)), {
       "./schema_engine_bg.js": runtime,
     });
@@ -37,7 +40,10 @@ export async function readMigrations(dir = "prisma/migrations") {
   const baseDir = resolve(dir);
   const lockPath = join(baseDir, "migration_lock.toml");
   const names = existsSync(baseDir)
-    ? (await readdir(baseDir, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name).sort()
+    ? (await readdir(baseDir, { withFileTypes: true }))
+        .filter((d) => d.isDirectory())
+        .map((d) => d.name)
+        .sort()
     : [];
   return {
     baseDir,

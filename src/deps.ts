@@ -63,7 +63,9 @@ export async function createDeps(config: Config, options: DepsOptions): Promise<
     );
     const changeLog = createChangeLogStore(database.prisma);
     const costMap = options.costMap ?? (await createCostMap({ overridePath: config.env.modelCostMapPath }));
-    const registry = new ModelRegistry(config.file.models.map(deploymentFromConfig), { providerOf: (model) => costMap.providerOf(model) });
+    const registry = new ModelRegistry(config.file.models.map(deploymentFromConfig), {
+      providerOf: (model) => costMap.providerOf(model),
+    });
     const keyStore = createKeyStore(database.prisma);
     const keys = new KeyRegistry();
     const bus =
@@ -80,7 +82,7 @@ export async function createDeps(config: Config, options: DepsOptions): Promise<
       logger,
       intervalMs: config.env.syncIntervalMs,
     });
-    closers.push(async () => sync.stop());
+    closers.push(() => Promise.resolve(sync.stop()));
     await sync.start();
 
     const announce = createAnnouncer({ sync, bus, logger });
@@ -93,7 +95,11 @@ export async function createDeps(config: Config, options: DepsOptions): Promise<
       registrySize: () => ({ deployments: registry.all().length, groups: registry.groupNames().length }),
       sync: () => {
         const status = sync.status();
-        return { appliedRevision: status.appliedRevision, catchUps: status.catchUps, busConnected: status.bus.connected };
+        return {
+          appliedRevision: status.appliedRevision,
+          catchUps: status.catchUps,
+          busConnected: status.bus.connected,
+        };
       },
       proxy: () => ({ inFlight: proxy.inFlight(), coolingDown: proxy.coolingDown() }),
     };
@@ -108,7 +114,13 @@ export async function createDeps(config: Config, options: DepsOptions): Promise<
       observer: metrics.proxyObserver,
       ensureFresh: () => sync.ensureFresh(),
     });
-    const health = createHealthService({ registry, client, costMap, logger, settings: healthSettings(config.file.generalSettings) });
+    const health = createHealthService({
+      registry,
+      client,
+      costMap,
+      logger,
+      settings: healthSettings(config.file.generalSettings),
+    });
     closers.push(() => health.close()); // before the client closes: it drops the checks in flight
     const version = await readSwitchboardVersion();
     health.start();

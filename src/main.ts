@@ -10,7 +10,8 @@ import { createLogger, type Logger } from "./logging/logger.js";
 // The only entry point and the only file that exits the process.
 
 function describeStartupFailure(error: unknown): string | undefined {
-  if (error instanceof ConfigFileError || error instanceof EnvError || error instanceof StartupError) return error.message;
+  if (error instanceof ConfigFileError || error instanceof EnvError || error instanceof StartupError)
+    return error.message;
   return undefined;
 }
 

@@ -44,7 +44,7 @@ function startReplica(port: number): ChildProcess {
     stdio: ["ignore", "pipe", "pipe"],
   });
   const tag = `[replica ${port}] `;
-  for (const stream of [child.stdout!, child.stderr!]) {
+  for (const stream of [child.stdout, child.stderr]) {
     stream.on("data", (chunk: Buffer) => process.stdout.write(chunk.toString().replace(/^(?=.)/gm, tag)));
   }
   return child;
@@ -71,14 +71,22 @@ async function main(): Promise<void> {
   const stop = async () => {
     for (const child of replicas) if (child.exitCode === null) child.kill("SIGTERM");
     await nginx?.stop();
-    await Promise.all(replicas.map((child) => (child.exitCode === null ? new Promise((r) => child.once("exit", r)) : null)));
+    await Promise.all(
+      replicas.map((child) =>
+        child.exitCode === null ? new Promise((r) => child.once("exit", r)) : Promise.resolve(),
+      ),
+    );
     process.exit(0);
   };
   process.once("SIGINT", () => void stop());
   process.once("SIGTERM", () => void stop());
   try {
     await Promise.all(ports.map((port, i) => waitReady(port, replicas[i]!)));
-    nginx = await startLocalNginx(join(root, "nginx/nginx.conf"), ports.map((port) => `127.0.0.1:${port}`), LB_PORT);
+    nginx = await startLocalNginx(
+      join(root, "nginx/nginx.conf"),
+      ports.map((port) => `127.0.0.1:${port}`),
+      LB_PORT,
+    );
   } catch (error) {
     process.stderr.write(`cluster: ${(error as Error).message}\n`);
     await stop();

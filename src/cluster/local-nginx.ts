@@ -11,7 +11,11 @@ export interface LocalNginx {
 }
 
 /** Runs Debian's nginx in the foreground on the compose nginx.conf, pointed at local replicas. */
-export async function startLocalNginx(templatePath: string, upstreams: string[], listenPort: number): Promise<LocalNginx> {
+export async function startLocalNginx(
+  templatePath: string,
+  upstreams: string[],
+  listenPort: number,
+): Promise<LocalNginx> {
   const dir = await mkdtemp(join(tmpdir(), "switchboard-nginx-"));
   const config = renderLocalNginxConfig(await readFile(templatePath, "utf8"), {
     upstreams,
@@ -25,7 +29,9 @@ export async function startLocalNginx(templatePath: string, upstreams: string[],
   });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   const failed = new Promise<never>((_, reject) => {
-    child.once("error", (error) => reject(new Error(`cannot run nginx (install Debian's nginx-light): ${error.message}`)));
+    child.once("error", (error) =>
+      reject(new Error(`cannot run nginx (install Debian's nginx-light): ${error.message}`)),
+    );
     void exited.then(() => reject(new Error("nginx exited during start-up")));
   });
   await Promise.race([waitForPort(listenPort), failed]);

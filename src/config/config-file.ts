@@ -127,11 +127,14 @@ export function parseConfigText(text: string, env: NodeJS.ProcessEnv, path = "co
     if (!KNOWN_SECTIONS.has(section)) warnings.push(`config section "${section}" is not supported and was ignored`);
   }
   for (const setting of Object.keys(parsed.data.litellm_settings ?? {})) {
-    if (!ACTED_ON_LITELLM_SETTINGS.has(setting)) warnings.push(`litellm_settings.${setting} is not supported and was ignored`);
+    if (!ACTED_ON_LITELLM_SETTINGS.has(setting))
+      warnings.push(`litellm_settings.${setting} is not supported and was ignored`);
   }
   const models = (parsed.data.model_list ?? []).map((entry, index) => {
     const model = toConfigModel(entry, index, env, problems);
-    const notCallable = notCallableReason(parseModelString(entry.litellm_params.model, entry.litellm_params.custom_llm_provider).provider);
+    const notCallable = notCallableReason(
+      parseModelString(entry.litellm_params.model, entry.litellm_params.custom_llm_provider).provider,
+    );
     if (notCallable) {
       warnings.push(
         `model_list[${index}].litellm_params.model: ${notCallable}; "${model.modelName}" (id ${model.id}) is listed, but calls to it answer 400 unsupported_provider`,
@@ -171,7 +174,8 @@ function toConfigModel(
   if (entry.rpm !== undefined && unresolved.rpm === undefined) unresolved.rpm = entry.rpm;
   if (entry.tpm !== undefined && unresolved.tpm === undefined) unresolved.tpm = entry.tpm;
   const problem = providerProblem(unresolved);
-  if (problem?.kind === "unknown_provider") problems.push(`model_list[${index}].litellm_params.${problem.field}: ${problem.message}`);
+  if (problem?.kind === "unknown_provider")
+    problems.push(`model_list[${index}].litellm_params.${problem.field}: ${problem.message}`);
   if (problem?.kind === "missing_param") {
     problems.push(`model_list[${index}].litellm_params.${problem.field}: Required for ${problem.provider} deployments`);
   }

@@ -25,7 +25,7 @@ export function resolveEnvRefs<T>(value: T, env: NodeJS.ProcessEnv, field: strin
     return (resolved ?? "") as T;
   }
   if (Array.isArray(value)) {
-    return value.map((item, i) => resolveEnvRefs(item, env, `${field}[${i}]`, missing)) as T;
+    return value.map((item: unknown, i) => resolveEnvRefs(item, env, `${field}[${i}]`, missing)) as T;
   }
   if (value !== null && typeof value === "object") {
     const out: Record<string, unknown> = {};

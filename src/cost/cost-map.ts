@@ -24,7 +24,10 @@ export interface CostMap {
   /** First candidate with data wins. Results are cached per candidate list. */
   lookup(candidates: readonly string[]): CostMapEntry | undefined;
   /** USD cost of one call, or undefined when the model has no price. */
-  costOf(entry: CostMapEntry | undefined, usage: { promptTokens: number; completionTokens: number }): number | undefined;
+  costOf(
+    entry: CostMapEntry | undefined,
+    usage: { promptTokens: number; completionTokens: number },
+  ): number | undefined;
   /** The LiteLLM provider of a bare model name (`gpt-4o` → openai), as LiteLLM infers it from its cost map. */
   providerOf(model: string): string | undefined;
   /** The models known for one LiteLLM provider (`anthropic` → claude-…), named as that provider's callers name them. */

@@ -19,7 +19,10 @@ export interface CatalogModel {
 export type Catalog = ReadonlyMap<string, ReadonlyMap<string, CatalogModel>>;
 
 type PackageEntry = Omit<CostMapEntry, "key">;
-interface CatalogHit { providerId: string; model: CatalogModel }
+interface CatalogHit {
+  providerId: string;
+  model: CatalogModel;
+}
 
 // Bare model names are searched in the model creator's own catalog first, so "gpt-4o" gets OpenAI's
 // limits rather than a reseller's. Ids as each package spells them.
@@ -28,16 +31,28 @@ const FIRST_PARTY_CATALOG = ["openai", "anthropic", "google", "mistral", "deepse
 
 // LiteLLM prefixes and genai-prices ids → models.dev provider ids, where they differ.
 const CATALOG_PROVIDER: Readonly<Record<string, string>> = {
-  bedrock: "amazon-bedrock", aws: "amazon-bedrock", vertex_ai: "google-vertex", gemini: "google",
-  together_ai: "togetherai", together: "togetherai", fireworks_ai: "fireworks-ai", fireworks: "fireworks-ai",
+  bedrock: "amazon-bedrock",
+  aws: "amazon-bedrock",
+  vertex_ai: "google-vertex",
+  gemini: "google",
+  together_ai: "togetherai",
+  together: "togetherai",
+  fireworks_ai: "fireworks-ai",
+  fireworks: "fireworks-ai",
   "x-ai": "xai",
 };
 
 // Package provider ids → LiteLLM's litellm_provider, where they differ. Bare Gemini names are
 // "vertex_ai-language-models" in LiteLLM's own cost map.
 const LITELLM_PROVIDER: Readonly<Record<string, string>> = {
-  aws: "bedrock", "amazon-bedrock": "bedrock", google: "vertex_ai-language-models", "google-vertex": "vertex_ai",
-  "x-ai": "xai", together: "together_ai", togetherai: "together_ai", fireworks: "fireworks_ai",
+  aws: "bedrock",
+  "amazon-bedrock": "bedrock",
+  google: "vertex_ai-language-models",
+  "google-vertex": "vertex_ai",
+  "x-ai": "xai",
+  together: "together_ai",
+  togetherai: "together_ai",
+  fireworks: "fireworks_ai",
   "fireworks-ai": "fireworks_ai",
 };
 

@@ -27,7 +27,9 @@ export interface DatabaseOptions {
 
 /** PostgreSQL when a URL is given; otherwise an embedded, file-backed PGlite under dataDir. */
 export function openDatabase(options: DatabaseOptions): Database {
-  return options.databaseUrl ? openPostgres(options.databaseUrl, options.poolSize ?? 10) : openEmbedded(options.dataDir);
+  return options.databaseUrl
+    ? openPostgres(options.databaseUrl, options.poolSize ?? 10)
+    : openEmbedded(options.dataDir);
 }
 
 function openPostgres(connectionString: string, max: number): Database {

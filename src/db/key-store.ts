@@ -7,7 +7,7 @@ type Row = Prisma.VirtualKeyGetPayload<object>;
 
 /** Json columns hold what this store wrote, but a row edited by hand must not take a replica down. */
 function objectOf(value: Prisma.JsonValue): Record<string, unknown> {
-  return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+  return value !== null && typeof value === "object" && !Array.isArray(value) ? value : {};
 }
 
 function listOf(value: Prisma.JsonValue): unknown[] {
@@ -82,10 +82,19 @@ function toColumns(input: VirtualKeyInput) {
 export function createKeyStore(prisma: PrismaClient): KeyStore {
   return {
     async create(input, actor) {
-      const { created, change } = await revisionedCreate(prisma, { entity: "key", entityId: input.token, actor }, (tx, change) =>
-        tx.virtualKey.create({
-          data: { ...toColumns(input), token: input.token, revision: BigInt(change.revision), createdBy: actor, updatedBy: actor },
-        }),
+      const { created, change } = await revisionedCreate(
+        prisma,
+        { entity: "key", entityId: input.token, actor },
+        (tx, change) =>
+          tx.virtualKey.create({
+            data: {
+              ...toColumns(input),
+              token: input.token,
+              revision: BigInt(change.revision),
+              createdBy: actor,
+              updatedBy: actor,
+            },
+          }),
       );
       return { key: toVirtualKey(created), change };
     },
@@ -96,7 +105,12 @@ export function createKeyStore(prisma: PrismaClient): KeyStore {
         const current = (await tx.virtualKey.findUnique({ where: { token } })) ?? missing();
         const row = await tx.virtualKey.update({
           where: { token },
-          data: { ...toColumns(edit(toVirtualKey(current))), revision: BigInt(change.revision), updatedAt: new Date(), updatedBy: actor },
+          data: {
+            ...toColumns(edit(toVirtualKey(current))),
+            revision: BigInt(change.revision),
+            updatedAt: new Date(),
+            updatedBy: actor,
+          },
         });
         return { key: toVirtualKey(row), change };
       });
@@ -108,7 +122,8 @@ export function createKeyStore(prisma: PrismaClient): KeyStore {
         const changes = [];
         for (const token of new Set(tokens)) {
           const removed = await tx.virtualKey.deleteMany({ where: { token } });
-          if (removed.count > 0) changes.push(await appendChange(tx, { entity: "key", op: "delete", entityId: token, actor }));
+          if (removed.count > 0)
+            changes.push(await appendChange(tx, { entity: "key", op: "delete", entityId: token, actor }));
         }
         return changes;
       }, WRITE_TX_OPTIONS);

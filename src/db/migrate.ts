@@ -44,7 +44,10 @@ export interface MigrationResult {
 export async function readMigrationFiles(dir: string): Promise<Migration[]> {
   if (!existsSync(dir)) throw new Error(`migrations folder not found: ${dir}`);
   const entries = await readdir(dir, { withFileTypes: true });
-  const names = entries.filter((entry) => entry.isDirectory()).map((entry) => entry.name).sort();
+  const names = entries
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => entry.name)
+    .sort();
   return Promise.all(
     names.map(async (name) => {
       const sql = await readFile(join(dir, name, "migration.sql"), "utf8");
@@ -106,6 +109,6 @@ async function applyOne(session: SqlSession, migration: Migration): Promise<void
     await session.exec("COMMIT");
   } catch (error) {
     await session.exec("ROLLBACK");
-    throw new Error(`migration ${migration.name} failed: ${(error as Error).message}`);
+    throw new Error(`migration ${migration.name} failed: ${(error as Error).message}`, { cause: error });
   }
 }

@@ -42,10 +42,19 @@ export function createModelStore(
 
   return {
     async create(input, actor) {
-      const { created, change } = await revisionedCreate(prisma, { entity: "model", entityId: input.id, actor }, (tx, change) =>
-        tx.proxyModel.create({
-          data: { ...toColumns(input, encrypt), modelId: input.id, revision: BigInt(change.revision), createdBy: actor, updatedBy: actor },
-        }),
+      const { created, change } = await revisionedCreate(
+        prisma,
+        { entity: "model", entityId: input.id, actor },
+        (tx, change) =>
+          tx.proxyModel.create({
+            data: {
+              ...toColumns(input, encrypt),
+              modelId: input.id,
+              revision: BigInt(change.revision),
+              createdBy: actor,
+              updatedBy: actor,
+            },
+          }),
       );
       return { model: toStoredModel(created), change };
     },
@@ -57,7 +66,12 @@ export function createModelStore(
         const next = edit(toStoredModel(current));
         const row = await tx.proxyModel.update({
           where: { modelId: id },
-          data: { ...toColumns(next, encrypt), revision: BigInt(change.revision), updatedAt: new Date(), updatedBy: actor },
+          data: {
+            ...toColumns(next, encrypt),
+            revision: BigInt(change.revision),
+            updatedAt: new Date(),
+            updatedBy: actor,
+          },
         });
         return { model: toStoredModel(row), change };
       });
@@ -94,5 +108,5 @@ function toColumns(input: StoredModelInput, encrypt: (p: Record<string, unknown>
 }
 
 function asObject(value: Prisma.JsonValue): Record<string, unknown> {
-  return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+  return value !== null && typeof value === "object" && !Array.isArray(value) ? value : {};
 }

@@ -7,7 +7,8 @@ import { isSupportedProvider } from "../registry/providers.js";
 import { failureText } from "./failure-text.js";
 import { buildProbe } from "./probe.js";
 
-export type CheckOutcome = { deployment: Deployment; healthy: true } | { deployment: Deployment; healthy: false; error: string };
+export type CheckOutcome =
+  { deployment: Deployment; healthy: true } | { deployment: Deployment; healthy: false; error: string };
 
 export interface CheckDeps {
   client: UpstreamClient;
@@ -34,14 +35,22 @@ function notCallable(deployment: Deployment): string | undefined {
  * router: a health check neither picks among deployments nor counts towards cooldowns. Throws ClientGoneError when
  * `connection` goes (the replica is closing, or the caller of an on-demand check left).
  */
-export async function checkDeployment(deployment: Deployment, deps: CheckDeps, connection: ClientConnection): Promise<CheckOutcome> {
+export async function checkDeployment(
+  deployment: Deployment,
+  deps: CheckDeps,
+  connection: ClientConnection,
+): Promise<CheckOutcome> {
   const refused = notCallable(deployment);
   if (refused) return { deployment, healthy: false, error: refused };
   const probe = buildProbe(deployment, deps.costMap);
   if (typeof probe === "string") return { deployment, healthy: false, error: `litellm.BadRequestError: ${probe}` };
   const adapter = providerAdapters[deployment.provider as keyof typeof providerAdapters];
   if (!adapter.supports(probe.op)) {
-    return { deployment, healthy: false, error: `litellm.BadRequestError: ${deployment.provider} deployments do not support ${probe.op}` };
+    return {
+      deployment,
+      healthy: false,
+      error: `litellm.BadRequestError: ${deployment.provider} deployments do not support ${probe.op}`,
+    };
   }
   const result = await attemptDeployment(deps.client, {
     op: probe.op,
@@ -54,6 +63,7 @@ export async function checkDeployment(deployment: Deployment, deps: CheckDeps, c
     client: connection,
   });
   if (result.kind !== "failed") return { deployment, healthy: true };
-  if (result.error.code === "upstream_timeout" && probe.healthTimeoutBounds) return { deployment, healthy: false, error: TIMEOUT_EXCEEDED };
+  if (result.error.code === "upstream_timeout" && probe.healthTimeoutBounds)
+    return { deployment, healthy: false, error: TIMEOUT_EXCEEDED };
   return { deployment, healthy: false, error: failureText(result.error, deployment) };
 }

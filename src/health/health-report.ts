@@ -17,7 +17,9 @@ export interface HealthReport {
 /** `details: false` (general_settings.health_check_details) keeps only the model and its id, without the error text. */
 export function toHealthEndpoint(outcome: CheckOutcome, details: boolean): HealthEndpoint {
   const { deployment } = outcome;
-  const params = details ? maskSecretParams({ ...deployment.litellmParams }) : { model: deployment.litellmParams.model };
+  const params = details
+    ? maskSecretParams({ ...deployment.litellmParams })
+    : { model: deployment.litellmParams.model };
   const error = !outcome.healthy && details ? { error: outcome.error } : {};
   return { ...params, model_id: deployment.id, ...error };
 }
@@ -25,5 +27,10 @@ export function toHealthEndpoint(outcome: CheckOutcome, details: boolean): Healt
 export function toHealthReport(outcomes: readonly CheckOutcome[], details: boolean): HealthReport {
   const healthy = outcomes.filter((outcome) => outcome.healthy).map((outcome) => toHealthEndpoint(outcome, details));
   const unhealthy = outcomes.filter((outcome) => !outcome.healthy).map((outcome) => toHealthEndpoint(outcome, details));
-  return { healthy_endpoints: healthy, unhealthy_endpoints: unhealthy, healthy_count: healthy.length, unhealthy_count: unhealthy.length };
+  return {
+    healthy_endpoints: healthy,
+    unhealthy_endpoints: unhealthy,
+    healthy_count: healthy.length,
+    unhealthy_count: unhealthy.length,
+  };
 }

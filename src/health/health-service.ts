@@ -41,18 +41,29 @@ function select(deployments: readonly Deployment[], query: HealthQuery): Deploym
   }
   if (query.model === undefined) return [...deployments];
   const byGroup = deployments.filter((deployment) => deployment.modelName === query.model);
-  return byGroup.length > 0 ? byGroup : deployments.filter((deployment) => deployment.litellmParams.model === query.model);
+  return byGroup.length > 0
+    ? byGroup
+    : deployments.filter((deployment) => deployment.litellmParams.model === query.model);
 }
 
-async function checkOne(deployment: Deployment, connection: ClientConnection, deps: HealthServiceDeps): Promise<CheckOutcome> {
+async function checkOne(
+  deployment: Deployment,
+  connection: ClientConnection,
+  deps: HealthServiceDeps,
+): Promise<CheckOutcome> {
   try {
     const outcome = await checkDeployment(deployment, deps, connection);
-    if (!outcome.healthy) deps.logger.warn({ deploymentId: deployment.id, modelGroup: deployment.modelName }, "health check failed");
+    if (!outcome.healthy)
+      deps.logger.warn({ deploymentId: deployment.id, modelGroup: deployment.modelName }, "health check failed");
     return outcome;
   } catch (error) {
     if (error instanceof ClientGoneError) throw error;
     deps.logger.error({ err: error, deploymentId: deployment.id }, "health check crashed");
-    return { deployment, healthy: false, error: "litellm.APIError: the health check failed unexpectedly; see the replica's log" };
+    return {
+      deployment,
+      healthy: false,
+      error: "litellm.APIError: the health check failed unexpectedly; see the replica's log",
+    };
   }
 }
 
@@ -60,7 +71,11 @@ async function checkOne(deployment: Deployment, connection: ClientConnection, de
  * Every deployment, at most `settings.concurrency` at a time, results in the deployments' order. Throws
  * ClientGoneError once `connection` goes, after every check in flight has stopped.
  */
-async function checkAll(deployments: readonly Deployment[], connection: ClientConnection, deps: HealthServiceDeps): Promise<CheckOutcome[]> {
+async function checkAll(
+  deployments: readonly Deployment[],
+  connection: ClientConnection,
+  deps: HealthServiceDeps,
+): Promise<CheckOutcome[]> {
   const outcomes: CheckOutcome[] = new Array<CheckOutcome>(deployments.length);
   let next = 0;
   let gone = false;
@@ -127,7 +142,10 @@ export function createHealthService(deps: HealthServiceDeps): HealthService {
   return {
     start() {
       if (!settings.background || firstRun || closed) return;
-      logger.info({ intervalSeconds: settings.intervalMs / 1000 }, "background health checks on: GET /health serves their last results");
+      logger.info(
+        { intervalSeconds: settings.intervalMs / 1000 },
+        "background health checks on: GET /health serves their last results",
+      );
       firstRun = runInBackground();
     },
     async report(query, caller) {

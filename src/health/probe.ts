@@ -16,7 +16,11 @@ export interface Probe {
 }
 
 /** LiteLLM's model_info.mode values this check can call, and the operation each one probes. */
-const MODE_OPERATIONS: Readonly<Record<string, ProxyOperation>> = { chat: "chat", completion: "completions", embedding: "embeddings" };
+const MODE_OPERATIONS: Readonly<Record<string, ProxyOperation>> = {
+  chat: "chat",
+  completion: "completions",
+  embedding: "embeddings",
+};
 
 /** LiteLLM's HEALTH_CHECK_TIMEOUT_SECONDS. */
 const DEFAULT_TIMEOUT_SECONDS = 60;
@@ -63,13 +67,14 @@ function calledDeployment(deployment: Deployment): Deployment | string {
 export function buildProbe(deployment: Deployment, costMap: CostMap): Probe | string {
   const mode = healthCheckMode(deployment, costMap);
   const op = MODE_OPERATIONS[mode];
-  if (!op) return `Mode ${mode} is not supported by the health check; supported modes: ${Object.keys(MODE_OPERATIONS).join(", ")}`;
+  if (!op)
+    return `Mode ${mode} is not supported by the health check; supported modes: ${Object.keys(MODE_OPERATIONS).join(", ")}`;
   const called = calledDeployment(deployment);
   if (typeof called === "string") return called;
   const healthSeconds = positiveNumber(deployment.modelInfo.health_check_timeout) ?? DEFAULT_TIMEOUT_SECONDS;
   const ownSeconds = positiveNumber(deployment.litellmParams.timeout);
   const healthTimeoutBounds = ownSeconds === undefined || healthSeconds <= ownSeconds;
-  const seconds = healthTimeoutBounds ? healthSeconds : (ownSeconds as number);
+  const seconds = healthTimeoutBounds ? healthSeconds : ownSeconds;
   return {
     op,
     body: probeBody(op, deployment),

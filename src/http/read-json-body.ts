@@ -12,7 +12,8 @@ const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\b/i;
 export function readJsonBody(req: IncomingMessage, limitBytes: number): Promise<unknown> {
   const type = req.headers["content-type"];
   if (!type || !JSON_TYPE.test(type)) return Promise.resolve(undefined); // node:http discards an unread body
-  if (Number(req.headers["content-length"]) > limitBytes) return Promise.reject(ApiError.payloadTooLarge(`${limitBytes} bytes`));
+  if (Number(req.headers["content-length"]) > limitBytes)
+    return Promise.reject(ApiError.payloadTooLarge(`${limitBytes} bytes`));
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;

@@ -27,7 +27,9 @@ export async function relayStream(res: ServerResponse, stream: RelayedStream): P
   } catch (error) {
     if (res.destroyed) return;
     const failure =
-      error instanceof ApiError ? error : new ApiError(502, "server_error", "upstream_stream_error", "The upstream stream failed before it finished");
+      error instanceof ApiError
+        ? error
+        : new ApiError(502, "server_error", "upstream_stream_error", "The upstream stream failed before it finished");
     res.end(withLiteLLMPrefix(failure).toSseFrame());
   } finally {
     stream.finish();

@@ -64,7 +64,8 @@ function withMetadataFields(metadata: Record<string, unknown>, options: KeyOptio
 
 function durationMs(text: string, param: string): number {
   const ms = parseDuration(text);
-  if (ms === undefined) throw ApiError.badRequest(`${param} "${text}" is not like 30s, 10m, 12h, 30d, 2w or 1mo`, param);
+  if (ms === undefined)
+    throw ApiError.badRequest(`${param} "${text}" is not like 30s, 10m, 12h, 30d, 2w or 1mo`, param);
   return ms;
 }
 
@@ -141,7 +142,8 @@ export function editedKeySettings(current: KeySettings, options: KeyOptions, now
     spend: whole(options.spend, current.spend),
     maxBudget: single(options.max_budget, current.maxBudget),
     softBudget: single(options.soft_budget, current.softBudget),
-    budgetDuration: options.budget_duration === undefined ? current.budgetDuration : budgetDuration(options.budget_duration),
+    budgetDuration:
+      options.budget_duration === undefined ? current.budgetDuration : budgetDuration(options.budget_duration),
     tpmLimit: single(options.tpm_limit, current.tpmLimit),
     rpmLimit: single(options.rpm_limit, current.rpmLimit),
     modelMaxBudget: whole(options.model_max_budget, current.modelMaxBudget),

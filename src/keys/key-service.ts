@@ -60,7 +60,11 @@ export function createKeyService({ store, keys, announce, now = Date.now }: KeyS
 
     async update(keyOrToken: string, options: KeyOptions, actor: string): Promise<VirtualKey> {
       const token = tokenOf(keyOrToken);
-      const written = await store.update(token, (current) => ({ ...current, ...editedKeySettings(current, options, now()) }), actor);
+      const written = await store.update(
+        token,
+        (current) => ({ ...current, ...editedKeySettings(current, options, now()) }),
+        actor,
+      );
       if (!written) throw ApiError.notFound("Key not found", "key");
       await announce(written.change, () => keys.upsert(written.key));
       return written.key;
@@ -69,10 +73,12 @@ export function createKeyService({ store, keys, announce, now = Date.now }: KeyS
     /** Revokes every named key that exists; 404 when none does. Aliases are matched against this replica's (fresh) view. */
     async delete({ keys: named, keyAliases }: KeysToDelete, actor: string): Promise<string[]> {
       const aliases = new Set(keyAliases);
-      const aliased = aliases.size === 0 ? [] : keys.all().filter((key) => key.keyAlias !== null && aliases.has(key.keyAlias));
+      const aliased =
+        aliases.size === 0 ? [] : keys.all().filter((key) => key.keyAlias !== null && aliases.has(key.keyAlias));
       const tokens = [...named.map(tokenOf), ...aliased.map((key) => key.token)];
       const changes = await store.deleteMany(tokens, actor);
-      if (changes.length === 0) throw ApiError.notFound("None of the keys exist", named.length > 0 ? "keys" : "key_aliases");
+      if (changes.length === 0)
+        throw ApiError.notFound("None of the keys exist", named.length > 0 ? "keys" : "key_aliases");
       for (const change of changes) await announce(change, () => keys.remove(change.entityId));
       return changes.map((change) => change.entityId);
     },

@@ -59,6 +59,8 @@ const UNTRACKED = {
  * at the top level too.
  */
 export function toGeneratedKey(rawKey: string, key: VirtualKey, duration: string | null) {
-  const fromMetadata = Object.fromEntries(METADATA_FIELDS.map((field) => [field, key.metadata[field] ?? null])) as Record<MetadataField, unknown>;
+  const fromMetadata = Object.fromEntries(
+    METADATA_FIELDS.map((field) => [field, key.metadata[field] ?? null]),
+  ) as Record<MetadataField, unknown>;
   return { key: rawKey, ...toKeyInfo(key), token_id: key.token, duration, ...fromMetadata, ...UNTRACKED };
 }

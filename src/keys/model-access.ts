@@ -24,7 +24,10 @@ function accessGroupsOf(modelInfo: Readonly<Record<string, unknown>>): unknown[]
  * `model_info.access_groups` entry, or when a listed pattern (`openai/*`, `bedrock/anthropic.*`) matches the name,
  * or matches it qualified with its provider (`gpt-4o` as `openai/gpt-4o`).
  */
-export function keyAccess(key: VirtualKey, registry: Pick<ModelRegistry, "resolve" | "providerQualified">): ModelAccess {
+export function keyAccess(
+  key: VirtualKey,
+  registry: Pick<ModelRegistry, "resolve" | "providerQualified">,
+): ModelAccess {
   if (key.models.length === 0 || key.models.includes(ALL_PROXY_MODELS) || key.models.includes("*")) return fullAccess;
   const listed = new Set(key.models);
   const patterns = key.models.filter(isWildcard);
@@ -37,7 +40,9 @@ export function keyAccess(key: VirtualKey, registry: Pick<ModelRegistry, "resolv
   return {
     allows: (model) =>
       listed.has(model) ||
-      registry.resolve(model).some((d) => accessGroupsOf(d.modelInfo).some((name) => typeof name === "string" && listed.has(name))) ||
+      registry
+        .resolve(model)
+        .some((d) => accessGroupsOf(d.modelInfo).some((name) => typeof name === "string" && listed.has(name))) ||
       matchesPattern(model),
     listsAccessGroup: (name) => listed.has(name),
   };

@@ -22,7 +22,7 @@ export const REDACTED_PATHS = [
   "req.headers.authorization",
   'req.headers["x-api-key"]',
   'req.headers["x-litellm-api-key"]',
-]
+];
 
 export interface LoggerOptions {
   level: string;
@@ -55,7 +55,12 @@ let stdoutDestination: DestinationStream | undefined;
  */
 function bufferedStdout(): DestinationStream {
   if (stdoutDestination) return stdoutDestination;
-  const destination = pino.destination({ dest: 1, sync: true, minLength: BUFFER_BYTES, periodicFlush: FLUSH_INTERVAL_MS });
+  const destination = pino.destination({
+    dest: 1,
+    sync: true,
+    minLength: BUFFER_BYTES,
+    periodicFlush: FLUSH_INTERVAL_MS,
+  });
   // flushSync also fsyncs, which is right once at exit, not five times a second (the periodic flush does not).
   process.once("exit", () => destination.flushSync());
   stdoutDestination = destination;

@@ -43,8 +43,17 @@ export const PROXY_ONLY_FIELDS: readonly string[] = [
 const PROXY_ONLY = new Set(PROXY_ONLY_FIELDS);
 
 const nonNegativeCount = z.number().int().min(0).max(10);
-const seconds = z.union([z.number().positive(), z.string().regex(/^\d+(\.\d+)?$/).transform(Number)]);
-const fallbackEntry = z.union([z.string().min(1), z.looseObject({ model: z.string().min(1) }).transform((entry) => entry.model)]);
+const seconds = z.union([
+  z.number().positive(),
+  z
+    .string()
+    .regex(/^\d+(\.\d+)?$/)
+    .transform(Number),
+]);
+const fallbackEntry = z.union([
+  z.string().min(1),
+  z.looseObject({ model: z.string().min(1) }).transform((entry) => entry.model),
+]);
 
 const callOptionsSchema = z.object({
   mock_response: z.unknown().optional(),

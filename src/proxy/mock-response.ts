@@ -21,7 +21,11 @@ const MOCK_ERRORS: Readonly<Record<string, { status: number; type: ApiError["typ
 
 function usageJson() {
   const { promptTokens, completionTokens } = MOCK_USAGE;
-  return { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens };
+  return {
+    prompt_tokens: promptTokens,
+    completion_tokens: completionTokens,
+    total_tokens: promptTokens + completionTokens,
+  };
 }
 
 function textOf(mock: unknown): string {
@@ -63,13 +67,28 @@ function mockBody(op: ProxyOperation, content: string, model: string): unknown {
 }
 
 /** A streamed mock: the content in one chunk, then the finish chunk, usage when asked for, and [DONE]. */
-async function* mockFrames(content: string, model: string, includeUsage: boolean): AsyncGenerator<string> {
-  const base = { id: `chatcmpl-${randomUUID()}`, object: "chat.completion.chunk", created: Math.floor(Date.now() / 1000), model };
+function* mockFrames(content: string, model: string, includeUsage: boolean): Generator<string> {
+  const base = {
+    id: `chatcmpl-${randomUUID()}`,
+    object: "chat.completion.chunk",
+    created: Math.floor(Date.now() / 1000),
+    model,
+  };
   const frame = (payload: object) => `data: ${JSON.stringify({ ...base, ...payload })}\n\n`;
   yield frame({ choices: [{ index: 0, delta: { role: "assistant", content }, finish_reason: null }] });
   yield frame({ choices: [{ index: 0, delta: {}, finish_reason: "stop" }] });
   if (includeUsage) yield frame({ choices: [], usage: usageJson() });
   yield "data: [DONE]\n\n";
+}
+
+/** Streams are async iterables; a mock's frames are all known at once. */
+function toAsync(frames: Iterable<string>): AsyncIterable<string> {
+  return {
+    [Symbol.asyncIterator]() {
+      const iterator = frames[Symbol.iterator]();
+      return { next: () => Promise.resolve(iterator.next()) };
+    },
+  };
 }
 
 export interface MockInput {
@@ -85,12 +104,21 @@ export function mockAttempt({ op, mock, model, stream, includeUsage }: MockInput
   const error = MOCK_ERRORS[content];
   if (error) {
     const message = `This is a mock exception for model=${model} (mock_response=${content})`;
-    return { kind: "failed", retryable: error.retryable, error: new ApiError(error.status, error.type, "mock_response", message) };
+    return {
+      kind: "failed",
+      retryable: error.retryable,
+      error: new ApiError(error.status, error.type, "mock_response", message),
+    };
   }
   if (stream && op !== "embeddings") {
-    if (op === "chat") return { kind: "stream", source: mockFrames(content, model, includeUsage), finish: () => undefined };
+    if (op === "chat")
+      return { kind: "stream", source: toAsync(mockFrames(content, model, includeUsage)), finish: () => undefined };
     const body = JSON.stringify(mockBody(op, content, model));
-    return { kind: "stream", source: (async function* () { yield `data: ${body}\n\n`; yield "data: [DONE]\n\n"; })(), finish: () => undefined };
+    return {
+      kind: "stream",
+      source: toAsync([`data: ${body}\n\n`, "data: [DONE]\n\n"]),
+      finish: () => undefined,
+    };
   }
   return { kind: "json", body: JSON.stringify(mockBody(op, content, model)), usage: MOCK_USAGE };
 }
@@ -98,7 +126,25 @@ export function mockAttempt({ op, mock, model, stream, includeUsage }: MockInput
 /** LiteLLM's `mock_testing_*` switches: the failure the requested group reports so that fallbacks or retries run. */
 export function mockTestingFailure(kind: "fallbacks" | "rate_limit", model: string): AttemptResult {
   if (kind === "rate_limit") {
-    return { kind: "failed", retryable: true, error: new ApiError(429, "rate_limit_error", "mock_testing_rate_limit_error", `This is a mock rate limit error for model=${model}`) };
+    return {
+      kind: "failed",
+      retryable: true,
+      error: new ApiError(
+        429,
+        "rate_limit_error",
+        "mock_testing_rate_limit_error",
+        `This is a mock rate limit error for model=${model}`,
+      ),
+    };
   }
-  return { kind: "failed", retryable: true, error: new ApiError(500, "server_error", "mock_testing_fallbacks", `This is a mock exception for model=${model}, to trigger a fallback`) };
+  return {
+    kind: "failed",
+    retryable: true,
+    error: new ApiError(
+      500,
+      "server_error",
+      "mock_testing_fallbacks",
+      `This is a mock exception for model=${model}, to trigger a fallback`,
+    ),
+  };
 }

@@ -36,7 +36,10 @@ const OPENAI_CHAT_PARAMS: readonly string[] = [
 ];
 
 /** The OpenAI parameters in `body` (set, not null) that a provider supporting only `supported` cannot express. */
-export function unsupportedOpenAiParams(body: Readonly<Record<string, unknown>>, supported: ReadonlySet<string>): string[] {
+export function unsupportedOpenAiParams(
+  body: Readonly<Record<string, unknown>>,
+  supported: ReadonlySet<string>,
+): string[] {
   const found: string[] = [];
   for (const name of OPENAI_CHAT_PARAMS) {
     if (!supported.has(name) && body[name] !== undefined && body[name] !== null) found.push(name);

@@ -62,7 +62,9 @@ export const DEPLOYMENT_ONLY_PARAMS = new Set([
 /** LiteLLM's `additional_drop_params` on a deployment: body fields never sent to it. */
 export function droppedParamsOf(deployment: Deployment): readonly string[] | undefined {
   const value = deployment.litellmParams.additional_drop_params;
-  return Array.isArray(value) && value.length > 0 ? value.filter((name): name is string => typeof name === "string") : undefined;
+  return Array.isArray(value) && value.length > 0
+    ? value.filter((name): name is string => typeof name === "string")
+    : undefined;
 }
 
 export function stringParam(deployment: Deployment, name: string): string | undefined {
@@ -100,7 +102,14 @@ export function joinUrl(base: string, path: string): string {
 export function describeOpenAiError(status: number, body: unknown): UpstreamErrorInfo {
   const error = (body as { error?: { message?: unknown; type?: unknown; code?: unknown } } | undefined)?.error;
   const message = typeof error?.message === "string" ? error.message : `Upstream returned HTTP ${status}`;
-  const type = typeof error?.type === "string" ? error.type : status === 429 ? "rate_limit_error" : status >= 500 ? "server_error" : "invalid_request_error";
+  const type =
+    typeof error?.type === "string"
+      ? error.type
+      : status === 429
+        ? "rate_limit_error"
+        : status >= 500
+          ? "server_error"
+          : "invalid_request_error";
   const code = typeof error?.code === "string" ? error.code : null;
   return { message, type, code };
 }

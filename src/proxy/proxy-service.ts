@@ -42,7 +42,13 @@ export interface CallTrace {
 
 export type ProxyOutcome =
   | { kind: "json"; deployment: Deployment; body: string; costUsd?: number; trace: CallTrace }
-  | { kind: "stream"; deployment: Deployment; source: AsyncIterable<string | Buffer>; finish: () => void; trace: CallTrace };
+  | {
+      kind: "stream";
+      deployment: Deployment;
+      source: AsyncIterable<string | Buffer>;
+      finish: () => void;
+      trace: CallTrace;
+    };
 
 /** Where an answer's trace is not known yet: handle() fills in the real one before returning. */
 const PENDING_TRACE: CallTrace = Object.freeze({ group: "", retries: 0, fallbacks: 0, upstreamMs: 0 });
@@ -108,8 +114,16 @@ export function createProxyService(deps: ProxyServiceDeps) {
     if (group === request.model && options.mockRateLimit) return mockTestingFailure("rate_limit", group);
     if (group === request.model && options.mockFallbacks) return mockTestingFailure("fallbacks", group);
     if (options.mockResponse === undefined) return undefined;
-    const includeUsage = Boolean((request.body.stream_options as { include_usage?: unknown } | undefined)?.include_usage);
-    return mockAttempt({ op: request.op, mock: options.mockResponse, model: request.model, stream: request.stream, includeUsage });
+    const includeUsage = Boolean(
+      (request.body.stream_options as { include_usage?: unknown } | undefined)?.include_usage,
+    );
+    return mockAttempt({
+      op: request.op,
+      mock: options.mockResponse,
+      model: request.model,
+      stream: request.stream,
+      includeUsage,
+    });
   }
 
   /** The deployment's adapter when the call can be made as asked (credentials, provider, operation, params). */
@@ -136,12 +150,20 @@ export function createProxyService(deps: ProxyServiceDeps) {
     return adapter;
   }
 
-  async function callDeployment(request: ProxyRequest, deployment: Deployment, group: string, tally: Tally): Promise<ProxyOutcome | Failure> {
+  async function callDeployment(
+    request: ProxyRequest,
+    deployment: Deployment,
+    group: string,
+    tally: Tally,
+  ): Promise<ProxyOutcome | Failure> {
     const adapter = adapterFor(request, deployment);
     if ("failure" in adapter) return adapter;
     const mocked = mockedResult(request, group);
     // A faked answer says nothing about the upstream: no cooldown bookkeeping, no upstream metrics.
-    if (mocked) return mocked.kind === "failed" ? { failure: mocked.error, retryable: mocked.retryable } : settle(mocked, deployment, false);
+    if (mocked)
+      return mocked.kind === "failed"
+        ? { failure: mocked.error, retryable: mocked.retryable }
+        : settle(mocked, deployment, false);
     router.begin(deployment.id);
     const started = performance.now();
     let result: AttemptResult;
@@ -172,7 +194,10 @@ export function createProxyService(deps: ProxyServiceDeps) {
     if (result.kind === "failed") {
       router.end(deployment.id);
       if (result.retryable) router.recordFailure(deployment.id);
-      deps.logger.warn({ deploymentId: deployment.id, status: result.error.status, code: result.error.code }, "upstream call failed");
+      deps.logger.warn(
+        { deploymentId: deployment.id, status: result.error.status, code: result.error.code },
+        "upstream call failed",
+      );
       return { failure: result.error, retryable: result.retryable };
     }
     if (real) router.recordSuccess(deployment.id);
@@ -189,7 +214,13 @@ export function createProxyService(deps: ProxyServiceDeps) {
       };
     }
     if (real) router.end(deployment.id);
-    return { kind: "json", deployment, body: result.body, costUsd: costOf(deployment, result.usage), trace: PENDING_TRACE };
+    return {
+      kind: "json",
+      deployment,
+      body: result.body,
+      costUsd: costOf(deployment, result.usage),
+      trace: PENDING_TRACE,
+    };
   }
 
   // Deployments are immutable values replaced on every change, so their prices can be remembered per object.
@@ -244,7 +275,12 @@ function unsupportedParamsError(deployment: Deployment, params: readonly string[
 }
 
 function noHealthyDeployment(group: string): ApiError {
-  return new ApiError(429, "rate_limit_error", "no_healthy_deployment", `No deployment of model '${group}' is available right now: all are cooling down after failures. Try again shortly.`);
+  return new ApiError(
+    429,
+    "rate_limit_error",
+    "no_healthy_deployment",
+    `No deployment of model '${group}' is available right now: all are cooling down after failures. Try again shortly.`,
+  );
 }
 
 /** Node timers overflow past 2^31-1 ms (and then fire at once), so longer timeouts are capped there. */
@@ -256,4 +292,3 @@ function timeoutOf(deployment: Deployment, fallbackMs: number, requestedMs: numb
   const configured = typeof seconds === "number" && seconds > 0 ? seconds * 1000 : fallbackMs;
   return Math.min(requestedMs ?? configured, MAX_TIMER_MS);
 }
-

@@ -114,7 +114,7 @@ export class DeploymentRouter {
     if (!field) return healthy[Math.floor(this.random() * healthy.length)]!;
     const known = healthy.map((d) => d.litellmParams[field]).filter(positive);
     const fallback = known.reduce((a, b) => a + b, 0) / known.length;
-    const weights = healthy.map((d) => (positive(d.litellmParams[field]) ? (d.litellmParams[field] as number) : fallback));
+    const weights = healthy.map((d) => (positive(d.litellmParams[field]) ? d.litellmParams[field] : fallback));
     let ticket = this.random() * weights.reduce((a, b) => a + b, 0);
     for (let i = 0; i < healthy.length; i++) {
       ticket -= weights[i]!;

@@ -1,4 +1,4 @@
-import { Readable } from "node:stream";
+import { type Readable } from "node:stream";
 import { ApiError, type ApiErrorType } from "../errors/api-error.js";
 import type { Deployment } from "../registry/deployment.js";
 import type { ProviderAdapter, ProxyOperation, StreamTranslator, UpstreamErrorInfo } from "./provider-adapter.js";
@@ -46,7 +46,9 @@ const KNOWN_TYPES = new Set<string>([
 
 /** The upstream's error in OpenAI's shape; the message is LiteLLM's `<Provider>Exception - <upstream message>`. */
 function upstreamApiError(status: number, info: UpstreamErrorInfo, adapter: ProviderAdapter): ApiError {
-  const type = (KNOWN_TYPES.has(info.type) ? info.type : status >= 500 ? "server_error" : "invalid_request_error") as ApiErrorType;
+  const type = (
+    KNOWN_TYPES.has(info.type) ? info.type : status >= 500 ? "server_error" : "invalid_request_error"
+  ) as ApiErrorType;
   return new ApiError(status, type, info.code ?? "upstream_error", `${adapter.exceptionName} - ${info.message}`);
 }
 
@@ -100,10 +102,29 @@ function connectionFailure(error: unknown, signal: AbortSwitch, deployment: Depl
   const reason: unknown = signal.aborted ? signal.reason : error;
   if (reason instanceof ClientGoneError) throw reason;
   if (reason instanceof TimeoutError) {
-    return { kind: "failed", retryable: true, error: new ApiError(504, "server_error", "upstream_timeout", `Deployment ${deployment.id} did not answer within ${reason.ms} ms`) };
+    return {
+      kind: "failed",
+      retryable: true,
+      error: new ApiError(
+        504,
+        "server_error",
+        "upstream_timeout",
+        `Deployment ${deployment.id} did not answer within ${reason.ms} ms`,
+      ),
+    };
   }
-  const detail = reason instanceof Error ? (reason.cause instanceof Error ? reason.cause.message : reason.message) : "unknown error";
-  return { kind: "failed", retryable: true, error: new ApiError(502, "server_error", "upstream_connection_error", `Could not reach deployment ${deployment.id}: ${detail}`) };
+  const detail =
+    reason instanceof Error ? (reason.cause instanceof Error ? reason.cause.message : reason.message) : "unknown error";
+  return {
+    kind: "failed",
+    retryable: true,
+    error: new ApiError(
+      502,
+      "server_error",
+      "upstream_connection_error",
+      `Could not reach deployment ${deployment.id}: ${detail}`,
+    ),
+  };
 }
 
 async function failedResponse(response: UpstreamResponse, adapter: ProviderAdapter): Promise<AttemptResult> {
@@ -115,7 +136,11 @@ async function failedResponse(response: UpstreamResponse, adapter: ProviderAdapt
     json = undefined;
   }
   const retryable = response.status === 429 || response.status >= 500;
-  return { kind: "failed", retryable, error: upstreamApiError(response.status, adapter.describeError(response.status, json), adapter) };
+  return {
+    kind: "failed",
+    retryable,
+    error: upstreamApiError(response.status, adapter.describeError(response.status, json), adapter),
+  };
 }
 
 /** Parsed even when relayed as it came: usage is needed for the cost, and a 200 that is not JSON is the upstream's fault (502). */
@@ -129,7 +154,10 @@ function jsonResult(text: string, input: AttemptInput): AttemptResult {
 function readUsage(json: unknown): Usage | undefined {
   const usage = (json as { usage?: { prompt_tokens?: unknown; completion_tokens?: unknown } } | null)?.usage;
   if (!usage || typeof usage.prompt_tokens !== "number") return undefined;
-  return { promptTokens: usage.prompt_tokens, completionTokens: typeof usage.completion_tokens === "number" ? usage.completion_tokens : 0 };
+  return {
+    promptTokens: usage.prompt_tokens,
+    completionTokens: typeof usage.completion_tokens === "number" ? usage.completion_tokens : 0,
+  };
 }
 
 /** An error the provider sends inside the stream becomes an OpenAI-shaped error frame with its own message. */
@@ -139,12 +167,20 @@ function translateEvent(translator: StreamTranslator, event: string, data: strin
   } catch (error) {
     const info = (error as Error & { cause?: Partial<UpstreamErrorInfo> }).cause;
     const message = info?.message ?? (error instanceof Error ? error.message : "upstream stream error");
-    throw upstreamApiError(502, { message, type: info?.type ?? "server_error", code: info?.code ?? "upstream_stream_error" }, adapter);
+    throw upstreamApiError(
+      502,
+      { message, type: info?.type ?? "server_error", code: info?.code ?? "upstream_stream_error" },
+      adapter,
+    );
   }
 }
 
 /** Passthrough providers are relayed byte for byte; others are parsed, translated and re-framed as OpenAI SSE. */
-function streamSource(response: UpstreamResponse, input: AttemptInput, controller: AbortSwitch): AsyncIterable<string | Buffer> {
+function streamSource(
+  response: UpstreamResponse,
+  input: AttemptInput,
+  controller: AbortSwitch,
+): AsyncIterable<string | Buffer> {
   if (input.adapter.passthrough) return response.body;
   const includeUsage = Boolean((input.body.stream_options as { include_usage?: unknown } | undefined)?.include_usage);
   const translator = input.adapter.createStreamTranslator!(input.model, includeUsage);
@@ -154,7 +190,8 @@ function streamSource(response: UpstreamResponse, input: AttemptInput, controlle
     try {
       for await (const chunk of response.body as Readable) {
         for (const event of parse(decoder.decode(chunk as Buffer, { stream: true }))) {
-          for (const payload of translateEvent(translator, event.event, event.data, input.adapter)) yield `data: ${payload}\n\n`;
+          for (const payload of translateEvent(translator, event.event, event.data, input.adapter))
+            yield `data: ${payload}\n\n`;
         }
       }
       yield "data: [DONE]\n\n";

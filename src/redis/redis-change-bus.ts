@@ -113,7 +113,10 @@ export class RedisChangeBus implements ChangeBus {
     const now = Date.now();
     if (now - this.lastErrorLogAt < 5000) return;
     this.lastErrorLogAt = now;
-    this.options.logger.warn({ err: { message: error.message } }, "Redis connection problem; the revision check keeps this replica in sync");
+    this.options.logger.warn(
+      { err: { message: error.message } },
+      "Redis connection problem; the revision check keeps this replica in sync",
+    );
   }
 }
 

@@ -31,7 +31,15 @@ function withRouting(model: Common): Common & Pick<Deployment, "provider" | "ups
   const name = typeof model.litellmParams.model === "string" ? model.litellmParams.model : "";
   const { provider, upstreamModel } = parseModelString(name, model.litellmParams.custom_llm_provider);
   const callable = isSupportedProvider(provider);
-  return { id: model.id, modelName: model.modelName, litellmParams: model.litellmParams, modelInfo: model.modelInfo, provider, upstreamModel, callable };
+  return {
+    id: model.id,
+    modelName: model.modelName,
+    litellmParams: model.litellmParams,
+    modelInfo: model.modelInfo,
+    provider,
+    upstreamModel,
+    callable,
+  };
 }
 
 export function deploymentFromConfig(model: ConfigModel): Deployment {
@@ -44,7 +52,12 @@ export function deploymentFromStored(model: StoredModel): Deployment {
     source: "db",
     missingEnv: [],
     revision: model.revision,
-    audit: { createdAt: model.createdAt, createdBy: model.createdBy, updatedAt: model.updatedAt, updatedBy: model.updatedBy },
+    audit: {
+      createdAt: model.createdAt,
+      createdBy: model.createdBy,
+      updatedAt: model.updatedAt,
+      updatedBy: model.updatedBy,
+    },
   };
 }
 

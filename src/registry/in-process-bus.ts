@@ -7,20 +7,23 @@ import type { BusHandlers, BusStatus, ChangeBus, ChangeNotice } from "./ports.js
 export class InProcessBus implements ChangeBus {
   private readonly subscribers = new Set<BusHandlers>();
 
-  async publish(notice: ChangeNotice): Promise<void> {
+  publish(notice: ChangeNotice): Promise<void> {
     for (const handlers of this.subscribers) queueMicrotask(() => handlers.onNotice(notice));
+    return Promise.resolve();
   }
 
-  async subscribe(handlers: BusHandlers): Promise<void> {
+  subscribe(handlers: BusHandlers): Promise<void> {
     this.subscribers.add(handlers);
     handlers.onSubscribed();
+    return Promise.resolve();
   }
 
   status(): BusStatus {
     return { kind: "in-process", connected: true };
   }
 
-  async close(): Promise<void> {
+  close(): Promise<void> {
     this.subscribers.clear();
+    return Promise.resolve();
   }
 }

@@ -37,22 +37,30 @@ export interface ListingSources {
  * with returnWildcardRoutes: LiteLLM lists it always (its issue #13752), which sends clients calling `openai/*`.
  * Every name is one the caller can call; each appears once.
  */
-export function listModels(sources: ListingSources, access: ListingAccess, options: ListingOptions = {}): ListedModel[] {
+export function listModels(
+  sources: ListingSources,
+  access: ListingAccess,
+  options: ListingOptions = {},
+): ListedModel[] {
   const { registry } = sources;
   const groups = registry.groupNames();
-  const accessGroups = options.includeAccessGroups ? accessGroupNames(registry.all()).filter((g) => access.listsAccessGroup(g)) : [];
+  const accessGroups = options.includeAccessGroups
+    ? accessGroupNames(registry.all()).filter((g) => access.listsAccessGroup(g))
+    : [];
   const accessGroupEntries = accessGroups.map((id): ListedModel => ({ id, deployments: [], kind: "access_group" }));
   if (options.onlyAccessGroups) return accessGroupEntries;
 
   const listed: ListedModel[] = [];
   for (const name of groups) {
-    if (!isWildcard(name) && access.allows(name)) listed.push({ id: name, deployments: registry.group(name), kind: "model" });
+    if (!isWildcard(name) && access.allows(name))
+      listed.push({ id: name, deployments: registry.group(name), kind: "model" });
   }
   listed.push(...accessGroupEntries);
   for (const wildcard of groups.filter(isWildcard)) {
     const members = registry.group(wildcard);
-    if (options.returnWildcardRoutes && access.allows(wildcard)) listed.push({ id: wildcard, deployments: members, kind: "wildcard_route" });
-    for (const name of expandWildcard(wildcard, members, sources.modelsOf)) {
+    if (options.returnWildcardRoutes && access.allows(wildcard))
+      listed.push({ id: wildcard, deployments: members, kind: "wildcard_route" });
+    for (const name of expandWildcard(wildcard, members, (provider) => sources.modelsOf(provider))) {
       const deployments = registry.resolve(name);
       if (deployments.length > 0 && access.allows(name)) listed.push({ id: name, deployments, kind: "model" });
     }
@@ -61,12 +69,18 @@ export function listModels(sources: ListingSources, access: ListingAccess, optio
 }
 
 /** The concrete names one wildcard group stands for, from the provider of each of its deployments. */
-export function expandWildcard(wildcard: string, members: readonly Deployment[], modelsOf: (provider: string) => readonly string[]): string[] {
+export function expandWildcard(
+  wildcard: string,
+  members: readonly Deployment[],
+  modelsOf: (provider: string) => readonly string[],
+): string[] {
   return [...new Set(members.flatMap((d) => expandWildcardName(wildcard, modelsOf(d.provider))))];
 }
 
 function accessGroupNames(deployments: readonly Deployment[]): string[] {
-  const names = deployments.flatMap((d) => (Array.isArray(d.modelInfo.access_groups) ? d.modelInfo.access_groups : []));
+  const names = deployments.flatMap((d): unknown[] =>
+    Array.isArray(d.modelInfo.access_groups) ? d.modelInfo.access_groups : [],
+  );
   return [...new Set(names.filter((name): name is string => typeof name === "string"))];
 }
 

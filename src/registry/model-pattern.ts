@@ -90,7 +90,9 @@ export function expandWildcardName(wildcard: string, providerModels: readonly st
   if (suffix !== "*") {
     const start = suffix.replaceAll("*", "");
     // As LiteLLM: a suffix that no known model starts with is a prefix to put in front of them instead.
-    models = models.some((m) => m.startsWith(start)) ? models.filter((m) => m.startsWith(start)) : models.map((m) => start + m);
+    models = models.some((m) => m.startsWith(start))
+      ? models.filter((m) => m.startsWith(start))
+      : models.map((m) => start + m);
   }
   return models.map((m) => (m.startsWith(`${prefix}/`) ? m : `${prefix}/${m}`));
 }

@@ -37,7 +37,8 @@ export function createModelService(deps: ModelServiceDeps) {
     if (typeof model !== "string" || model.trim() === "") throw ApiError.missingField("litellm_params.model");
     // A LiteLLM provider we cannot call is stored, as LiteLLM stores it (and as config.yaml loads it).
     const problem = providerProblem(params);
-    if (problem?.kind === "unknown_provider") throw ApiError.unsupportedProvider(problem.message, `litellm_params.${problem.field}`);
+    if (problem?.kind === "unknown_provider")
+      throw ApiError.unsupportedProvider(problem.message, `litellm_params.${problem.field}`);
     if (problem?.kind === "missing_param") {
       const param = `litellm_params.${problem.field}`;
       throw ApiError.badRequest(`${problem.provider} deployments need ${param}`, param, "missing_required_field");
@@ -66,10 +67,7 @@ export function createModelService(deps: ModelServiceDeps) {
       }
       let written;
       try {
-        written = await store.create(
-          { id, modelName: input.model_name, litellmParams, modelInfo },
-          actor,
-        );
+        written = await store.create({ id, modelName: input.model_name, litellmParams, modelInfo }, actor);
       } catch (error) {
         if (error instanceof DuplicateIdError) {
           throw ApiError.conflict(`A model with id ${id} already exists`, "model_info.id");
@@ -123,7 +121,10 @@ function withoutNulls(values: Record<string, unknown>): Record<string, unknown> 
 }
 
 /** LiteLLM's merge: a given value wins, `null` keeps the stored one; `""` is our way to remove a key. */
-function merged(current: Readonly<Record<string, unknown>>, incoming: Record<string, unknown>): Record<string, unknown> {
+function merged(
+  current: Readonly<Record<string, unknown>>,
+  incoming: Record<string, unknown>,
+): Record<string, unknown> {
   const out: Record<string, unknown> = { ...current };
   for (const [key, value] of Object.entries(incoming)) {
     if (value === null || value === undefined) continue;
@@ -139,7 +140,10 @@ export function applyPatch(
   patch: ModelPatch,
   assertRoutable: (params: Record<string, unknown>) => void,
 ): StoredModel {
-  const litellmParams = merged(current.litellmParams, restoreMaskedSecrets(patch.litellm_params ?? {}, current.litellmParams));
+  const litellmParams = merged(
+    current.litellmParams,
+    restoreMaskedSecrets(patch.litellm_params ?? {}, current.litellmParams),
+  );
   assertRoutable(litellmParams);
   return {
     ...current,

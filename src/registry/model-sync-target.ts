@@ -4,7 +4,10 @@ import type { ModelStore } from "./ports.js";
 import type { SyncTarget } from "./revision-sync.js";
 
 /** Mirrors stored deployments into the registry; config deployments are never touched. */
-export function createModelSyncTarget(store: Pick<ModelStore, "listAll" | "getMany">, registry: ModelRegistry): SyncTarget {
+export function createModelSyncTarget(
+  store: Pick<ModelStore, "listAll" | "getMany">,
+  registry: ModelRegistry,
+): SyncTarget {
   return {
     entity: "model",
     async loadAll() {

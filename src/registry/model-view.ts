@@ -24,7 +24,14 @@ function enrichedModelInfo(deployment: Deployment, costMap: CostMap): Record<str
         updated_by: deployment.audit.updatedBy,
       }
     : {};
-  return { ...costs, ...deployment.modelInfo, id: deployment.id, db_model: deployment.source === "db", ...callability(deployment.provider), ...audit };
+  return {
+    ...costs,
+    ...deployment.modelInfo,
+    id: deployment.id,
+    db_model: deployment.source === "db",
+    ...callability(deployment.provider),
+    ...audit,
+  };
 }
 
 /** `callable: false` (with the reason) marks a LiteLLM provider Switchboard lists but cannot call yet. */
@@ -85,7 +92,7 @@ export function toModelGroupInfo(group: string, members: readonly Deployment[], 
     max_output_tokens: maxOf(pick("max_output_tokens")),
     input_cost_per_token: maxOf(pick("input_cost_per_token")),
     output_cost_per_token: maxOf(pick("output_cost_per_token")),
-    mode: (pick("mode").find((m) => typeof m === "string") as string | undefined) ?? null,
+    mode: pick("mode").find((m): m is string => typeof m === "string") ?? null,
     tpm: sumOf(members.map((d) => d.litellmParams.tpm)),
     rpm: sumOf(members.map((d) => d.litellmParams.rpm)),
     supports_function_calling: anyTrue("supports_function_calling"),

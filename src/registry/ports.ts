@@ -55,7 +55,12 @@ export interface ChangeLog {
   /** Entries with revision > after, oldest first. */
   since(after: number, limit: number): Promise<ChangeEntry[]>;
   /** Newest first, for GET /model/history. */
-  history(filter: { entity?: ChangeEntity; entityId?: string; sinceRevision?: number; limit: number }): Promise<ChangeEntry[]>;
+  history(filter: {
+    entity?: ChangeEntity;
+    entityId?: string;
+    sinceRevision?: number;
+    limit: number;
+  }): Promise<ChangeEntry[]>;
 }
 
 /** A hint that a revision was committed; the data itself is always read from the database. */

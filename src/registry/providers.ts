@@ -56,7 +56,9 @@ const REQUIRED_PARAMS: Partial<Record<ProviderName, readonly string[]>> = {
 
 /** The first required param the deployment lacks, if any. */
 export function missingRequiredParam(provider: ProviderName, params: Record<string, unknown>): string | undefined {
-  return REQUIRED_PARAMS[provider]?.find((name) => params[name] === undefined || params[name] === null || params[name] === "");
+  return REQUIRED_PARAMS[provider]?.find(
+    (name) => params[name] === undefined || params[name] === null || params[name] === "",
+  );
 }
 
 /**
@@ -66,12 +68,15 @@ export function missingRequiredParam(provider: ProviderName, params: Record<stri
 export function editDistance(a: string, b: string): number {
   const rows = a.length + 1;
   const cols = b.length + 1;
-  const d: number[][] = Array.from({ length: rows }, (_, i) => Array.from({ length: cols }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  const d: number[][] = Array.from({ length: rows }, (_, i) =>
+    Array.from({ length: cols }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
   for (let i = 1; i < rows; i++) {
     for (let j = 1; j < cols; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
       let best = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) best = Math.min(best, d[i - 2]![j - 2]! + 1);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        best = Math.min(best, d[i - 2]![j - 2]! + 1);
       d[i]![j] = best;
     }
   }
@@ -133,7 +138,12 @@ export function notCallableReason(provider: string): string | undefined {
 }
 
 /** The 400 a call to such a deployment answers: names the model group, the deployment's model and its provider. */
-export function notCallableMessage(deployment: { modelName: string; provider: string; litellmParams: Readonly<Record<string, unknown>> }): string {
-  const model = typeof deployment.litellmParams.model === "string" ? deployment.litellmParams.model : deployment.provider;
+export function notCallableMessage(deployment: {
+  modelName: string;
+  provider: string;
+  litellmParams: Readonly<Record<string, unknown>>;
+}): string {
+  const model =
+    typeof deployment.litellmParams.model === "string" ? deployment.litellmParams.model : deployment.provider;
   return `Model '${deployment.modelName}' (${model}) cannot be called: ${notCallableReason(deployment.provider) ?? "its provider has no adapter"}`;
 }

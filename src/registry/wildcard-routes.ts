@@ -30,7 +30,11 @@ export class WildcardRoutes {
     private readonly providerOf: ProviderOf,
   ) {
     const wildcards = [...groups.keys()].filter(isWildcard).sort(compareSpecificity);
-    this.routes = wildcards.map((pattern) => ({ pattern, regExp: routePatternRegExp(pattern), members: groups.get(pattern) ?? [] }));
+    this.routes = wildcards.map((pattern) => ({
+      pattern,
+      regExp: routePatternRegExp(pattern),
+      members: groups.get(pattern) ?? [],
+    }));
   }
 
   get size(): number {

@@ -44,14 +44,17 @@ function lastUserText(body: any): string {
   const content: unknown = messages.filter((m: any) => m?.role === "user").at(-1)?.content;
   if (typeof content === "string") return content;
   if (!Array.isArray(content)) return "";
-  return content.map((block: any) => (block?.type === "text" && typeof block.text === "string" ? block.text : "")).join("");
+  return content
+    .map((block: any) => (block?.type === "text" && typeof block.text === "string" ? block.text : ""))
+    .join("");
 }
 
 function holdsToolBlocks(body: any): boolean {
   const messages: unknown = body?.messages;
   if (!Array.isArray(messages)) return false;
   return messages.some(
-    (m: any) => Array.isArray(m?.content) && m.content.some((b: any) => b?.type === "tool_use" || b?.type === "tool_result"),
+    (m: any) =>
+      Array.isArray(m?.content) && m.content.some((b: any) => b?.type === "tool_use" || b?.type === "tool_result"),
   );
 }
 
@@ -61,7 +64,10 @@ function answerFor(body: any): { block: Block; stopReason: "end_turn" | "tool_us
   const text = lastUserText(body);
   const firstTool: unknown = Array.isArray(body?.tools) ? body.tools[0]?.name : undefined;
   if (typeof firstTool === "string" && text.includes("use tool")) {
-    return { block: { type: "tool_use", id: "toolu_1", name: firstTool, input: FAKE_TOOL_INPUT }, stopReason: "tool_use" };
+    return {
+      block: { type: "tool_use", id: "toolu_1", name: firstTool, input: FAKE_TOOL_INPUT },
+      stopReason: "tool_use",
+    };
   }
   return { block: { type: "text", text: `echo: ${text}` }, stopReason: "end_turn" };
 }
@@ -84,13 +90,23 @@ function thinkingFrames(plan: StreamPlan): string[] {
   ];
 }
 
-function streamFrames(id: string, model: string, block: Block, stopReason: string, plan: StreamPlan, thinking: boolean): string[] {
+function streamFrames(
+  id: string,
+  model: string,
+  block: Block,
+  stopReason: string,
+  plan: StreamPlan,
+  thinking: boolean,
+): string[] {
   const index = thinking ? 1 : 0;
   const start = block.type === "text" ? { type: "text", text: "" } : { ...block, input: {} };
   const deltas =
     block.type === "text"
       ? splitInto(block.text, plan.chunks).map((text) => ({ type: "text_delta", text }))
-      : splitInto(JSON.stringify(block.input), plan.chunks).map((partial_json) => ({ type: "input_json_delta", partial_json }));
+      : splitInto(JSON.stringify(block.input), plan.chunks).map((partial_json) => ({
+          type: "input_json_delta",
+          partial_json,
+        }));
   const message = {
     id,
     type: "message",

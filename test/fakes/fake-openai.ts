@@ -26,7 +26,9 @@ const OPERATIONS: Record<string, Route> = {
 /** `/v1/<op>`, `/<op>` and Azure's `/openai/deployments/<deployment>/<op>`. */
 function routeOf(method: string, pathname: string): Route | undefined {
   if (method !== "POST") return undefined;
-  const operation = /^(?:\/v1|\/openai\/deployments\/[^/]+)?\/(chat\/completions|completions|embeddings)\/?$/.exec(pathname)?.[1];
+  const operation = /^(?:\/v1|\/openai\/deployments\/[^/]+)?\/(chat\/completions|completions|embeddings)\/?$/.exec(
+    pathname,
+  )?.[1];
   return operation === undefined ? undefined : OPERATIONS[operation];
 }
 
@@ -61,7 +63,7 @@ function promptText(body: any): string {
 
 /** One entry per input: a string, a list of strings, a list of token ids, or a list of token-id lists. */
 function embeddingInputs(input: unknown): string[] {
-  if (!Array.isArray(input)) return [String(input ?? "")];
+  if (!Array.isArray(input)) return [typeof input === "string" ? input : JSON.stringify(input ?? "")];
   if (input.length > 0 && input.every((item) => typeof item === "number")) return [input.join(",")];
   return input.map((item: unknown) => (Array.isArray(item) ? item.join(",") : String(item)));
 }
@@ -70,7 +72,10 @@ function embeddingInputs(input: unknown): string[] {
 function fakeVector(text: string): number[] {
   let hash = 2166136261;
   for (const char of text) hash = Math.imul(hash ^ (char.codePointAt(0) ?? 0), 16777619) >>> 0;
-  return Array.from({ length: FAKE_EMBEDDING_DIMENSIONS }, (_, i) => (((((hash >>> i) ^ (i * 7919)) >>> 0) % 1000) / 1000) - 0.5);
+  return Array.from(
+    { length: FAKE_EMBEDDING_DIMENSIONS },
+    (_, i) => ((((hash >>> i) ^ (i * 7919)) >>> 0) % 1000) / 1000 - 0.5,
+  );
 }
 
 function base64Floats(vector: number[]): string {
@@ -109,7 +114,12 @@ function createOpenAIDialect(): Dialect {
       choices,
       ...(includeUsage ? { usage } : {}),
     });
-    const delta = (d: object, finish: string | null = null) => ({ index: 0, delta: d, logprobs: null, finish_reason: finish });
+    const delta = (d: object, finish: string | null = null) => ({
+      index: 0,
+      delta: d,
+      logprobs: null,
+      finish_reason: finish,
+    });
     const frames = [
       chunk([delta({ role: "assistant", content: "" })]),
       ...splitInto(content, plan.chunks).map((piece) => chunk([delta({ content: piece })])),
@@ -119,11 +129,20 @@ function createOpenAIDialect(): Dialect {
     return out.sse([...frames, "data: [DONE]\n\n"], plan.chunkDelayMs);
   }
 
-  function replyCompletions(request: RecordedRequest, out: ReplyWriter, forced: StreamPlan | undefined): Promise<void> | void {
+  function replyCompletions(
+    request: RecordedRequest,
+    out: ReplyWriter,
+    forced: StreamPlan | undefined,
+  ): Promise<void> | void {
     const model = requestModel(request) ?? "unknown";
     const text = `echo: ${promptText(request.body)}`;
     const id = nextId("cmpl");
-    const choice = (piece: string, finish: string | null) => ({ text: piece, index: 0, logprobs: null, finish_reason: finish });
+    const choice = (piece: string, finish: string | null) => ({
+      text: piece,
+      index: 0,
+      logprobs: null,
+      finish_reason: finish,
+    });
     const completion = (choices: unknown[], usage?: unknown) => ({
       id,
       object: "text_completion",

@@ -61,7 +61,12 @@ export interface Dialect {
   reject?(request: RecordedRequest): { status: number; message: string } | undefined;
   errorBody(status: number, message: string): unknown;
   /** The default reply; `forced` is set by a stream-slow behavior and means "stream, whatever the body says". */
-  reply(route: string, request: RecordedRequest, out: ReplyWriter, forced: StreamPlan | undefined): void | Promise<void>;
+  reply(
+    route: string,
+    request: RecordedRequest,
+    out: ReplyWriter,
+    forced: StreamPlan | undefined,
+  ): void | Promise<void>;
 }
 
 const AZURE_DEPLOYMENT = /^\/openai\/deployments\/([^/]+)\//;
@@ -147,16 +152,17 @@ export async function startFakeServer(dialect: Dialect): Promise<FakeUpstream> {
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    let recorded: RecordedRequest | undefined;
+    // Filled in once the body is read; the close listener below may fire before or after that.
+    const seen: { request?: RecordedRequest } = {};
     let clientGone = false;
     let dropped = false;
     const gone = new Promise<void>((resolve) => {
       res.once("close", () => {
         // The invariant tests rely on: aborted means the client hung up, not that we dropped or shut down.
         clientGone = !res.writableEnded && !dropped && !closing;
-        if (clientGone && recorded !== undefined) {
-          recorded.aborted = true;
-          notifyAbort(recorded);
+        if (clientGone && seen.request !== undefined) {
+          seen.request.aborted = true;
+          notifyAbort(seen.request);
         }
         resolve();
       });
@@ -175,7 +181,11 @@ export async function startFakeServer(dialect: Dialect): Promise<FakeUpstream> {
       },
       async sse(frames, delayMs) {
         if (finished()) return;
-        res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive" });
+        res.writeHead(200, {
+          "content-type": "text/event-stream",
+          "cache-control": "no-cache",
+          connection: "keep-alive",
+        });
         for (const [i, frame] of frames.entries()) {
           if (i > 0 && delayMs > 0) await wait(delayMs);
           if (finished()) return;
@@ -196,7 +206,7 @@ export async function startFakeServer(dialect: Dialect): Promise<FakeUpstream> {
       receivedAt: Date.now(),
       aborted: clientGone,
     };
-    recorded = request;
+    seen.request = request;
     requests.push(request);
     if (clientGone) {
       notifyAbort(request);
@@ -204,10 +214,12 @@ export async function startFakeServer(dialect: Dialect): Promise<FakeUpstream> {
     }
 
     const route = dialect.route(request.method, path.split("?")[0] ?? "/");
-    if (route === undefined) return out.json(404, dialect.errorBody(404, `fake: no route for ${request.method} ${path}`));
+    if (route === undefined)
+      return out.json(404, dialect.errorBody(404, `fake: no route for ${request.method} ${path}`));
     if (!valid) return out.json(400, dialect.errorBody(400, "fake: request body is not valid JSON"));
     const rejection = dialect.reject?.(request);
-    if (rejection !== undefined) return out.json(rejection.status, dialect.errorBody(rejection.status, rejection.message));
+    if (rejection !== undefined)
+      return out.json(rejection.status, dialect.errorBody(rejection.status, rejection.message));
 
     const behavior = nextBehavior(requestModel(request));
     switch (behavior.kind) {
@@ -215,7 +227,11 @@ export async function startFakeServer(dialect: Dialect): Promise<FakeUpstream> {
         return dialect.reply(route, request, out, undefined);
       case "status": {
         const headers: Record<string, string> = behavior.status === 429 ? { "retry-after": "1" } : {};
-        return out.json(behavior.status, behavior.body ?? dialect.errorBody(behavior.status, `fake ${behavior.status}`), headers);
+        return out.json(
+          behavior.status,
+          behavior.body ?? dialect.errorBody(behavior.status, `fake ${behavior.status}`),
+          headers,
+        );
       }
       case "slow":
         await wait(behavior.delayMs);
@@ -277,7 +293,8 @@ export async function startFakeServer(dialect: Dialect): Promise<FakeUpstream> {
           reject: (error) => (settle(), reject(error)),
         };
         const timer = setTimeout(
-          () => waiter.reject(new Error(`fake upstream: no aborted request for model "${model}" within ${timeoutMs} ms`)),
+          () =>
+            waiter.reject(new Error(`fake upstream: no aborted request for model "${model}" within ${timeoutMs} ms`)),
           timeoutMs,
         );
         abortWaiters.add(waiter);

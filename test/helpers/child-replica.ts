@@ -27,8 +27,8 @@ function launch(args: string[], env: Record<string, string>) {
   });
   let stdout = "";
   let stderr = "";
-  child.stdout!.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
   return { child, exited, output: () => ({ stdout, stderr }) };
 }
@@ -43,10 +43,17 @@ export async function runCli(args: string[], env: Record<string, string>, timeou
 }
 
 /** Starts the built CLI (dist/, via bin/switchboard.js) and waits until it logs its port. */
-export async function startChildReplica(args: string[], env: Record<string, string>, timeoutMs = 30_000): Promise<ChildReplica> {
+export async function startChildReplica(
+  args: string[],
+  env: Record<string, string>,
+  timeoutMs = 30_000,
+): Promise<ChildReplica> {
   const run = launch(args, env);
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`replica did not start:\n${JSON.stringify(run.output())}`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`replica did not start:\n${JSON.stringify(run.output())}`)),
+      timeoutMs,
+    );
     const poll = setInterval(() => {
       const match = /"msg":"Switchboard listening on port (\d+)"/.exec(run.output().stdout);
       if (match) {

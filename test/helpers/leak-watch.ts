@@ -33,6 +33,9 @@ export function registerBodySecrets(body: unknown): void {
 
 export function leakedSecrets(): Array<{ secret: string; bodies: number }> {
   return [...secrets]
-    .map((secret) => ({ secret: `${secret.slice(0, 6)}…`, bodies: capturedBodies.filter((body) => body.includes(secret)).length }))
+    .map((secret) => ({
+      secret: `${secret.slice(0, 6)}…`,
+      bodies: capturedBodies.filter((body) => body.includes(secret)).length,
+    }))
     .filter((leak) => leak.bodies > 0);
 }

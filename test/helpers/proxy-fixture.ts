@@ -17,7 +17,11 @@ export interface ProxyFixtureOptions extends Omit<ReplicaOptions, "databaseUrl" 
 }
 
 /** A test file's own database, a fake upstream, and one replica configured against it; close() undoes all three. */
-export async function startProxyFixture({ fake, configYaml, ...replicaOptions }: ProxyFixtureOptions): Promise<ProxyFixture> {
+export async function startProxyFixture({
+  fake,
+  configYaml,
+  ...replicaOptions
+}: ProxyFixtureOptions): Promise<ProxyFixture> {
   const db = await createTestDatabase();
   const upstream = await fake();
   try {

@@ -100,11 +100,17 @@ export async function startReplica(options: ReplicaOptions = {}): Promise<TestRe
     get: (path) => supertest(app).get(path).set("Authorization", auth),
     post: (path, body) => {
       registerBodySecrets(body);
-      return supertest(app).post(path).set("Authorization", auth).send(body as object);
+      return supertest(app)
+        .post(path)
+        .set("Authorization", auth)
+        .send(body as object);
     },
     patch: (path, body) => {
       registerBodySecrets(body);
-      return supertest(app).patch(path).set("Authorization", auth).send(body as object);
+      return supertest(app)
+        .patch(path)
+        .set("Authorization", auth)
+        .send(body as object);
     },
     anonymous: () => supertest.agent(app),
     requestCount: () => requests,

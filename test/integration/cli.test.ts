@@ -56,7 +56,10 @@ describe("switchboard CLI", () => {
 
   it("lists every problem of a bad config file, without a stack trace", async () => {
     const configPath = join(dir, "bad.yaml");
-    await writeFile(configPath, "model_list:\n  - litellm_params: { model: gpt-4o }\n  - model_name: b\n    litellm_params: {}\n");
+    await writeFile(
+      configPath,
+      "model_list:\n  - litellm_params: { model: gpt-4o }\n  - model_name: b\n    litellm_params: {}\n",
+    );
     const result = await runCli(["--config", configPath], { MASTER_KEY: "sk-x", DATABASE_URL: db.url });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain("model_list[0].model_name: Required");

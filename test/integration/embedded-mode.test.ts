@@ -23,7 +23,10 @@ describe("embedded mode (no DATABASE_URL)", () => {
     expect(first.masterKey).toBe(generated);
     expect((await stat(keyFile)).mode & 0o777).toBe(0o600);
     const created = await first
-      .post("/model/new", { model_name: "kept", litellm_params: { model: "openai/gpt-4o", api_key: "sk-embedded-secret-1234567" } })
+      .post("/model/new", {
+        model_name: "kept",
+        litellm_params: { model: "openai/gpt-4o", api_key: "sk-embedded-secret-1234567" },
+      })
       .expect(200);
     await first.close();
 
@@ -32,7 +35,9 @@ describe("embedded mode (no DATABASE_URL)", () => {
       expect(second.masterKey).toBe(generated);
       const info = await second.get(`/model/info?litellm_model_id=${created.body.model_id}`).expect(200);
       expect(info.body.data[0]).toMatchObject({ model_name: "kept", litellm_params: { api_key: "sk-e****4567" } });
-      expect(second.replica.deps.registry.byId(created.body.model_id)?.litellmParams.api_key).toBe("sk-embedded-secret-1234567");
+      expect(second.replica.deps.registry.byId(created.body.model_id)?.litellmParams.api_key).toBe(
+        "sk-embedded-secret-1234567",
+      );
       const ready = await second.anonymous().get("/health/readiness").expect(200);
       expect(ready.body.change_feed).toEqual({ kind: "in-process", state: "connected" });
     } finally {

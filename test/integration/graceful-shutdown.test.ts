@@ -28,9 +28,16 @@ afterAll(async () => {
 describe("SIGTERM", () => {
   it("refuses new connections, lets an open stream finish, then exits 0", async () => {
     const configPath = join(dir, "config.yaml");
-    await writeFile(configPath, `model_list:\n  - model_name: slow\n    litellm_params: { model: openai/slow-model, api_base: "${upstream.url}/v1", api_key: sk-x }\n`);
+    await writeFile(
+      configPath,
+      `model_list:\n  - model_name: slow\n    litellm_params: { model: openai/slow-model, api_base: "${upstream.url}/v1", api_key: sk-x }\n`,
+    );
     upstream.script("slow-model", { kind: "stream-slow", chunkDelayMs: 150, chunks: 8 });
-    const replica = await startChildReplica(["--config", configPath, "--port", "0"], { DATABASE_URL: db.url, MASTER_KEY, SHUTDOWN_GRACE_MS: "10000" });
+    const replica = await startChildReplica(["--config", configPath, "--port", "0"], {
+      DATABASE_URL: db.url,
+      MASTER_KEY,
+      SHUTDOWN_GRACE_MS: "10000",
+    });
     const base = `http://127.0.0.1:${replica.port}`;
 
     const res = await fetch(`${base}/v1/chat/completions`, {
@@ -70,10 +77,18 @@ describe("SIGTERM", () => {
 describe("request log lines", () => {
   it("reach stdout within a second when the replica is quiet (batched, not held back)", async () => {
     const configPath = join(dir, "quiet.yaml");
-    await writeFile(configPath, `model_list:\n  - model_name: quiet\n    litellm_params: { model: openai/quiet-model, api_base: "${upstream.url}/v1", api_key: sk-x }\n`);
-    const replica = await startChildReplica(["--config", configPath, "--port", "0"], { DATABASE_URL: db.url, MASTER_KEY });
+    await writeFile(
+      configPath,
+      `model_list:\n  - model_name: quiet\n    litellm_params: { model: openai/quiet-model, api_base: "${upstream.url}/v1", api_key: sk-x }\n`,
+    );
+    const replica = await startChildReplica(["--config", configPath, "--port", "0"], {
+      DATABASE_URL: db.url,
+      MASTER_KEY,
+    });
     try {
-      const res = await fetch(`http://127.0.0.1:${replica.port}/v1/models`, { headers: { Authorization: `Bearer ${MASTER_KEY}` } });
+      const res = await fetch(`http://127.0.0.1:${replica.port}/v1/models`, {
+        headers: { Authorization: `Bearer ${MASTER_KEY}` },
+      });
       expect(res.status).toBe(200);
       const deadline = Date.now() + 1000;
       while (!replica.output().includes('"msg":"GET /v1/models 200"') && Date.now() < deadline) {

@@ -87,7 +87,12 @@ describe("error contract", () => {
       .send('{"model_name": "x",')
       .expect(400);
     expect(res.body).toEqual({
-      error: { message: "Request body is not valid JSON", type: "invalid_request_error", param: null, code: "invalid_json" },
+      error: {
+        message: "Request body is not valid JSON",
+        type: "invalid_request_error",
+        param: null,
+        code: "invalid_json",
+      },
     });
     expect(res.headers["x-request-id"]).toMatch(/\S+/);
   });
@@ -130,7 +135,14 @@ describe("error contract", () => {
 describe("change log", () => {
   it("adds exactly one revision per write and shows history newest first", async () => {
     const revisionBefore = proxy.replica.sync.status().appliedRevision;
-    const id = (await proxy.post("/model/new", { model_name: "h", litellm_params: { model: "gpt-4o", api_key: "sk-history-secret-123456" } }).expect(200)).body.model_id;
+    const id = (
+      await proxy
+        .post("/model/new", {
+          model_name: "h",
+          litellm_params: { model: "gpt-4o", api_key: "sk-history-secret-123456" },
+        })
+        .expect(200)
+    ).body.model_id;
     await proxy.patch(`/model/${id}/update`, { model_info: { note: "edited" } }).expect(200);
     await proxy.post("/model/delete", { id }).expect(200);
     expect(proxy.replica.sync.status().appliedRevision).toBe(revisionBefore + 3);
@@ -141,7 +153,10 @@ describe("change log", () => {
     expect(JSON.stringify(res.body)).not.toContain("sk-history-secret-123456");
 
     const since = await proxy.get(`/model/history?since_revision=${revisionBefore + 1}`).expect(200);
-    expect(since.body.data.map((e: { revision: number }) => e.revision)).toEqual([revisionBefore + 3, revisionBefore + 2]);
+    expect(since.body.data.map((e: { revision: number }) => e.revision)).toEqual([
+      revisionBefore + 3,
+      revisionBefore + 2,
+    ]);
   });
 
   it("answers 400 for a bad since_revision", async () => {
@@ -166,9 +181,18 @@ describe("inference routes' HTTP contract", () => {
   });
 
   it("answers malformed JSON with 400 invalid_json, a request id and no stack", async () => {
-    const res = await proxy.post("/v1/chat/completions").set("Content-Type", "application/json").send('{"model": "x",').expect(400);
+    const res = await proxy
+      .post("/v1/chat/completions")
+      .set("Content-Type", "application/json")
+      .send('{"model": "x",')
+      .expect(400);
     expect(res.body).toEqual({
-      error: { message: "litellm.BadRequestError: Request body is not valid JSON", type: "invalid_request_error", param: null, code: "invalid_json" },
+      error: {
+        message: "litellm.BadRequestError: Request body is not valid JSON",
+        type: "invalid_request_error",
+        param: null,
+        code: "invalid_json",
+      },
     });
     expect(res.headers["content-type"]).toBe("application/json; charset=utf-8");
     expect(res.headers["x-request-id"]).toMatch(/^[0-9a-f-]{36}$/);
@@ -194,7 +218,11 @@ describe("inference routes' HTTP contract", () => {
     const status = await new Promise<number>((resolve, reject) => {
       const req = request(`${base}/v1/chat/completions`, {
         method: "POST",
-        headers: { authorization: `Bearer ${TEST_MASTER_KEY}`, "content-type": "application/json", "content-length": String(21 * 1024 * 1024) },
+        headers: {
+          authorization: `Bearer ${TEST_MASTER_KEY}`,
+          "content-type": "application/json",
+          "content-length": String(21 * 1024 * 1024),
+        },
       });
       req.on("response", (res) => {
         res.resume();

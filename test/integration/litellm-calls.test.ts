@@ -79,7 +79,8 @@ describe("errors as LiteLLM answers them", () => {
       expect([path, res.body.error]).toEqual([
         path,
         {
-          message: "litellm.BadRequestError: Invalid model name passed in model=nope. Call `/v1/models` to view available models for your key.",
+          message:
+            "litellm.BadRequestError: Invalid model name passed in model=nope. Call `/v1/models` to view available models for your key.",
           type: "invalid_request_error",
           param: "model",
           code: "model_not_found",
@@ -96,17 +97,22 @@ describe("errors as LiteLLM answers them", () => {
   it("answers a key's disallowed model with 401 key_model_access_denied, an AuthenticationError for the openai client", async () => {
     const key = await virtualKey(["gpt-4o-mini", "openai/*"]);
     const client = new OpenAI({ apiKey: key, baseURL: `${baseUrl}/v1`, maxRetries: 0 });
-    const error = await client.chat.completions.create({ model: "other", messages: [{ role: "user", content: "x" }] }).catch((e: unknown) => e);
+    const error = await client.chat.completions
+      .create({ model: "other", messages: [{ role: "user", content: "x" }] })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(OpenAI.AuthenticationError);
     const denied = error as InstanceType<typeof OpenAI.AuthenticationError>;
     expect(denied.status).toBe(401);
     expect(denied.error).toEqual({
-      message: "key not allowed to access model. This key can only access models=['gpt-4o-mini', 'openai/*']. Tried to access other",
+      message:
+        "key not allowed to access model. This key can only access models=['gpt-4o-mini', 'openai/*']. Tried to access other",
       type: "key_model_access_denied",
       param: "model",
       code: "401",
     });
-    await expect(client.chat.completions.create({ model: "gpt-4o-mini", messages: [{ role: "user", content: "x" }] })).resolves.toMatchObject({
+    await expect(
+      client.chat.completions.create({ model: "gpt-4o-mini", messages: [{ role: "user", content: "x" }] }),
+    ).resolves.toMatchObject({
       object: "chat.completion",
     });
   });
@@ -170,7 +176,9 @@ describe("LiteLLM's per-call parameters", () => {
     expect(res.body.usage).toEqual({ prompt_tokens: 10, completion_tokens: 20, total_tokens: 30 });
     expect(res.headers["x-litellm-model-id"]).toBe("gpt-4o");
     expect(Number(res.headers["x-litellm-response-cost"])).toBeGreaterThan(0);
-    const embedded = await proxy.post("/v1/embeddings", { model: "embedder", input: "x", mock_response: "ignored" }).expect(200);
+    const embedded = await proxy
+      .post("/v1/embeddings", { model: "embedder", input: "x", mock_response: "ignored" })
+      .expect(200);
     expect(embedded.body.data[0].object).toBe("embedding");
   });
 
@@ -259,7 +267,7 @@ describe("LiteLLM's per-call parameters", () => {
 });
 
 describe("batch completions", () => {
-  it("fans `model: \"a,b\"` out and answers the list of replies in order", async () => {
+  it('fans `model: "a,b"` out and answers the list of replies in order', async () => {
     const res = await chat({ model: "gpt-4o-mini,other" }).expect(200);
     expect(res.body).toHaveLength(2);
     expect(res.body.map((reply: { object: string }) => reply.object)).toEqual(["chat.completion", "chat.completion"]);
@@ -279,15 +287,28 @@ describe("batch completions", () => {
     await chat({ model: "gpt-4o-mini,nope" }).expect(400);
     await chat({ model: "gpt-4o-mini,other", stream: true }).expect(400);
     const key = await virtualKey(["gpt-4o-mini"]);
-    await proxy.anonymous().post("/v1/chat/completions").set("Authorization", `Bearer ${key}`).send({ model: "gpt-4o-mini,other", messages }).expect(401);
+    await proxy
+      .anonymous()
+      .post("/v1/chat/completions")
+      .set("Authorization", `Bearer ${key}`)
+      .send({ model: "gpt-4o-mini,other", messages })
+      .expect(401);
     expect(upstream.requests.length).toBe(before);
   });
 });
 
 describe("Azure's URL forms", () => {
   it("serves the AzureOpenAI client: the model comes from the path, api-version is accepted", async () => {
-    const azure = new AzureOpenAI({ endpoint: baseUrl, apiKey: proxy.masterKey, apiVersion: "2024-10-21", maxRetries: 0 });
-    const reply = await azure.chat.completions.create({ model: "gpt-4o-mini", messages: [{ role: "user", content: "hi" }] });
+    const azure = new AzureOpenAI({
+      endpoint: baseUrl,
+      apiKey: proxy.masterKey,
+      apiVersion: "2024-10-21",
+      maxRetries: 0,
+    });
+    const reply = await azure.chat.completions.create({
+      model: "gpt-4o-mini",
+      messages: [{ role: "user", content: "hi" }],
+    });
     expect(reply.object).toBe("chat.completion");
     const embedded = await azure.embeddings.create({ model: "embedder", input: "hi" });
     expect(embedded.data[0]!.object).toBe("embedding");
@@ -296,7 +317,9 @@ describe("Azure's URL forms", () => {
   });
 
   it("serves /engines/{model}/... and lets the path's model win over the body's", async () => {
-    const res = await proxy.post("/engines/other/chat/completions?api-version=2024-02-01", { model: "gpt-4o-mini", messages }).expect(200);
+    const res = await proxy
+      .post("/engines/other/chat/completions?api-version=2024-02-01", { model: "gpt-4o-mini", messages })
+      .expect(200);
     expect(res.headers["x-litellm-model-group"]).toBe("other");
     expect(lastRequestFor("other-up")).toBeDefined();
   });

@@ -57,7 +57,11 @@ describe("background_health_checks", () => {
     upstream.script("bg-slow-first", { kind: "slow", delayMs: 300 }, 1);
     proxy = await replicaWith(`
 model_list:
-${deployments([["bg-a", "bg-a-1"], ["bg-a", "bg-slow-first"], ["bg-b", "bg-b-1"]])}
+${deployments([
+  ["bg-a", "bg-a-1"],
+  ["bg-a", "bg-slow-first"],
+  ["bg-b", "bg-b-1"],
+])}
 general_settings:
   background_health_checks: true
   health_check_interval: 3600
@@ -101,7 +105,10 @@ general_settings:
       expect(report.unhealthy_count).toBe(1);
       return report;
     });
-    expect(failing.unhealthy_endpoints[0]).toMatchObject({ model_id: "tick-1", error: "litellm.InternalServerError: OpenAIException - fake 500" });
+    expect(failing.unhealthy_endpoints[0]).toMatchObject({
+      model_id: "tick-1",
+      error: "litellm.InternalServerError: OpenAIException - fake 500",
+    });
     upstream.script("tick-1", { kind: "default" });
     await eventually(async () => expect((await proxy.get("/health").expect(200)).body.healthy_count).toBe(1));
   });
@@ -110,11 +117,19 @@ general_settings:
     await proxy
       .post("/model/new", {
         model_name: "tick-stored",
-        litellm_params: { model: "openai/tick-stored", api_base: `${upstream.url}/v1`, api_key: "sk-tick-stored-0123456789" },
+        litellm_params: {
+          model: "openai/tick-stored",
+          api_base: `${upstream.url}/v1`,
+          api_key: "sk-tick-stored-0123456789",
+        },
         model_info: { id: "tick-stored-1" },
       })
       .expect(200);
-    await eventually(async () => expect(ids((await proxy.get("/health?model=tick-stored").expect(200)).body.healthy_endpoints)).toEqual(["tick-stored-1"]));
+    await eventually(async () =>
+      expect(ids((await proxy.get("/health?model=tick-stored").expect(200)).body.healthy_endpoints)).toEqual([
+        "tick-stored-1",
+      ]),
+    );
     await proxy.post("/model/delete", { id: "tick-stored-1" }).expect(200);
     expect((await proxy.get("/health?model=tick-stored").expect(200)).body.healthy_count).toBe(0);
   });

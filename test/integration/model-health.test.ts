@@ -107,10 +107,20 @@ function scriptFailures(): void {
   openai.script("up-broken", {
     kind: "status",
     status: 401,
-    body: { error: { message: `Incorrect API key provided: ${BROKEN_KEY}.`, type: "invalid_request_error", code: "invalid_api_key" } },
+    body: {
+      error: {
+        message: `Incorrect API key provided: ${BROKEN_KEY}.`,
+        type: "invalid_request_error",
+        code: "invalid_api_key",
+      },
+    },
   });
   // A key cut short by one character is still a quote of it.
-  openai.script("up-leaky", { kind: "status", status: 403, body: { error: { message: `key ${LEAKY_KEY.slice(0, -1)} is blocked` } } });
+  openai.script("up-leaky", {
+    kind: "status",
+    status: 403,
+    body: { error: { message: `key ${LEAKY_KEY.slice(0, -1)} is blocked` } },
+  });
 }
 
 async function health(query = ""): Promise<Report> {
@@ -142,11 +152,30 @@ describe("GET /health: a real call to every deployment", () => {
   });
 
   it("answers LiteLLM's shape with matching counts, healthy and unhealthy apart", () => {
-    expect(Object.keys(report)).toEqual(["healthy_endpoints", "unhealthy_endpoints", "healthy_count", "unhealthy_count"]);
+    expect(Object.keys(report)).toEqual([
+      "healthy_endpoints",
+      "unhealthy_endpoints",
+      "healthy_count",
+      "unhealthy_count",
+    ]);
     expect(report.healthy_count).toBe(report.healthy_endpoints.length);
     expect(report.unhealthy_count).toBe(report.unhealthy_endpoints.length);
-    expect(report.healthy_endpoints.map((e) => e.model_id)).toEqual(["ok-1", "ok-2", "embed-1", "legacy-1", "claude-1"]);
-    expect(report.unhealthy_endpoints.map((e) => e.model_id)).toEqual(["slow-1", "broken-1", "leaky-1", "down-1", "unset-1", "claude-embed-1", "painter-1"]);
+    expect(report.healthy_endpoints.map((e) => e.model_id)).toEqual([
+      "ok-1",
+      "ok-2",
+      "embed-1",
+      "legacy-1",
+      "claude-1",
+    ]);
+    expect(report.unhealthy_endpoints.map((e) => e.model_id)).toEqual([
+      "slow-1",
+      "broken-1",
+      "leaky-1",
+      "down-1",
+      "unset-1",
+      "claude-embed-1",
+      "painter-1",
+    ]);
     expect(healthComponents.HealthReport.parse(report)).toEqual(report);
   });
 
@@ -166,11 +195,20 @@ describe("GET /health: a real call to every deployment", () => {
   it("probes chat with a one-token prompt, embeddings with an input and completions with a prompt", () => {
     const sent = (model: string) => openai.requests.filter((r) => r.body?.model === model);
     expect(sent("up-ok-1")).toEqual([expect.objectContaining({ path: "/v1/chat/completions" })]);
-    expect(sent("up-ok-1")[0]!.body).toEqual({ model: "up-ok-1", messages: [{ role: "user", content: expect.any(String) }], max_tokens: 1 });
+    expect(sent("up-ok-1")[0]!.body).toEqual({
+      model: "up-ok-1",
+      messages: [{ role: "user", content: expect.any(String) }],
+      max_tokens: 1,
+    });
     expect(sent("up-ok-1")[0]!.headers.authorization).toBe(`Bearer ${OK_KEY}`);
-    expect(sent("up-embed")).toEqual([expect.objectContaining({ path: "/v1/embeddings", body: { model: "up-embed", input: [expect.any(String)] } })]);
+    expect(sent("up-embed")).toEqual([
+      expect.objectContaining({ path: "/v1/embeddings", body: { model: "up-embed", input: [expect.any(String)] } }),
+    ]);
     expect(sent("up-legacy")).toEqual([
-      expect.objectContaining({ path: "/v1/completions", body: { model: "up-legacy", prompt: expect.any(String), max_tokens: 3 } }),
+      expect.objectContaining({
+        path: "/v1/completions",
+        body: { model: "up-legacy", prompt: expect.any(String), max_tokens: 3 },
+      }),
     ]);
     expect(anthropic.requests.filter((r) => r.path === "/v1/messages")).toEqual([
       expect.objectContaining({ body: expect.objectContaining({ model: "claude-3-5-haiku-20241022", max_tokens: 1 }) }),
@@ -184,7 +222,9 @@ describe("GET /health: a real call to every deployment", () => {
   });
 
   it("words upstream failures as LiteLLM does, with a quoted key masked", () => {
-    expect(byId(report.unhealthy_endpoints)["broken-1"]!.error).toBe(`litellm.AuthenticationError: OpenAIException - Incorrect API key provided: ${maskSecret(BROKEN_KEY)}.`);
+    expect(byId(report.unhealthy_endpoints)["broken-1"]!.error).toBe(
+      `litellm.AuthenticationError: OpenAIException - Incorrect API key provided: ${maskSecret(BROKEN_KEY)}.`,
+    );
     expect(JSON.stringify(report)).not.toContain(BROKEN_KEY);
   });
 
@@ -199,7 +239,9 @@ describe("GET /health: a real call to every deployment", () => {
     const unhealthy = byId(report.unhealthy_endpoints);
     expect(unhealthy["down-1"]!.error).toMatch(/^litellm\.APIConnectionError: Could not reach deployment down-1/);
     expect(unhealthy["unset-1"]!.error).toMatch(/^litellm\.AuthenticationError: .*HEALTH_UNSET_VAR/);
-    expect(unhealthy["claude-embed-1"]!.error).toBe("litellm.BadRequestError: anthropic deployments do not support embeddings");
+    expect(unhealthy["claude-embed-1"]!.error).toBe(
+      "litellm.BadRequestError: anthropic deployments do not support embeddings",
+    );
     expect(unhealthy["painter-1"]!.error).toMatch(/^litellm\.BadRequestError: Mode image_generation is not supported/);
     expect(openai.requests.filter((r) => ["up-unset", "up-dalle"].includes(r.body?.model))).toEqual([]);
   });
@@ -218,13 +260,22 @@ describe("GET /health: filters", () => {
 
   it("falls back to litellm_params.model, and answers empty lists for a name nothing carries", async () => {
     expect((await health("?model=openai/up-embed")).healthy_endpoints.map((e) => e.model_id)).toEqual(["embed-1"]);
-    expect(await health("?model=no-such-model")).toEqual({ healthy_endpoints: [], unhealthy_endpoints: [], healthy_count: 0, unhealthy_count: 0 });
+    expect(await health("?model=no-such-model")).toEqual({
+      healthy_endpoints: [],
+      unhealthy_endpoints: [],
+      healthy_count: 0,
+      unhealthy_count: 0,
+    });
   });
 
   it("checks one deployment with ?model_id=, and answers 404 for an unknown id", async () => {
     expect((await health("?model_id=ok-2")).healthy_endpoints.map((e) => e.model_id)).toEqual(["ok-2"]);
     const missing = await proxy.get("/health?model_id=nope").expect(404);
-    expect(missing.body.error).toMatchObject({ message: "Model with ID nope not found", param: "model_id", code: "not_found" });
+    expect(missing.body.error).toMatchObject({
+      message: "Model with ID nope not found",
+      param: "model_id",
+      code: "not_found",
+    });
   });
 
   it("answers 400 naming a malformed parameter", async () => {
@@ -236,13 +287,22 @@ describe("GET /health: filters", () => {
     await proxy
       .post("/model/new", {
         model_name: "stored",
-        litellm_params: { model: "openai/up-stored", api_base: `${openai.url}/v1`, api_key: "sk-stored-health-0123456789" },
+        litellm_params: {
+          model: "openai/up-stored",
+          api_base: `${openai.url}/v1`,
+          api_key: "sk-stored-health-0123456789",
+        },
         model_info: { id: "stored-1" },
       })
       .expect(200);
     const report = await health("?model=stored");
     expect(report.healthy_endpoints).toEqual([
-      { model: "openai/up-stored", api_base: `${openai.url}/v1`, api_key: maskSecret("sk-stored-health-0123456789"), model_id: "stored-1" },
+      {
+        model: "openai/up-stored",
+        api_base: `${openai.url}/v1`,
+        api_key: maskSecret("sk-stored-health-0123456789"),
+        model_id: "stored-1",
+      },
     ]);
   });
 });

@@ -31,7 +31,15 @@ beforeAll(async () => {
   const overridePath = join(overrideDir, "prices.json");
   await writeFile(
     overridePath,
-    JSON.stringify({ "house-model-7b": { input_cost_per_token: 0.000001, output_cost_per_token: 0.000002, max_input_tokens: 32768, mode: "chat", litellm_provider: "openai" } }),
+    JSON.stringify({
+      "house-model-7b": {
+        input_cost_per_token: 0.000001,
+        output_cost_per_token: 0.000002,
+        max_input_tokens: 32768,
+        mode: "chat",
+        litellm_provider: "openai",
+      },
+    }),
   );
   proxy = await startReplica({
     databaseUrl: db.url,
@@ -41,7 +49,11 @@ beforeAll(async () => {
   });
   for (const name of ["alpha", "beta", "gamma"]) {
     await proxy
-      .post("/model/new", { model_name: `db-${name}`, litellm_params: { model: "openai/gpt-4o", api_key: SECRET }, model_info: { id: `db-${name}` } })
+      .post("/model/new", {
+        model_name: `db-${name}`,
+        litellm_params: { model: "openai/gpt-4o", api_key: SECRET },
+        model_info: { id: `db-${name}` },
+      })
       .expect(200);
   }
 });
@@ -62,7 +74,9 @@ describe("GET /model/info", () => {
       litellm_params: { model: "openai/gpt-4o-mini", api_key: "sk-c****mnop", rpm: 100 },
       model_info: { id: "cfg-mini-1", db_model: false },
     });
-    expect(byId.get("db-alpha")).toMatchObject({ model_info: { id: "db-alpha", db_model: true, created_by: "proxy_admin" } });
+    expect(byId.get("db-alpha")).toMatchObject({
+      model_info: { id: "db-alpha", db_model: true, created_by: "proxy_admin" },
+    });
     expect(byId.get("cfg-mini-2")).toMatchObject({ litellm_params: { api_base: "http://mirror.test/v1" } });
   });
 
@@ -103,7 +117,11 @@ describe("GET /v2/model/info", () => {
 
   it("searches case-insensitively and sorts", async () => {
     const res = await proxy.get("/v2/model/info?search=DB-&sortBy=model_name&sortOrder=desc").expect(200);
-    expect(res.body.data.map((item: { model_name: string }) => item.model_name)).toEqual(["db-gamma", "db-beta", "db-alpha"]);
+    expect(res.body.data.map((item: { model_name: string }) => item.model_name)).toEqual([
+      "db-gamma",
+      "db-beta",
+      "db-alpha",
+    ]);
   });
 
   it("filters by modelId", async () => {
@@ -148,7 +166,12 @@ describe("OpenAI model list", () => {
       const res = await proxy.get(path).expect(200);
       expect(res.body.object).toBe("list");
       expect(res.body.data).toHaveLength(5);
-      expect(res.body.data[0]).toEqual({ id: expect.any(String), object: "model", created: 1677610602, owned_by: "openai" });
+      expect(res.body.data[0]).toEqual({
+        id: expect.any(String),
+        object: "model",
+        created: 1677610602,
+        owned_by: "openai",
+      });
     }
   });
 

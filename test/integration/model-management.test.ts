@@ -41,7 +41,12 @@ describe("POST /model/new", () => {
     const res = await proxy.post("/model/new", newModel()).expect(200);
     expect(res.body).toMatchObject({
       model_name: "team-gpt",
-      litellm_params: { model: "openai/gpt-4o", api_key: "sk-l****cdef", api_base: "https://example.test/v1", rpm: 100 },
+      litellm_params: {
+        model: "openai/gpt-4o",
+        api_key: "sk-l****cdef",
+        api_base: "https://example.test/v1",
+        rpm: 100,
+      },
       model_info: { my_custom_key: "custom-value", db_model: true },
       created_by: "proxy_admin",
     });
@@ -90,14 +95,17 @@ describe("POST /model/new", () => {
   });
 
   it("answers 400 for a wrongly typed field, naming it", async () => {
-    const res = await proxy.post("/model/new", newModel({ litellm_params: { model: "gpt-4o", rpm: "lots" } })).expect(400);
+    const res = await proxy
+      .post("/model/new", newModel({ litellm_params: { model: "gpt-4o", rpm: "lots" } }))
+      .expect(400);
     expect(res.body.error).toMatchObject({ param: "litellm_params.rpm", code: "invalid_value" });
   });
 
   it("answers 400 unsupported_provider for a name that is not a LiteLLM provider, suggesting the closest", async () => {
     const res = await proxy.post("/model/new", newModel({ litellm_params: { model: "opnai/gpt-4o" } })).expect(400);
     expect(res.body.error).toEqual({
-      message: 'Unsupported provider "opnai" in model "opnai/gpt-4o": it is not a LiteLLM provider. Did you mean "openai"?',
+      message:
+        'Unsupported provider "opnai" in model "opnai/gpt-4o": it is not a LiteLLM provider. Did you mean "openai"?',
       type: "invalid_request_error",
       param: "litellm_params.model",
       code: "unsupported_provider",
@@ -108,17 +116,24 @@ describe("POST /model/new", () => {
     const custom = await proxy
       .post("/model/new", newModel({ litellm_params: { model: "claude-3", custom_llm_provider: "antrhopic" } }))
       .expect(400);
-    expect(custom.body.error).toMatchObject({ param: "litellm_params.custom_llm_provider", code: "unsupported_provider" });
+    expect(custom.body.error).toMatchObject({
+      param: "litellm_params.custom_llm_provider",
+      code: "unsupported_provider",
+    });
     expect(custom.body.error.message).toContain('Did you mean "anthropic"?');
   });
 
   it("stores a LiteLLM provider Switchboard cannot call, as LiteLLM does, and lists it as not callable", async () => {
     const res = await proxy
-      .post("/model/new", { model_name: "gemini-db", litellm_params: { model: "vertex_ai/gemini-pro", vertex_project: "p1" } })
+      .post("/model/new", {
+        model_name: "gemini-db",
+        litellm_params: { model: "vertex_ai/gemini-pro", vertex_project: "p1" },
+      })
       .expect(200);
     const notCallable = {
       callable: false,
-      not_callable_reason: 'Switchboard cannot call provider "vertex_ai" yet (callable providers: openai, azure, anthropic)',
+      not_callable_reason:
+        'Switchboard cannot call provider "vertex_ai" yet (callable providers: openai, azure, anthropic)',
     };
     expect(res.body.model_info).toMatchObject(notCallable);
     const id = res.body.model_id as string;
@@ -137,14 +152,27 @@ describe("POST /model/new", () => {
     const res = await proxy
       .post("/model/new", {
         model_name: "nulls",
-        litellm_params: { model: "openai/x", api_base: null, api_key: null, api_version: null, rpm: null, tpm: null, timeout: null, weight: null },
+        litellm_params: {
+          model: "openai/x",
+          api_base: null,
+          api_key: null,
+          api_version: null,
+          rpm: null,
+          tpm: null,
+          timeout: null,
+          weight: null,
+        },
         model_info: null,
       })
       .expect(200);
     expect(res.body.litellm_params).toEqual({ model: "openai/x" });
     expect(res.body.model_info).toEqual({ id: res.body.model_id, db_model: true, callable: true });
     const withId = await proxy
-      .post("/model/new", { model_name: "nulls", litellm_params: { model: "openai/x" }, model_info: { id: null, tier: null } })
+      .post("/model/new", {
+        model_name: "nulls",
+        litellm_params: { model: "openai/x" },
+        model_info: { id: null, tier: null },
+      })
       .expect(200);
     expect(withId.body.model_id).toMatch(/^[0-9a-f-]{36}$/);
     expect(withId.body.model_info).not.toHaveProperty("tier");
@@ -161,23 +189,38 @@ describe("POST /model/new", () => {
       .post("/model/new", {
         ...newModel({ model_name: "litellm-extras" }),
         blocked: false,
-        model_info: { team_id: "team-1", access_groups: ["beta"], base_model: "gpt-4o", mode: "chat", my_key: { nested: 1 } },
+        model_info: {
+          team_id: "team-1",
+          access_groups: ["beta"],
+          base_model: "gpt-4o",
+          mode: "chat",
+          my_key: { nested: 1 },
+        },
       })
       .expect(200);
-    expect(res.body.model_info).toMatchObject({ team_id: "team-1", access_groups: ["beta"], base_model: "gpt-4o", my_key: { nested: 1 } });
+    expect(res.body.model_info).toMatchObject({
+      team_id: "team-1",
+      access_groups: ["beta"],
+      base_model: "gpt-4o",
+      my_key: { nested: 1 },
+    });
   });
 
   it("still answers 400 naming a known field of the wrong type", async () => {
     const info = await proxy.post("/model/new", newModel({ model_info: { id: 42 } })).expect(400);
     expect(info.body.error).toMatchObject({ param: "model_info.id", code: "invalid_value" });
-    const params = await proxy.post("/model/new", newModel({ litellm_params: { model: "gpt-4o", api_base: 7 } })).expect(400);
+    const params = await proxy
+      .post("/model/new", newModel({ litellm_params: { model: "gpt-4o", api_base: 7 } }))
+      .expect(400);
     expect(params.body.error).toMatchObject({ param: "litellm_params.api_base", code: "invalid_value" });
     const name = await proxy.post("/model/new", { model_name: null, litellm_params: { model: "gpt-4o" } }).expect(400);
     expect(name.body.error).toMatchObject({ param: "model_name" });
   });
 
   it("answers 400 naming litellm_params.api_base for an azure deployment without one", async () => {
-    const res = await proxy.post("/model/new", newModel({ litellm_params: { model: "azure/my-deployment" } })).expect(400);
+    const res = await proxy
+      .post("/model/new", newModel({ litellm_params: { model: "azure/my-deployment" } }))
+      .expect(400);
     expect(res.body.error).toMatchObject({ param: "litellm_params.api_base", code: "missing_required_field" });
   });
 
@@ -217,7 +260,9 @@ describe("model updates", () => {
   });
 
   it("PATCH /model/{id}/update renames and edits model_info only", async () => {
-    const res = await proxy.patch(`/model/${id}/update`, { model_name: "renamed", model_info: { owner: "ml" } }).expect(200);
+    const res = await proxy
+      .patch(`/model/${id}/update`, { model_name: "renamed", model_info: { owner: "ml" } })
+      .expect(200);
     expect(res.body).toMatchObject({ model_name: "renamed", model_info: { owner: "ml", tier: "gold" } });
     const groups = (await proxy.get("/v1/models")).body.data.map((m: { id: string }) => m.id);
     expect(groups).toContain("renamed");
@@ -237,16 +282,26 @@ describe("model updates", () => {
     expect(post.body.litellm_params).toEqual(before.litellm_params);
     expect(post.body.model_info).toMatchObject({ tier: "gold", my_custom_key: "custom-value" });
     expect(post.body.model_name).toBe(before.model_name);
-    const patch = await proxy.patch(`/model/${id}/update`, { model_name: null, litellm_params: null, model_info: null, blocked: null }).expect(200);
+    const patch = await proxy
+      .patch(`/model/${id}/update`, { model_name: null, litellm_params: null, model_info: null, blocked: null })
+      .expect(200);
     expect(patch.body.litellm_params).toEqual(before.litellm_params);
     expect(patch.body.model_info).toMatchObject({ tier: "gold", my_custom_key: "custom-value" });
     expect(proxy.replica.deps.registry.byId(id)?.litellmParams.api_key).toBe(SECRET);
   });
 
   it('removes a key sent as "", of any type, from litellm_params and model_info', async () => {
-    await proxy.patch(`/model/${id}/update`, { litellm_params: { api_version: "2024-06-01", max_retries: 2 }, model_info: { scratch: 1 } }).expect(200);
+    await proxy
+      .patch(`/model/${id}/update`, {
+        litellm_params: { api_version: "2024-06-01", max_retries: 2 },
+        model_info: { scratch: 1 },
+      })
+      .expect(200);
     const res = await proxy
-      .patch(`/model/${id}/update`, { litellm_params: { api_version: "", rpm: "", max_retries: "" }, model_info: { scratch: "" } })
+      .patch(`/model/${id}/update`, {
+        litellm_params: { api_version: "", rpm: "", max_retries: "" },
+        model_info: { scratch: "" },
+      })
       .expect(200);
     expect(res.body.litellm_params).not.toHaveProperty("api_version");
     expect(res.body.litellm_params).not.toHaveProperty("rpm");
@@ -260,14 +315,18 @@ describe("model updates", () => {
   it("accepts blocked and model_info fields it does not act on, and does not store what /model/info derives", async () => {
     const info = (await proxy.get(`/model/info?litellm_model_id=${id}`).expect(200)).body.data[0];
     const res = await proxy
-      .patch(`/model/${id}/update`, { blocked: true, model_info: { ...info.model_info, team_id: "team-2", callable: false } })
+      .patch(`/model/${id}/update`, {
+        blocked: true,
+        model_info: { ...info.model_info, team_id: "team-2", callable: false },
+      })
       .expect(200);
     expect(res.body.model_info).toMatchObject({ team_id: "team-2", callable: true, db_model: true });
     const [row] = await db.query<{ model_info: Record<string, unknown> }>(
       `SELECT model_info FROM "LiteLLM_ProxyModelTable" WHERE model_id = $1`,
       [id],
     );
-    for (const derived of ["id", "db_model", "callable", "created_at", "updated_by"]) expect(row!.model_info).not.toHaveProperty(derived);
+    for (const derived of ["id", "db_model", "callable", "created_at", "updated_by"])
+      expect(row!.model_info).not.toHaveProperty(derived);
     expect(row!.model_info).toMatchObject({ team_id: "team-2" });
   });
 
@@ -301,9 +360,12 @@ describe("model updates", () => {
 
   it("rejects an update to a name that is not a LiteLLM provider and keeps the old params", async () => {
     await proxy.patch(`/model/${id}/update`, { litellm_params: { model: "nope/x" } }).expect(400);
-    const res = await proxy.post("/model/update", { model_info: { id }, litellm_params: { model: "anthropc/claude-3" } }).expect(400);
+    const res = await proxy
+      .post("/model/update", { model_info: { id }, litellm_params: { model: "anthropc/claude-3" } })
+      .expect(400);
     expect(res.body.error).toEqual({
-      message: 'Unsupported provider "anthropc" in model "anthropc/claude-3": it is not a LiteLLM provider. Did you mean "anthropic"?',
+      message:
+        'Unsupported provider "anthropc" in model "anthropc/claude-3": it is not a LiteLLM provider. Did you mean "anthropic"?',
       type: "invalid_request_error",
       param: "litellm_params.model",
       code: "unsupported_provider",
@@ -312,10 +374,14 @@ describe("model updates", () => {
   });
 
   it("moves a deployment to a LiteLLM provider it cannot call, and back, marking it in model_info", async () => {
-    const moved = await proxy.patch(`/model/${id}/update`, { litellm_params: { model: "bedrock/anthropic.claude-v2" } }).expect(200);
+    const moved = await proxy
+      .patch(`/model/${id}/update`, { litellm_params: { model: "bedrock/anthropic.claude-v2" } })
+      .expect(200);
     expect(moved.body.model_info).toMatchObject({ callable: false });
     expect(proxy.replica.deps.registry.byId(id)).toMatchObject({ provider: "bedrock", callable: false });
-    const back = await proxy.post("/model/update", { model_info: { id }, litellm_params: { model: "openai/gpt-4o" } }).expect(200);
+    const back = await proxy
+      .post("/model/update", { model_info: { id }, litellm_params: { model: "openai/gpt-4o" } })
+      .expect(200);
     expect(back.body.model_info.callable).toBe(true);
     expect(back.body.model_info).not.toHaveProperty("not_callable_reason");
     expect(proxy.replica.deps.registry.byId(id)).toMatchObject({ provider: "openai", callable: true });

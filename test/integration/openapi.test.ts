@@ -27,7 +27,10 @@ const operationObject = z.object({
 const documentSchema = z.object({
   openapi: z.literal("3.1.0"),
   paths: z.record(z.string(), z.record(z.string(), operationObject)),
-  components: z.object({ schemas: z.record(z.string(), z.unknown()), securitySchemes: z.record(z.string(), z.unknown()) }),
+  components: z.object({
+    schemas: z.record(z.string(), z.unknown()),
+    securitySchemes: z.record(z.string(), z.unknown()),
+  }),
 });
 type OpenApiDocument = z.infer<typeof documentSchema>;
 
@@ -56,7 +59,9 @@ afterAll(() => fixture.close());
 // --- the express side: every (method, path) the real app registers -----------------------------------------
 
 const routeLayer = z.object({
-  route: z.object({ path: z.union([z.string(), z.array(z.string())]), methods: z.record(z.string(), z.boolean()) }).optional(),
+  route: z
+    .object({ path: z.union([z.string(), z.array(z.string())]), methods: z.record(z.string(), z.boolean()) })
+    .optional(),
   slash: z.boolean(),
   rawPath: z.unknown(),
   handle: z.unknown(),
@@ -68,7 +73,8 @@ function nestedStack(handle: unknown): unknown[] | undefined {
 
 /** `/model/:id/update` → `/model/{id}/update`, `/v1/models/*name` → `/v1/models/{name}`. */
 function toOpenApiPath(path: string): string {
-  if (/[{}()?]/.test(path)) throw new Error(`express path ${path} uses syntax this conversion does not know; extend toOpenApiPath`);
+  if (/[{}()?]/.test(path))
+    throw new Error(`express path ${path} uses syntax this conversion does not know; extend toOpenApiPath`);
   return path.replace(/[:*](\w+)/g, "{$1}");
 }
 
@@ -79,7 +85,8 @@ function registeredRoutes(stack: readonly unknown[]): string[] {
     const layer = routeLayer.parse(raw);
     if (layer.route) {
       const methods = Object.keys(layer.route.methods).filter((method) => layer.route?.methods[method]);
-      if (methods.includes("_all")) throw new Error(`app.all(${String(layer.route.path)}) cannot be documented per method`);
+      if (methods.includes("_all"))
+        throw new Error(`app.all(${String(layer.route.path)}) cannot be documented per method`);
       for (const path of [layer.route.path].flat()) {
         for (const method of methods) found.push(`${method.toUpperCase()} ${toOpenApiPath(path)}`);
       }
@@ -87,7 +94,8 @@ function registeredRoutes(stack: readonly unknown[]): string[] {
     }
     const nested = nestedStack(layer.handle);
     if (!nested) continue; // plain middleware
-    if (!layer.slash) throw new Error(`a router is mounted at ${String(layer.rawPath)}: prefix its routes in this walk`);
+    if (!layer.slash)
+      throw new Error(`a router is mounted at ${String(layer.rawPath)}: prefix its routes in this walk`);
     found.push(...registeredRoutes(nested));
   }
   return found;
@@ -100,7 +108,9 @@ function servedRoutes(): string[] {
 }
 
 function documentedRoutes(document: OpenApiDocument): string[] {
-  return Object.entries(document.paths).flatMap(([path, item]) => Object.keys(item).map((method) => `${method.toUpperCase()} ${path}`));
+  return Object.entries(document.paths).flatMap(([path, item]) =>
+    Object.keys(item).map((method) => `${method.toUpperCase()} ${path}`),
+  );
 }
 
 function operation(method: string, path: string) {
@@ -116,9 +126,11 @@ function inputSchema(schema: z.ZodType): Record<string, unknown> {
 }
 
 describe("GET /openapi.json", () => {
-  it("serves an OpenAPI 3.1 document without a key", async () => {
+  it("serves an OpenAPI 3.1 document without a key", () => {
     expect(doc.openapi).toBe("3.1.0");
-    expect(Object.keys(doc.components.securitySchemes)).toEqual(expect.arrayContaining(["bearerAuth", "litellmApiKey"]));
+    expect(Object.keys(doc.components.securitySchemes)).toEqual(
+      expect.arrayContaining(["bearerAuth", "litellmApiKey"]),
+    );
   });
 
   it("defines the one error envelope as a component", () => {
@@ -144,7 +156,8 @@ describe("GET /openapi.json", () => {
   });
 
   it("documents request bodies with the schemas the routes validate with", () => {
-    const body = (method: string, path: string) => operation(method, path).requestBody?.content["application/json"].schema;
+    const body = (method: string, path: string) =>
+      operation(method, path).requestBody?.content["application/json"].schema;
     expect(body("post", "/model/new")).toEqual(inputSchema(newModelBodySchema));
     expect(body("patch", "/model/{id}/update")).toEqual(inputSchema(modelPatchSchema));
     expect(body("post", "/v1/chat/completions")).toEqual(inputSchema(chatRequestSchema));
@@ -153,9 +166,15 @@ describe("GET /openapi.json", () => {
 
   it("documents query parameters from the route's query schema, with path parameters from the path", () => {
     const history = operation("get", "/model/history").parameters ?? [];
-    expect(history.map((p) => [p.name, p.in, p.required])).toEqual(Object.keys(historyQuerySchema.shape).map((name) => [name, "query", false]));
-    expect(operation("patch", "/model/{id}/update").parameters).toEqual([expect.objectContaining({ name: "id", in: "path", required: true })]);
-    expect(operation("get", "/v1/models/{name}").parameters).toEqual([expect.objectContaining({ name: "name", in: "path", required: true })]);
+    expect(history.map((p) => [p.name, p.in, p.required])).toEqual(
+      Object.keys(historyQuerySchema.shape).map((name) => [name, "query", false]),
+    );
+    expect(operation("patch", "/model/{id}/update").parameters).toEqual([
+      expect.objectContaining({ name: "id", in: "path", required: true }),
+    ]);
+    expect(operation("get", "/v1/models/{name}").parameters).toEqual([
+      expect.objectContaining({ name: "name", in: "path", required: true }),
+    ]);
   });
 
   it("gives every keyed operation a 401 and every error status the error envelope", () => {
@@ -163,7 +182,8 @@ describe("GET /openapi.json", () => {
       for (const [method, op] of Object.entries(item)) {
         const where = `${method.toUpperCase()} ${path}`;
         expect([where, op.responses["200"]?.content]).toEqual([where, expect.anything()]);
-        if (op.security.length > 0) expect([where, op.responses["401"]?.content?.["application/json"]?.schema]).toEqual([where, ERROR_REF]);
+        if (op.security.length > 0)
+          expect([where, op.responses["401"]?.content?.["application/json"]?.schema]).toEqual([where, ERROR_REF]);
         for (const [status, response] of Object.entries(op.responses)) {
           if (Number(status) < 400 || where === "GET /health/readiness") continue; // readiness answers 503 with its report
           expect([where, status, response.content?.["application/json"]?.schema]).toEqual([where, status, ERROR_REF]);
@@ -181,7 +201,10 @@ describe("GET /openapi.json", () => {
     const refs = JSON.stringify(rawDocument).match(/"\$ref":"[^"]+"/g) ?? [];
     for (const ref of new Set(refs)) {
       const pointer = ref.slice('"$ref":"#/'.length, -1).split("/");
-      const target = pointer.reduce<unknown>((node, key) => (node as Record<string, unknown> | undefined)?.[key], rawDocument);
+      const target = pointer.reduce<unknown>(
+        (node, key) => (node as Record<string, unknown> | undefined)?.[key],
+        rawDocument,
+      );
       expect([ref, target]).toEqual([ref, expect.anything()]);
     }
   });
@@ -207,25 +230,43 @@ describe("documented response schemas match real responses", () => {
 
   it("for model management and the model views", async () => {
     const created = await proxy
-      .post("/model/new", { model_name: "db-model", litellm_params: { model: "openai/gpt-4o", api_key: "sk-stored-0123456789" } })
+      .post("/model/new", {
+        model_name: "db-model",
+        litellm_params: { model: "openai/gpt-4o", api_key: "sk-stored-0123456789" },
+      })
       .expect(200);
     expectDocumented(managementComponents.StoredModel, created.body);
     const id = String(created.body.model_id);
-    expectDocumented(managementComponents.StoredModel, (await proxy.patch(`/model/${id}/update`, { litellm_params: { rpm: 5 } }).expect(200)).body);
+    expectDocumented(
+      managementComponents.StoredModel,
+      (await proxy.patch(`/model/${id}/update`, { litellm_params: { rpm: 5 } }).expect(200)).body,
+    );
     expectDocumented(modelsComponents.ModelList, (await proxy.get("/v1/models").expect(200)).body);
     expectDocumented(modelsComponents.Model, (await proxy.get("/v1/models/db-model").expect(200)).body);
     expectDocumented(modelsComponents.ModelInfoList, (await proxy.get("/model/info").expect(200)).body);
     expectDocumented(modelsComponents.ModelInfoPage, (await proxy.get("/v2/model/info?size=1").expect(200)).body);
     expectDocumented(modelsComponents.ModelGroupInfoList, (await proxy.get("/model_group/info").expect(200)).body);
     expectDocumented(managementComponents.ModelHistory, (await proxy.get("/model/history").expect(200)).body);
-    expectDocumented(managementComponents.DeleteModelResponse, (await proxy.post("/model/delete", { id }).expect(200)).body);
+    expectDocumented(
+      managementComponents.DeleteModelResponse,
+      (await proxy.post("/model/delete", { id }).expect(200)).body,
+    );
   });
 
   it("for inference, relayed from an OpenAI upstream", async () => {
     const messages = [{ role: "user", content: "hi" }];
-    expectDocumented(proxyComponents.ChatCompletion, (await proxy.post("/v1/chat/completions", { model: "gpt-4o-mini", messages }).expect(200)).body);
-    expectDocumented(proxyComponents.TextCompletion, (await proxy.post("/v1/completions", { model: "gpt-4o-mini", prompt: "hi" }).expect(200)).body);
-    expectDocumented(proxyComponents.Embeddings, (await proxy.post("/v1/embeddings", { model: "gpt-4o-mini", input: "hi" }).expect(200)).body);
+    expectDocumented(
+      proxyComponents.ChatCompletion,
+      (await proxy.post("/v1/chat/completions", { model: "gpt-4o-mini", messages }).expect(200)).body,
+    );
+    expectDocumented(
+      proxyComponents.TextCompletion,
+      (await proxy.post("/v1/completions", { model: "gpt-4o-mini", prompt: "hi" }).expect(200)).body,
+    );
+    expectDocumented(
+      proxyComponents.Embeddings,
+      (await proxy.post("/v1/embeddings", { model: "gpt-4o-mini", input: "hi" }).expect(200)).body,
+    );
   });
 
   it("for streamed chat chunks, one per SSE data frame", async () => {
@@ -236,6 +277,7 @@ describe("documented response schemas match real responses", () => {
       .expect("content-type", /text\/event-stream/);
     const frames = res.text.split("\n").filter((line) => line.startsWith("data: ") && line !== "data: [DONE]");
     expect(frames.length).toBeGreaterThan(0);
-    for (const frame of frames) expectDocumented(proxyComponents.ChatCompletionChunk, JSON.parse(frame.slice("data: ".length)));
+    for (const frame of frames)
+      expectDocumented(proxyComponents.ChatCompletionChunk, JSON.parse(frame.slice("data: ".length)));
   });
 });

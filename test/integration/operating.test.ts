@@ -37,15 +37,25 @@ describe("logs", () => {
   beforeAll(async () => {
     // A full scenario touching every kind of secret: master key, stored api_key, upstream key, virtual key.
     await proxy
-      .post("/model/new", { model_name: "stored", litellm_params: { model: "openai/gpt-4o", api_base: `${upstream.url}/v1`, api_key: STORED_SECRET } })
+      .post("/model/new", {
+        model_name: "stored",
+        litellm_params: { model: "openai/gpt-4o", api_base: `${upstream.url}/v1`, api_key: STORED_SECRET },
+      })
       .expect(200);
     rawKey = (await proxy.post("/key/generate", { models: ["logged", "stored"] }).expect(200)).body.key;
     await proxy.get(`/key/info?key=${rawKey}`).expect(200);
-    const asKey = (path: string, body: object) => supertest(proxy.app).post(path).set("Authorization", `Bearer ${rawKey}`).send(body);
+    const asKey = (path: string, body: object) =>
+      supertest(proxy.app).post(path).set("Authorization", `Bearer ${rawKey}`).send(body);
     await asKey("/v1/chat/completions", { model: "logged", messages: [{ role: "user", content: "hi" }] }).expect(200);
-    await asKey("/v1/chat/completions", { model: "stored", messages: [{ role: "user", content: "hi" }], stream: true }).expect(200);
+    await asKey("/v1/chat/completions", {
+      model: "stored",
+      messages: [{ role: "user", content: "hi" }],
+      stream: true,
+    }).expect(200);
     await supertest(proxy.app).get("/v1/models").set("x-litellm-api-key", "sk-wrong-guess-123").expect(401);
-    await proxy.post("/model/update", { model_info: { id: "nope" }, litellm_params: { api_key: STORED_SECRET } }).expect(404);
+    await proxy
+      .post("/model/update", { model_info: { id: "nope" }, litellm_params: { api_key: STORED_SECRET } })
+      .expect(404);
   });
 
   it("contain no secret: not the master key, stored or upstream api keys, nor a virtual key", () => {
@@ -91,7 +101,9 @@ describe("GET /metrics", () => {
 
   it("serves Prometheus text with the documented metrics", async () => {
     upstream.script("gpt-4o-mini", { kind: "status", status: 500 }, 1);
-    await proxy.post("/v1/chat/completions", { model: "logged", messages: [{ role: "user", content: "x" }] }).expect(500);
+    await proxy
+      .post("/v1/chat/completions", { model: "logged", messages: [{ role: "user", content: "x" }] })
+      .expect(500);
     const res = await proxy.get("/metrics").expect(200);
     expect(res.headers["content-type"]).toContain("text/plain");
     for (const name of [
@@ -113,7 +125,9 @@ describe("GET /metrics", () => {
       expect(res.text).toContain(`# TYPE ${name} `);
     }
     expect(res.text).toMatch(/switchboard_upstream_errors_total\{deployment="logged-1",kind="[a-z_]+"\} 1/);
-    expect(res.text).toMatch(/switchboard_http_requests_total\{route="\/v1\/chat\/completions",method="POST",status="200"\} \d+/);
+    expect(res.text).toMatch(
+      /switchboard_http_requests_total\{route="\/v1\/chat\/completions",method="POST",status="200"\} \d+/,
+    );
     expect(res.text).toContain("switchboard_deployments 2");
   });
 

@@ -50,7 +50,10 @@ describe("anthropic/ deployments behind chat completions", () => {
       .withResponse();
     expect(data.object).toBe("chat.completion");
     expect(data.model).toBe("claude");
-    expect(data.choices[0]).toMatchObject({ message: { role: "assistant", content: "echo: bonjour" }, finish_reason: "stop" });
+    expect(data.choices[0]).toMatchObject({
+      message: { role: "assistant", content: "echo: bonjour" },
+      finish_reason: "stop",
+    });
     expect(data.usage).toMatchObject({ prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 });
     expect(response.headers.get("x-litellm-model-id")).toBe("claude-1");
     expect(Number(response.headers.get("x-litellm-response-cost"))).toBeGreaterThan(0);
@@ -94,8 +97,14 @@ describe("anthropic/ deployments behind chat completions", () => {
       messages: [{ role: "user", content: "think" }],
       reasoning_effort: "medium",
     });
-    expect(upstream.requests.at(-1)!.body).toMatchObject({ thinking: { type: "enabled", budget_tokens: 2048 }, max_tokens: 2048 + 4096 });
-    const message = plain.choices[0]!.message as OpenAI.ChatCompletionMessage & { reasoning_content?: string; thinking_blocks?: unknown[] };
+    expect(upstream.requests.at(-1)!.body).toMatchObject({
+      thinking: { type: "enabled", budget_tokens: 2048 },
+      max_tokens: 2048 + 4096,
+    });
+    const message = plain.choices[0]!.message as OpenAI.ChatCompletionMessage & {
+      reasoning_content?: string;
+      thinking_blocks?: unknown[];
+    };
     expect(message.content).toBe("echo: think");
     expect(message.reasoning_content).toBe(FAKE_THINKING.thinking);
     expect(message.thinking_blocks).toEqual([FAKE_THINKING]);
@@ -110,7 +119,8 @@ describe("anthropic/ deployments behind chat completions", () => {
     let text = "";
     const signatures: unknown[] = [];
     for await (const chunk of stream) {
-      const delta = chunk.choices[0]?.delta as { content?: string; reasoning_content?: string; thinking_blocks?: Array<{ signature?: string }> } | undefined;
+      const delta = chunk.choices[0]?.delta as
+        { content?: string; reasoning_content?: string; thinking_blocks?: Array<{ signature?: string }> } | undefined;
       reasoning += delta?.reasoning_content ?? "";
       text += delta?.content ?? "";
       for (const block of delta?.thinking_blocks ?? []) signatures.push(block.signature);
@@ -145,7 +155,10 @@ describe("anthropic/ deployments behind chat completions", () => {
     });
     expect(second.choices[0]!.finish_reason).toBe("stop");
     const sent = upstream.requests.at(-1)!.body.messages;
-    expect(sent[1]).toMatchObject({ role: "assistant", content: [{ type: "tool_use", id: "toolu_1", name: "get_weather", input: { city: "Paris" } }] });
+    expect(sent[1]).toMatchObject({
+      role: "assistant",
+      content: [{ type: "tool_use", id: "toolu_1", name: "get_weather", input: { city: "Paris" } }],
+    });
     expect(sent[2]).toMatchObject({ role: "user", content: [{ type: "tool_result", tool_use_id: "toolu_1" }] });
   });
 
@@ -154,13 +167,22 @@ describe("anthropic/ deployments behind chat completions", () => {
       model: "claude",
       messages: [
         { role: "user", content: "weather in Paris?" },
-        { role: "assistant", content: null, tool_calls: [{ id: "toolu_9", type: "function", function: { name: "get_weather", arguments: '{"city":"Paris"}' } }] },
+        {
+          role: "assistant",
+          content: null,
+          tool_calls: [
+            { id: "toolu_9", type: "function", function: { name: "get_weather", arguments: '{"city":"Paris"}' } },
+          ],
+        },
         { role: "tool", tool_call_id: "toolu_9", content: "sunny" },
         { role: "user", content: "thanks, summarise" },
       ],
     });
     expect(reply.choices[0]!.message.content).toBe("echo: thanks, summarise");
-    expect(upstream.requests.at(-1)!.body).toMatchObject({ tools: [{ name: "get_weather" }], tool_choice: { type: "none" } });
+    expect(upstream.requests.at(-1)!.body).toMatchObject({
+      tools: [{ name: "get_weather" }],
+      tool_choice: { type: "none" },
+    });
   });
 
   it("streams tool calls with their arguments", async () => {
@@ -183,9 +205,13 @@ describe("anthropic/ deployments behind chat completions", () => {
 
   it("maps Anthropic errors onto OpenAI's error classes", async () => {
     upstream.script("claude-3-5-sonnet-20241022", { kind: "status", status: 400 }, 1);
-    await expect(client.chat.completions.create({ model: "claude", messages: [{ role: "user", content: "x" }] })).rejects.toBeInstanceOf(OpenAI.BadRequestError);
+    await expect(
+      client.chat.completions.create({ model: "claude", messages: [{ role: "user", content: "x" }] }),
+    ).rejects.toBeInstanceOf(OpenAI.BadRequestError);
     upstream.script("claude-3-5-sonnet-20241022", { kind: "status", status: 429 }, 1);
-    await expect(client.chat.completions.create({ model: "claude", messages: [{ role: "user", content: "x" }] })).rejects.toBeInstanceOf(OpenAI.RateLimitError);
+    await expect(
+      client.chat.completions.create({ model: "claude", messages: [{ role: "user", content: "x" }] }),
+    ).rejects.toBeInstanceOf(OpenAI.RateLimitError);
   });
 
   it("refuses embeddings for an anthropic model with a clear 400", async () => {

@@ -84,7 +84,9 @@ describe("chat completions through the official openai client", () => {
   });
 
   it("serves the route without /v1 too", async () => {
-    const res = await proxy.post("/chat/completions", { model: "gpt-4o-mini", messages: [{ role: "user", content: "x" }] }).expect(200);
+    const res = await proxy
+      .post("/chat/completions", { model: "gpt-4o-mini", messages: [{ role: "user", content: "x" }] })
+      .expect(200);
     expect(res.body.object).toBe("chat.completion");
   });
 });
@@ -108,7 +110,9 @@ describe("other endpoints", () => {
   });
 
   it("azure deployments use Azure's URL form and api-key header", async () => {
-    const res = await proxy.post("/v1/chat/completions", { model: "azure-gpt", messages: [{ role: "user", content: "az" }] }).expect(200);
+    const res = await proxy
+      .post("/v1/chat/completions", { model: "azure-gpt", messages: [{ role: "user", content: "az" }] })
+      .expect(200);
     expect(res.headers["x-litellm-model-id"]).toBe("azure-1");
     const sent = upstream.requests.at(-1)!;
     expect(sent.path).toBe("/openai/deployments/my-gpt-deployment/chat/completions?api-version=2024-06-01");
@@ -118,9 +122,19 @@ describe("other endpoints", () => {
 
   it("a model added with /model/new is routable at once", async () => {
     await proxy
-      .post("/model/new", { model_name: "fresh", litellm_params: { model: "openai/fresh-model", api_base: `${upstream.url}/v1`, api_key: "sk-fresh-key-abcdefghijkl" } })
+      .post("/model/new", {
+        model_name: "fresh",
+        litellm_params: {
+          model: "openai/fresh-model",
+          api_base: `${upstream.url}/v1`,
+          api_key: "sk-fresh-key-abcdefghijkl",
+        },
+      })
       .expect(200);
-    const result = await client.chat.completions.create({ model: "fresh", messages: [{ role: "user", content: "new" }] });
+    const result = await client.chat.completions.create({
+      model: "fresh",
+      messages: [{ role: "user", content: "new" }],
+    });
     expect(result.choices[0]!.message.content).toBe("echo: new");
     expect(upstream.requests.at(-1)!.headers.authorization).toBe("Bearer sk-fresh-key-abcdefghijkl");
   });
@@ -135,7 +149,9 @@ describe("response cost", () => {
         model_info: { input_cost_per_token: 0.001, output_cost_per_token: 0.002 },
       })
       .expect(200);
-    const res = await proxy.post("/v1/chat/completions", { model: "priced", messages: [{ role: "user", content: "x" }] }).expect(200);
+    const res = await proxy
+      .post("/v1/chat/completions", { model: "priced", messages: [{ role: "user", content: "x" }] })
+      .expect(200);
     expect(Number(res.headers["x-litellm-response-cost"])).toBeCloseTo(10 * 0.001 + 5 * 0.002, 12);
   });
 });
@@ -143,11 +159,15 @@ describe("response cost", () => {
 describe("errors map to the openai client's classes", () => {
   it("401 → AuthenticationError", async () => {
     const bad = new OpenAI({ apiKey: "sk-wrong", baseURL, maxRetries: 0 });
-    await expect(bad.chat.completions.create({ model: "gpt-4o-mini", messages: [{ role: "user", content: "x" }] })).rejects.toBeInstanceOf(OpenAI.AuthenticationError);
+    await expect(
+      bad.chat.completions.create({ model: "gpt-4o-mini", messages: [{ role: "user", content: "x" }] }),
+    ).rejects.toBeInstanceOf(OpenAI.AuthenticationError);
   });
 
   it("unknown model → BadRequestError with LiteLLM's message", async () => {
-    const error = await client.chat.completions.create({ model: "no-such-model", messages: [{ role: "user", content: "x" }] }).catch((e: unknown) => e);
+    const error = await client.chat.completions
+      .create({ model: "no-such-model", messages: [{ role: "user", content: "x" }] })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(OpenAI.BadRequestError);
     const badRequest = error as InstanceType<typeof OpenAI.BadRequestError>;
     expect(badRequest.code).toBe("model_not_found");
@@ -159,23 +179,52 @@ describe("errors map to the openai client's classes", () => {
 
   it("upstream 429 → RateLimitError", async () => {
     upstream.script("gpt-4o-mini", { kind: "status", status: 429 }, 1);
-    await expect(client.chat.completions.create({ model: "gpt-4o-mini", messages: [{ role: "user", content: "x" }] })).rejects.toBeInstanceOf(OpenAI.RateLimitError);
+    await expect(
+      client.chat.completions.create({ model: "gpt-4o-mini", messages: [{ role: "user", content: "x" }] }),
+    ).rejects.toBeInstanceOf(OpenAI.RateLimitError);
   });
 
   it("an upstream 400 comes back as it is, in OpenAI's shape", async () => {
-    upstream.script("gpt-4o-mini", { kind: "json", status: 400, body: { error: { message: "bad temperature", type: "invalid_request_error", param: "temperature", code: "invalid_value" } } }, 1);
-    const res = await proxy.post("/v1/chat/completions", { model: "gpt-4o-mini", messages: [{ role: "user", content: "x" }] }).expect(400);
-    expect(res.body.error).toMatchObject({ message: "litellm.BadRequestError: OpenAIException - bad temperature", type: "invalid_request_error", code: "invalid_value" });
+    upstream.script(
+      "gpt-4o-mini",
+      {
+        kind: "json",
+        status: 400,
+        body: {
+          error: {
+            message: "bad temperature",
+            type: "invalid_request_error",
+            param: "temperature",
+            code: "invalid_value",
+          },
+        },
+      },
+      1,
+    );
+    const res = await proxy
+      .post("/v1/chat/completions", { model: "gpt-4o-mini", messages: [{ role: "user", content: "x" }] })
+      .expect(400);
+    expect(res.body.error).toMatchObject({
+      message: "litellm.BadRequestError: OpenAIException - bad temperature",
+      type: "invalid_request_error",
+      code: "invalid_value",
+    });
   });
 
   it("an unset os.environ variable fails the call naming it", async () => {
-    const res = await proxy.post("/v1/chat/completions", { model: "keyless", messages: [{ role: "user", content: "x" }] }).expect(500);
+    const res = await proxy
+      .post("/v1/chat/completions", { model: "keyless", messages: [{ role: "user", content: "x" }] })
+      .expect(500);
     expect(res.body.error.code).toBe("missing_credentials");
     expect(res.body.error.message).toContain("environment variable NEVER_SET_KEY is not set");
   });
 
   it("answers malformed JSON with 400 and a body over 20 MB with 413", async () => {
-    const bad = await proxy.post("/v1/chat/completions").set("Content-Type", "application/json").send('{"model": ').expect(400);
+    const bad = await proxy
+      .post("/v1/chat/completions")
+      .set("Content-Type", "application/json")
+      .send('{"model": ')
+      .expect(400);
     expect(bad.body.error.code).toBe("invalid_json");
     const huge = { model: "gpt-4o-mini", messages: [{ role: "user", content: "x".repeat(21 * 1024 * 1024) }] };
     const res = await proxy.post("/v1/chat/completions", huge).expect(413);

@@ -56,7 +56,8 @@ function callsTo(upstreamModel: string): number {
 describe("routing within a model group", () => {
   it("spreads calls by weight", async () => {
     const chosen: string[] = [];
-    for (let i = 0; i < 200; i++) chosen.push((await chat("weighted").expect(200)).headers["x-litellm-model-id"] as string);
+    for (let i = 0; i < 200; i++)
+      chosen.push((await chat("weighted").expect(200)).headers["x-litellm-model-id"] as string);
     const heavy = chosen.filter((id) => id === "heavy").length;
     expect(heavy).toBeGreaterThanOrEqual(160);
     expect(heavy).toBeLessThanOrEqual(196);
@@ -97,14 +98,17 @@ describe("routing within a model group", () => {
 
   it("ends a stream that stalls longer than the deployment's timeout with an error frame", async () => {
     upstream.script("stalls", { kind: "stream-slow", chunkDelayMs: 1500, chunks: 3 }, 1);
-    const res = await proxy.post("/v1/chat/completions", { model: "staller", messages: [{ role: "user", content: "x" }], stream: true }).expect(200);
+    const res = await proxy
+      .post("/v1/chat/completions", { model: "staller", messages: [{ role: "user", content: "x" }], stream: true })
+      .expect(200);
     expect(res.text).toContain('data: {"error":');
     expect(res.text).not.toContain("[DONE]");
   });
 
   it("treats a dropped connection as retryable", async () => {
     upstream.script("drops", { kind: "drop" });
-    for (let i = 0; i < 5; i++) expect((await chat("dropper").expect(200)).headers["x-litellm-model-id"]).toBe("answers");
+    for (let i = 0; i < 5; i++)
+      expect((await chat("dropper").expect(200)).headers["x-litellm-model-id"]).toBe("answers");
   });
 
   it("treats a 200 whose body is not JSON as the upstream's failure and retries it elsewhere", async () => {

@@ -22,7 +22,9 @@ afterAll(async () => {
 
 describe("GET /health/readiness", () => {
   it("carries litellm_version (Switchboard's package.json version) and db as LiteLLM names it, beside our own fields", async () => {
-    const { version } = JSON.parse(await readFile(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
+    const { version } = JSON.parse(await readFile(new URL("../../package.json", import.meta.url), "utf8")) as {
+      version: string;
+    };
     const body = (await proxy.anonymous().get("/health/readiness").expect(200)).body;
     expect(body).toMatchObject({
       status: "healthy",
@@ -68,7 +70,12 @@ describe("GET /routes", () => {
       paths: Record<string, Record<string, { operationId: string }>>;
     };
     const documented = Object.entries(document.paths).flatMap(([path, item]) =>
-      Object.entries(item).map(([method, op]) => ({ path, methods: [method.toUpperCase()], name: op.operationId, endpoint: op.operationId })),
+      Object.entries(item).map(([method, op]) => ({
+        path,
+        methods: [method.toUpperCase()],
+        name: op.operationId,
+        endpoint: op.operationId,
+      })),
     );
     expect(routes).toEqual(documented);
   });

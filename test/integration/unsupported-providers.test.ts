@@ -59,7 +59,8 @@ describe("deployments of LiteLLM providers Switchboard cannot call yet", () => {
         id: "gemini-vertex",
         db_model: false,
         callable: false,
-        not_callable_reason: 'Switchboard cannot call provider "vertex_ai" yet (callable providers: openai, azure, anthropic)',
+        not_callable_reason:
+          'Switchboard cannot call provider "vertex_ai" yet (callable providers: openai, azure, anthropic)',
       },
     });
     const groups = (await proxy.get("/model_group/info?model_group=mixed").expect(200)).body.data;
@@ -79,7 +80,9 @@ describe("deployments of LiteLLM providers Switchboard cannot call yet", () => {
       },
     });
     expect(res.body.error.message).toContain("Model 'gemini' (vertex_ai/gemini-pro) cannot be called");
-    expect((await proxy.post("/v1/embeddings", { model: "llama", input: "x" }).expect(400)).body.error.message).toContain('"groq"');
+    expect(
+      (await proxy.post("/v1/embeddings", { model: "llama", input: "x" }).expect(400)).body.error.message,
+    ).toContain('"groq"');
     expect(upstream.requests.length).toBe(before);
   });
 
@@ -98,7 +101,9 @@ describe("deployments of LiteLLM providers Switchboard cannot call yet", () => {
 
   it("is a BadRequestError for the official OpenAI client", async () => {
     const client = new OpenAI({ apiKey: TEST_MASTER_KEY, baseURL: `${await proxy.listen()}/v1`, maxRetries: 0 });
-    const error = await client.chat.completions.create({ model: "gemini", messages: [{ role: "user", content: "hi" }] }).catch((e: unknown) => e);
+    const error = await client.chat.completions
+      .create({ model: "gemini", messages: [{ role: "user", content: "hi" }] })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(OpenAI.BadRequestError);
     expect((error as InstanceType<typeof OpenAI.BadRequestError>).code).toBe("unsupported_provider");
   });
@@ -122,9 +127,13 @@ describe("the CLI with such a config", () => {
       MASTER_KEY: "sk-providers-master-123456",
     });
     try {
-      const res = await fetch(`http://127.0.0.1:${replica.port}/v1/models`, { headers: { Authorization: "Bearer sk-providers-master-123456" } });
+      const res = await fetch(`http://127.0.0.1:${replica.port}/v1/models`, {
+        headers: { Authorization: "Bearer sk-providers-master-123456" },
+      });
       expect(((await res.json()) as { data: Array<{ id: string }> }).data.map((m) => m.id)).toEqual(["gemini", "gpt"]);
-      expect(replica.output()).toContain('model_list[0].litellm_params.model: Switchboard cannot call provider \\"vertex_ai\\" yet');
+      expect(replica.output()).toContain(
+        'model_list[0].litellm_params.model: Switchboard cannot call provider \\"vertex_ai\\" yet',
+      );
     } finally {
       expect(await replica.stop("SIGTERM")).toBe(0);
     }

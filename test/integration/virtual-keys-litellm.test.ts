@@ -51,23 +51,100 @@ const sha256 = (text: string) => createHash("sha256").update(text).digest("hex")
 
 // Every optional field of LiteLLM's GenerateKeyRequest that a client may send as null.
 const LITELLM_GENERATE_FIELDS = [
-  "key_alias", "duration", "models", "spend", "max_budget", "user_id", "team_id", "agent_id", "max_parallel_requests",
-  "metadata", "tpm_limit", "rpm_limit", "budget_duration", "allowed_cache_controls", "config", "permissions",
-  "model_max_budget", "model_rpm_limit", "model_tpm_limit", "guardrails", "policies", "prompts", "blocked", "aliases",
-  "object_permission", "key", "budget_id", "tags", "enforced_params", "allowed_routes", "allowed_passthrough_routes",
-  "allowed_vector_store_indexes", "rpm_limit_type", "tpm_limit_type", "router_settings", "access_group_ids",
-  "soft_budget", "send_invite_email", "key_type", "auto_rotate", "rotation_interval", "organization_id", "project_id",
+  "key_alias",
+  "duration",
+  "models",
+  "spend",
+  "max_budget",
+  "user_id",
+  "team_id",
+  "agent_id",
+  "max_parallel_requests",
+  "metadata",
+  "tpm_limit",
+  "rpm_limit",
+  "budget_duration",
+  "allowed_cache_controls",
+  "config",
+  "permissions",
+  "model_max_budget",
+  "model_rpm_limit",
+  "model_tpm_limit",
+  "guardrails",
+  "policies",
+  "prompts",
+  "blocked",
+  "aliases",
+  "object_permission",
+  "key",
+  "budget_id",
+  "tags",
+  "enforced_params",
+  "allowed_routes",
+  "allowed_passthrough_routes",
+  "allowed_vector_store_indexes",
+  "rpm_limit_type",
+  "tpm_limit_type",
+  "router_settings",
+  "access_group_ids",
+  "soft_budget",
+  "send_invite_email",
+  "key_type",
+  "auto_rotate",
+  "rotation_interval",
+  "organization_id",
+  "project_id",
 ];
 
 // Every field of LiteLLM's GenerateKeyResponse.
 const LITELLM_GENERATED_KEY_FIELDS = [
-  "key", "key_name", "expires", "user_id", "token_id", "organization_id", "project_id", "litellm_budget_table", "token",
-  "created_by", "updated_by", "created_at", "updated_at", "key_alias", "duration", "models", "spend", "max_budget",
-  "team_id", "agent_id", "max_parallel_requests", "metadata", "tpm_limit", "rpm_limit", "budget_duration",
-  "allowed_cache_controls", "config", "permissions", "model_max_budget", "model_rpm_limit", "model_tpm_limit",
-  "guardrails", "policies", "prompts", "blocked", "aliases", "object_permission", "budget_id", "tags",
-  "enforced_params", "allowed_routes", "allowed_passthrough_routes", "allowed_vector_store_indexes", "rpm_limit_type",
-  "tpm_limit_type", "router_settings", "access_group_ids",
+  "key",
+  "key_name",
+  "expires",
+  "user_id",
+  "token_id",
+  "organization_id",
+  "project_id",
+  "litellm_budget_table",
+  "token",
+  "created_by",
+  "updated_by",
+  "created_at",
+  "updated_at",
+  "key_alias",
+  "duration",
+  "models",
+  "spend",
+  "max_budget",
+  "team_id",
+  "agent_id",
+  "max_parallel_requests",
+  "metadata",
+  "tpm_limit",
+  "rpm_limit",
+  "budget_duration",
+  "allowed_cache_controls",
+  "config",
+  "permissions",
+  "model_max_budget",
+  "model_rpm_limit",
+  "model_tpm_limit",
+  "guardrails",
+  "policies",
+  "prompts",
+  "blocked",
+  "aliases",
+  "object_permission",
+  "budget_id",
+  "tags",
+  "enforced_params",
+  "allowed_routes",
+  "allowed_passthrough_routes",
+  "allowed_vector_store_indexes",
+  "rpm_limit_type",
+  "tpm_limit_type",
+  "router_settings",
+  "access_group_ids",
 ];
 
 describe("POST /key/generate", () => {
@@ -187,7 +264,13 @@ describe("POST /key/generate", () => {
       `SELECT user_id, team_id, max_budget, tpm_limit::text AS tpm_limit, budget_duration FROM "LiteLLM_VerificationToken" WHERE token = $1`,
       [created.token],
     );
-    expect(row).toEqual({ user_id: "user-1", team_id: "team-1", max_budget: 12.5, tpm_limit: "1000", budget_duration: "30d" });
+    expect(row).toEqual({
+      user_id: "user-1",
+      team_id: "team-1",
+      max_budget: 12.5,
+      tpm_limit: "1000",
+      budget_duration: "30d",
+    });
   });
 
   it("still answers 400 naming the field when a known field has the wrong type", async () => {
@@ -269,7 +352,12 @@ describe("POST /key/update", () => {
 
   it("writes LiteLLM's metadata fields into the new metadata", async () => {
     const { token } = await generate({ metadata: { old: true }, tags: ["a"] });
-    const res = await proxy.post("/key/update", { key: token, metadata: { fresh: true }, tags: ["b"], model_rpm_limit: { "gpt-a": 1 } });
+    const res = await proxy.post("/key/update", {
+      key: token,
+      metadata: { fresh: true },
+      tags: ["b"],
+      model_rpm_limit: { "gpt-a": 1 },
+    });
     expect(res.body.metadata).toEqual({ fresh: true, tags: ["b"], model_rpm_limit: { "gpt-a": 1 } });
   });
 
@@ -286,11 +374,30 @@ describe("POST /key/update", () => {
       blocked: false,
     });
     const untouched = await proxy.post("/key/update", { key }).expect(200);
-    expect(untouched.body).toMatchObject({ models: ["gpt-a"], key_alias: "to-clear", max_parallel_requests: 5, user_id: "u-1" });
+    expect(untouched.body).toMatchObject({
+      models: ["gpt-a"],
+      key_alias: "to-clear",
+      max_parallel_requests: 5,
+      user_id: "u-1",
+    });
     expect(untouched.body.expires).not.toBeNull();
 
-    const nulls = { models: null, metadata: null, aliases: null, tags: null, key_alias: null, max_parallel_requests: null };
-    const res = await proxy.post("/key/update", { key: token, ...nulls, user_id: null, max_budget: null, blocked: null, spend: null });
+    const nulls = {
+      models: null,
+      metadata: null,
+      aliases: null,
+      tags: null,
+      key_alias: null,
+      max_parallel_requests: null,
+    };
+    const res = await proxy.post("/key/update", {
+      key: token,
+      ...nulls,
+      user_id: null,
+      max_budget: null,
+      blocked: null,
+      spend: null,
+    });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({
       models: ["gpt-a"],
@@ -413,7 +520,9 @@ describe("GET /key/list", () => {
   it("filters by LiteLLM's query fields and ignores the ones it does not know", async () => {
     const { key, token } = await generate({ team_id: "team-list", key_alias: "listed", user_id: "lister" });
     await generate({ team_id: "team-other" });
-    expect((await proxy.get("/key/list?team_id=team-list&include_team_keys=true").expect(200)).body.keys).toEqual([token]);
+    expect((await proxy.get("/key/list?team_id=team-list&include_team_keys=true").expect(200)).body.keys).toEqual([
+      token,
+    ]);
     expect((await proxy.get("/key/list?key_alias=listed").expect(200)).body.keys).toEqual([token]);
     expect((await proxy.get("/key/list?user_id=lister").expect(200)).body.keys).toEqual([token]);
     expect((await proxy.get(`/key/list?key_hash=${token}`).expect(200)).body.keys).toEqual([token]);

@@ -55,7 +55,12 @@ describe("POST /key/generate", () => {
   it("returns the raw key once, and stores only its hash", async () => {
     const created = await generate({ models: ["gpt-b"], key_alias: "team-b", metadata: { team: "b" } });
     expect(created.key).toMatch(/^sk-[\w-]{30,}$/);
-    expect(created).toMatchObject({ models: ["gpt-b"], key_alias: "team-b", key_name: `sk-...${created.key.slice(-4)}`, expires: null });
+    expect(created).toMatchObject({
+      models: ["gpt-b"],
+      key_alias: "team-b",
+      key_name: `sk-...${created.key.slice(-4)}`,
+      expires: null,
+    });
     expect(created.token).toMatch(/^[0-9a-f]{64}$/);
     const rows = await db.query(`SELECT * FROM "LiteLLM_VerificationToken"`);
     expect(JSON.stringify(rows)).not.toContain(created.key);
@@ -78,9 +83,13 @@ describe("a key limited to some models", () => {
   it("lists only those models on every listing endpoint", async () => {
     const caller = as(key);
     expect((await caller.get("/v1/models").expect(200)).body.data.map((m: { id: string }) => m.id)).toEqual(["gpt-b"]);
-    expect((await caller.get("/model/info").expect(200)).body.data.map((m: { model_name: string }) => m.model_name)).toEqual(["gpt-b"]);
+    expect(
+      (await caller.get("/model/info").expect(200)).body.data.map((m: { model_name: string }) => m.model_name),
+    ).toEqual(["gpt-b"]);
     expect((await caller.get("/v2/model/info").expect(200)).body.total_count).toBe(1);
-    expect((await caller.get("/model_group/info").expect(200)).body.data.map((g: { model_group: string }) => g.model_group)).toEqual(["gpt-b"]);
+    expect(
+      (await caller.get("/model_group/info").expect(200)).body.data.map((g: { model_group: string }) => g.model_group),
+    ).toEqual(["gpt-b"]);
     await caller.get("/v1/models/gpt-a").expect(404);
     await caller.get("/model/info?litellm_model_id=a-1").expect(404);
   });
@@ -96,7 +105,10 @@ describe("a key limited to some models", () => {
       param: "model",
       code: "401",
     });
-    expect(hidden.body.error).toEqual({ ...missing.body.error, message: missing.body.error.message.replace("gpt-zzz", "gpt-a") });
+    expect(hidden.body.error).toEqual({
+      ...missing.body.error,
+      message: missing.body.error.message.replace("gpt-zzz", "gpt-a"),
+    });
     await caller.post("/v1/embeddings", { model: "gpt-c", input: "x" }).expect(401);
   });
 
@@ -148,11 +160,15 @@ describe("refusals", () => {
   it("401 once a key has expired", async () => {
     const { key } = await generate({ duration: "1s" });
     await as(key).get("/v1/models").expect(200);
-    await eventually(async () => {
-      const res = await as(key).get("/v1/models");
-      expect(res.status).toBe(401);
-      expect(res.body.error.message).toBe("API key expired");
-    }, 5000, 100);
+    await eventually(
+      async () => {
+        const res = await as(key).get("/v1/models");
+        expect(res.status).toBe(401);
+        expect(res.body.error.message).toBe("API key expired");
+      },
+      5000,
+      100,
+    );
   });
 
   it("401 after the key is deleted; deleting unknown keys is 404", async () => {
@@ -168,7 +184,9 @@ describe("refusals", () => {
     upstream.script("gpt-b", { kind: "stream-slow", chunkDelayMs: 100, chunks: 5 }, 1);
     const first = as(key).post("/v1/chat/completions", { ...chat("gpt-b"), stream: true });
     const firstDone = first.then((res) => res.status);
-    await eventually(() => expect(upstream.requests.some((r) => r.body?.model === "gpt-b" && r.body?.stream)).toBe(true));
+    await eventually(() =>
+      expect(upstream.requests.some((r) => r.body?.model === "gpt-b" && r.body?.stream)).toBe(true),
+    );
     const second = await as(key).post("/v1/chat/completions", chat("gpt-b")).expect(429);
     expect(second.body.error.code).toBe("max_parallel_requests");
     expect(await firstDone).toBe(200);
@@ -190,7 +208,10 @@ describe("key listing and info", () => {
 
   it("finds a key by raw key or token, and 404s an unknown one", async () => {
     const { key, token } = await generate({ key_alias: "lookup" });
-    expect((await proxy.get(`/key/info?key=${key}`).expect(200)).body).toMatchObject({ key: token, info: { key_alias: "lookup" } });
+    expect((await proxy.get(`/key/info?key=${key}`).expect(200)).body).toMatchObject({
+      key: token,
+      info: { key_alias: "lookup" },
+    });
     expect((await proxy.get(`/key/info?key=${token}`).expect(200)).body.info.token).toBe(token);
     await proxy.get("/key/info?key=sk-unknown").expect(404);
   });

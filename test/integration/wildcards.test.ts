@@ -107,7 +107,9 @@ describe("calls to wildcard deployments", () => {
     expect(deployment).toBe("anthropic-any");
     expect(sent).toEqual([HAIKU]);
     const before = anthropic.requests.length;
-    const stream = await proxy.post("/v1/chat/completions", { ...chatBody(`anthropic/${HAIKU}`), stream: true }).expect(200);
+    const stream = await proxy
+      .post("/v1/chat/completions", { ...chatBody(`anthropic/${HAIKU}`), stream: true })
+      .expect(200);
     expect(stream.text).toContain("data: [DONE]");
     expect(anthropic.requests.slice(before).map((r) => r.body?.model)).toEqual([HAIKU]);
   });
@@ -123,20 +125,27 @@ describe("calls to wildcard deployments", () => {
   it.each([
     ["*", "star-any"],
     ["openai/*", "star-openai"],
-  ])("take stored wildcard deployments too: model_name * with model %s serves any other name as sent", async (model, id) => {
-    const added = await proxy.post("/model/new", { model_name: "*", litellm_params: { model, api_base: `${openai.url}/v1`, api_key: "sk-star" }, model_info: { id } });
-    expect(added.status).toBe(200);
-    try {
-      const custom = await callThrough(openai, "my-finetune-v2");
-      expect([custom.res.status, custom.deployment, custom.sent]).toEqual([200, id, ["my-finetune-v2"]]);
-      // Exact names and longer patterns still win over `*`.
-      expect((await callThrough(openai, "gpt-4.1")).deployment).toBe("exact-41");
-      expect((await callThrough(anthropic, `anthropic/${HAIKU}`)).deployment).toBe("anthropic-any");
-    } finally {
-      await proxy.post("/model/delete", { id }).expect(200);
-    }
-    expect((await proxy.post("/v1/chat/completions", chatBody("my-finetune-v2"))).status).toBe(400);
-  });
+  ])(
+    "take stored wildcard deployments too: model_name * with model %s serves any other name as sent",
+    async (model, id) => {
+      const added = await proxy.post("/model/new", {
+        model_name: "*",
+        litellm_params: { model, api_base: `${openai.url}/v1`, api_key: "sk-star" },
+        model_info: { id },
+      });
+      expect(added.status).toBe(200);
+      try {
+        const custom = await callThrough(openai, "my-finetune-v2");
+        expect([custom.res.status, custom.deployment, custom.sent]).toEqual([200, id, ["my-finetune-v2"]]);
+        // Exact names and longer patterns still win over `*`.
+        expect((await callThrough(openai, "gpt-4.1")).deployment).toBe("exact-41");
+        expect((await callThrough(anthropic, `anthropic/${HAIKU}`)).deployment).toBe("anthropic-any");
+      } finally {
+        await proxy.post("/model/delete", { id }).expect(200);
+      }
+      expect((await proxy.post("/v1/chat/completions", chatBody("my-finetune-v2"))).status).toBe(400);
+    },
+  );
 });
 
 describe("key allow-lists with patterns", () => {
@@ -162,11 +171,17 @@ describe("key allow-lists with patterns", () => {
     await key.get(`/v1/models/anthropic/${HAIKU}`).expect(404);
 
     const info = await key.get("/model/info").expect(200);
-    expect(info.body.data.map((d: { model_info: { id: string } }) => d.model_info.id).sort()).toEqual(["exact-41", "openai-4o", "openai-any"]);
+    expect(info.body.data.map((d: { model_info: { id: string } }) => d.model_info.id).sort()).toEqual([
+      "exact-41",
+      "openai-4o",
+      "openai-any",
+    ]);
     const v2 = await key.get("/v2/model/info").expect(200);
     expect(v2.body.total_count).toBe(3);
 
-    const groups = (await key.get("/model_group/info").expect(200)).body.data.map((g: { model_group: string }) => g.model_group);
+    const groups = (await key.get("/model_group/info").expect(200)).body.data.map(
+      (g: { model_group: string }) => g.model_group,
+    );
     expect(groups).toEqual(expect.arrayContaining(["gpt-4.1", "openai/gpt-4o-mini"]));
     expect(groups.some((g: string) => g.startsWith("anthropic/"))).toBe(false);
     await key.get(`/model_group/info?model_group=anthropic/${HAIKU}`).expect(404);
@@ -179,12 +194,16 @@ describe("key allow-lists with patterns", () => {
     const listed = ids(await key.get("/v1/models").expect(200));
     expect(listed).toContain(`anthropic/${HAIKU}`);
     expect(listed.every((id) => id.startsWith("anthropic/"))).toBe(true);
-    expect(ids(await key.get("/v1/models?include_model_access_groups=true&only_model_access_groups=true").expect(200))).toEqual(["claude-team"]);
+    expect(
+      ids(await key.get("/v1/models?include_model_access_groups=true&only_model_access_groups=true").expect(200)),
+    ).toEqual(["claude-team"]);
   });
 
   it("match a partial pattern such as anthropic/claude-3-5*", async () => {
     const key = as(await newKey(["anthropic/claude-3-5*"]));
-    expect((await callThrough(anthropic, "anthropic/claude-3-5-sonnet-20241022", key)).sent).toEqual(["claude-3-5-sonnet-20241022"]);
+    expect((await callThrough(anthropic, "anthropic/claude-3-5-sonnet-20241022", key)).sent).toEqual([
+      "claude-3-5-sonnet-20241022",
+    ]);
     expect((await callThrough(anthropic, `anthropic/${HAIKU}`, key)).res.status).toBe(401);
     const listed = ids(await key.get("/v1/models").expect(200));
     expect(listed.length).toBeGreaterThan(0);
@@ -196,11 +215,15 @@ describe("GET /v1/models with wildcard deployments", () => {
   it("lists model groups and the known models each wildcard serves, not the wildcard itself", async () => {
     const listed = ids(await proxy.get("/v1/models").expect(200));
     expect(listed[0]).toBe("gpt-4.1");
-    expect(listed).toEqual(expect.arrayContaining(["openai/gpt-4o", "openai/gpt-4o-mini", "openai/o3", `anthropic/${HAIKU}`]));
+    expect(listed).toEqual(
+      expect.arrayContaining(["openai/gpt-4o", "openai/gpt-4o-mini", "openai/o3", `anthropic/${HAIKU}`]),
+    );
     expect(listed).not.toContain("openai/*");
     expect(listed).not.toContain("anthropic/*");
     expect(new Set(listed).size).toBe(listed.length);
-    const haiku = (await proxy.get("/v1/models").expect(200)).body.data.find((m: { id: string }) => m.id === `anthropic/${HAIKU}`);
+    const haiku = (await proxy.get("/v1/models").expect(200)).body.data.find(
+      (m: { id: string }) => m.id === `anthropic/${HAIKU}`,
+    );
     expect(haiku).toEqual({ id: `anthropic/${HAIKU}`, object: "model", created: 1677610602, owned_by: "anthropic" });
   });
 
@@ -214,7 +237,9 @@ describe("GET /v1/models with wildcard deployments", () => {
     const included = ids(await proxy.get("/v1/models?include_model_access_groups=true").expect(200));
     expect(included).toContain("claude-team");
     expect(included).toContain("gpt-4.1");
-    expect(ids(await proxy.get("/v1/models?include_model_access_groups=true&only_model_access_groups=true").expect(200))).toEqual(["claude-team"]);
+    expect(
+      ids(await proxy.get("/v1/models?include_model_access_groups=true&only_model_access_groups=true").expect(200)),
+    ).toEqual(["claude-team"]);
     // As in LiteLLM: access groups are only in the list when they are asked to be included.
     expect(ids(await proxy.get("/v1/models?only_model_access_groups=true").expect(200))).toEqual([]);
   });
@@ -250,7 +275,11 @@ describe("GET /model_group/info with wildcard deployments", () => {
     expect(one.body.data).toHaveLength(1);
     expect(one.body.data[0]).toMatchObject({ model_group: `anthropic/${HAIKU}`, providers: ["anthropic"] });
     const route = await proxy.get("/model_group/info?model_group=anthropic/*").expect(200);
-    expect(route.body.data[0]).toMatchObject({ model_group: "anthropic/*", providers: ["anthropic"], num_deployments: 1 });
+    expect(route.body.data[0]).toMatchObject({
+      model_group: "anthropic/*",
+      providers: ["anthropic"],
+      num_deployments: 1,
+    });
     await proxy.get("/model_group/info?model_group=mistral/mistral-large").expect(404);
   });
 });

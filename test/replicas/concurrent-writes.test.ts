@@ -28,7 +28,11 @@ describe("200 concurrent /model/new calls over three replicas", () => {
         const res = await fetch(`${urls[i % 3]}/model/new`, {
           method: "POST",
           headers: authHeaders,
-          body: JSON.stringify({ model_name: `burst-group-${i % 7}`, litellm_params: { model: "openai/gpt-4o" }, model_info: { id } }),
+          body: JSON.stringify({
+            model_name: `burst-group-${i % 7}`,
+            litellm_params: { model: "openai/gpt-4o" },
+            model_info: { id },
+          }),
         });
         return { id, status: res.status };
       }),
@@ -44,7 +48,9 @@ describe("200 concurrent /model/new calls over three replicas", () => {
     const rows = await db.query<{ model_id: string }>(`SELECT model_id FROM "LiteLLM_ProxyModelTable"`);
     const databaseIds = rows.map((row) => row.model_id).sort();
     expect(databaseIds).toEqual([...byId.keys()].sort());
-    const [{ max }] = (await db.query<{ max: string }>(`SELECT max(revision)::text AS max FROM switchboard_change_log`)) as [{ max: string }];
+    const [{ max }] = (await db.query<{ max: string }>(
+      `SELECT max(revision)::text AS max FROM switchboard_change_log`,
+    )) as [{ max: string }];
     for (const replica of replicas) {
       await eventually(async () => {
         expect(await servedModelIds(replica)).toEqual(databaseIds);
@@ -57,7 +63,11 @@ describe("200 concurrent /model/new calls over three replicas", () => {
     await fetch(`${urls[0]}/model/new`, {
       method: "POST",
       headers: authHeaders,
-      body: JSON.stringify({ model_name: "contended", litellm_params: { model: "gpt-4o" }, model_info: { id: "contended-1" } }),
+      body: JSON.stringify({
+        model_name: "contended",
+        litellm_params: { model: "gpt-4o" },
+        model_info: { id: "contended-1" },
+      }),
     });
     const statuses = await Promise.all(
       Array.from({ length: 30 }, async (_, i) => {
@@ -72,7 +82,8 @@ describe("200 concurrent /model/new calls over three replicas", () => {
     expect(statuses.every((status) => status === 200)).toBe(true);
     for (const replica of replicas) {
       await eventually(async () => {
-        const info = (await replica.get("/model/info?litellm_model_id=contended-1").expect(200)).body.data[0].model_info;
+        const info = (await replica.get("/model/info?litellm_model_id=contended-1").expect(200)).body.data[0]
+          .model_info;
         for (let i = 0; i < 30; i++) expect(info[`edit_${i}`]).toBe(i);
       });
     }
@@ -87,7 +98,11 @@ describe("200 concurrent /model/new calls over three replicas", () => {
         body: JSON.stringify({ model_name: "race", litellm_params: { model: "gpt-4o" }, model_info: { id } }),
       });
       const [patched, deleted] = await Promise.all([
-        fetch(`${urls[1]}/model/${id}/update`, { method: "PATCH", headers: authHeaders, body: JSON.stringify({ model_info: { n: i } }) }),
+        fetch(`${urls[1]}/model/${id}/update`, {
+          method: "PATCH",
+          headers: authHeaders,
+          body: JSON.stringify({ model_info: { n: i } }),
+        }),
         fetch(`${urls[2]}/model/delete`, { method: "POST", headers: authHeaders, body: JSON.stringify({ id }) }),
       ]);
       expect([200, 404]).toContain(patched.status);

@@ -2,7 +2,15 @@ import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import supertest from "supertest";
 import { createLogger } from "../../src/logging/logger.js";
 import { RedisChangeBus } from "../../src/redis/redis-change-bus.js";
-import { closeAll, killRedisClient, servedModelIds, servedModelNames, startReplicas, uniqueRedisPrefix, withRedis } from "../helpers/cluster.js";
+import {
+  closeAll,
+  killRedisClient,
+  servedModelIds,
+  servedModelNames,
+  startReplicas,
+  uniqueRedisPrefix,
+  withRedis,
+} from "../helpers/cluster.js";
 import { eventually } from "../helpers/eventually.js";
 import { startReplica, type TestReplica } from "../helpers/replica.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/test-database.js";
@@ -54,7 +62,13 @@ async function groupOf(replica: TestReplica, name: string) {
 
 describe("a change made once through replica A", () => {
   it("create is served by B and C on every listing endpoint", async () => {
-    await a.post("/model/new", { model_name: "shared", litellm_params: { model: "openai/gpt-4o", rpm: 10 }, model_info: { id: "m-1" } }).expect(200);
+    await a
+      .post("/model/new", {
+        model_name: "shared",
+        litellm_params: { model: "openai/gpt-4o", rpm: 10 },
+        model_info: { id: "m-1" },
+      })
+      .expect(200);
     for (const replica of others) {
       await heardFeed(replica, a);
       await eventually(async () => {
@@ -125,7 +139,10 @@ describe("a replica that misses messages", () => {
     const logger = createLogger({ level: "silent" });
     // B reconnects slowly so that the writes below certainly happen while it is deaf.
     const slowBus = new RedisChangeBus({ url: TEST_REDIS_URL, keyPrefix: prefix, logger, minReconnectDelayMs: 1500 });
-    const writer = await startReplica({ databaseUrl: db.url, env: { REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: prefix, SYNC_INTERVAL_MS: "60000" } });
+    const writer = await startReplica({
+      databaseUrl: db.url,
+      env: { REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: prefix, SYNC_INTERVAL_MS: "60000" },
+    });
     const deaf = await startReplica({ databaseUrl: db.url, bus: slowBus, env: { SYNC_INTERVAL_MS: "60000" } });
     try {
       await eventually(() => expect(slowBus.status().connected).toBe(true));
@@ -134,13 +151,21 @@ describe("a replica that misses messages", () => {
       await eventually(() => expect(slowBus.status().connected).toBe(false));
 
       for (let i = 0; i < 5; i++) {
-        await writer.post("/model/new", { model_name: `missed-${i}`, litellm_params: { model: "gpt-4o" }, model_info: { id: `missed-${i}` } }).expect(200);
+        await writer
+          .post("/model/new", {
+            model_name: `missed-${i}`,
+            litellm_params: { model: "gpt-4o" },
+            model_info: { id: `missed-${i}` },
+          })
+          .expect(200);
       }
       await writer.post("/model/delete", { id: "missed-0" }).expect(200);
       await writer.patch("/model/missed-1/update", { model_name: "missed-1-renamed" }).expect(200);
       expect(deaf.replica.sync.status().appliedRevision).toBe(before.appliedRevision);
 
-      const databaseIds = (await db.query<{ model_id: string }>(`SELECT model_id FROM "LiteLLM_ProxyModelTable" ORDER BY model_id`)).map((r) => r.model_id);
+      const databaseIds = (
+        await db.query<{ model_id: string }>(`SELECT model_id FROM "LiteLLM_ProxyModelTable" ORDER BY model_id`)
+      ).map((r) => r.model_id);
       await heardFeed(deaf, writer); // through the resubscribe's catch-up: no HTTP read has touched `deaf` yet
       expect(await servedModelIds(deaf)).toEqual(databaseIds);
       expect(await servedModelNames(deaf)).toContain("missed-1-renamed");
@@ -177,17 +202,28 @@ describe("read-your-writes across replicas", () => {
     try {
       const [a] = replicas as [TestReplica];
       await a
-        .post("/model/new", { model_name: "just-written", litellm_params: { model: "openai/x", api_base: "http://127.0.0.1:9/v1" }, model_info: { id: "jw-1" } })
+        .post("/model/new", {
+          model_name: "just-written",
+          litellm_params: { model: "openai/x", api_base: "http://127.0.0.1:9/v1" },
+          model_info: { id: "jw-1" },
+        })
         .expect(200);
       expect(isolated.replica.deps.registry.byId("jw-1")).toBeUndefined();
       expect(await servedModelNames(isolated)).toContain("just-written");
 
       await a.post("/model/delete", { id: "jw-1" }).expect(200);
       await a
-        .post("/model/new", { model_name: "routed-at-once", litellm_params: { model: "openai/x", api_base: "http://127.0.0.1:9/v1" }, model_info: { id: "rao-1" } })
+        .post("/model/new", {
+          model_name: "routed-at-once",
+          litellm_params: { model: "openai/x", api_base: "http://127.0.0.1:9/v1" },
+          model_info: { id: "rao-1" },
+        })
         .expect(200);
       // Found (the upstream is unreachable, so 502), not 404 model_not_found.
-      const call = await isolated.post("/v1/chat/completions", { model: "routed-at-once", messages: [{ role: "user", content: "x" }] });
+      const call = await isolated.post("/v1/chat/completions", {
+        model: "routed-at-once",
+        messages: [{ role: "user", content: "x" }],
+      });
       expect(call.status).toBe(502);
 
       const { key } = (await a.post("/key/generate", {}).expect(200)).body;

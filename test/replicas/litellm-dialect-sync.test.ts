@@ -32,7 +32,10 @@ afterAll(async () => {
 const messages = [{ role: "user", content: "hi" }];
 
 function callWith(replica: TestReplica, key: string, model: string) {
-  return supertest(replica.app).post("/v1/chat/completions").set("Authorization", `Bearer ${key}`).send({ model, messages });
+  return supertest(replica.app)
+    .post("/v1/chat/completions")
+    .set("Authorization", `Bearer ${key}`)
+    .send({ model, messages });
 }
 
 describe("LiteLLM's dialect across replicas", () => {
@@ -44,7 +47,9 @@ describe("LiteLLM's dialect across replicas", () => {
         model_info: null,
       })
       .expect(200);
-    const generated = await a.post("/key/generate", { models: ["openai/*"], metadata: null, user_id: null, max_budget: null }).expect(200);
+    const generated = await a
+      .post("/key/generate", { models: ["openai/*"], metadata: null, user_id: null, max_budget: null })
+      .expect(200);
     const key = generated.body.key as string;
     expect(generated.body.token_id).toBe(generated.body.token);
 
@@ -62,7 +67,9 @@ describe("LiteLLM's dialect across replicas", () => {
   });
 
   it("a metadata replacement made on A is what the key reads about itself on B and C", async () => {
-    const { key } = (await a.post("/key/generate", { metadata: { team: "x", old: true } }).expect(200)).body as { key: string };
+    const { key } = (await a.post("/key/generate", { metadata: { team: "x", old: true } }).expect(200)).body as {
+      key: string;
+    };
     const updated = await a.post("/key/update", { key, metadata: { team: "y" } }).expect(200);
     expect(updated.body.metadata).toEqual({ team: "y" });
     for (const replica of others) {

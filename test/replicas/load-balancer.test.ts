@@ -19,7 +19,11 @@ beforeAll(async () => {
   db = await createTestDatabase();
   replicas = await startReplicas(3, { databaseUrl: db.url, syncIntervalMs: 60_000 });
   const urls = await Promise.all(replicas.map((replica) => replica.listen()));
-  nginx = await startLocalNginx(join(repoRoot, "nginx/nginx.conf"), urls.map((url) => new URL(url).host), await freePort());
+  nginx = await startLocalNginx(
+    join(repoRoot, "nginx/nginx.conf"),
+    urls.map((url) => new URL(url).host),
+    await freePort(),
+  );
   lb = `http://127.0.0.1:${nginx.port}`;
 });
 
@@ -40,7 +44,11 @@ describe("through the nginx load balancer", () => {
     const created = await fetch(`${lb}/model/new`, {
       method: "POST",
       headers: authHeaders,
-      body: JSON.stringify({ model_name: "added-once", litellm_params: { model: "openai/gpt-4o" }, model_info: { id: "added-once-1" } }),
+      body: JSON.stringify({
+        model_name: "added-once",
+        litellm_params: { model: "openai/gpt-4o" },
+        model_info: { id: "added-once-1" },
+      }),
     });
     expect(created.status).toBe(200);
 
@@ -50,7 +58,11 @@ describe("through the nginx load balancer", () => {
     expect(served.every((count) => count > 0)).toBe(true);
     expect(served.reduce((a, b) => a + b, 0)).toBe(30);
 
-    const deleted = await fetch(`${lb}/model/delete`, { method: "POST", headers: authHeaders, body: JSON.stringify({ id: "added-once-1" }) });
+    const deleted = await fetch(`${lb}/model/delete`, {
+      method: "POST",
+      headers: authHeaders,
+      body: JSON.stringify({ id: "added-once-1" }),
+    });
     expect(deleted.status).toBe(200);
     for (let i = 0; i < 30; i++) expect(await listedThroughLb()).not.toContain("added-once");
   });
@@ -58,8 +70,11 @@ describe("through the nginx load balancer", () => {
 
 describe("deployment files", () => {
   it("renders the compose nginx.conf for local replicas by changing only addresses, port and pid file", () => {
-    const template = "pid /x.pid;\nupstream s {\n    server switchboard-1:4000 max_fails=1;\n    server switchboard-2:4000 max_fails=1;\n}\nserver {\n  listen 4000;\n}";
-    expect(renderLocalNginxConfig(template, { upstreams: ["127.0.0.1:1", "127.0.0.1:2"], listenPort: 9, pidFile: "/t/p" })).toBe(
+    const template =
+      "pid /x.pid;\nupstream s {\n    server switchboard-1:4000 max_fails=1;\n    server switchboard-2:4000 max_fails=1;\n}\nserver {\n  listen 4000;\n}";
+    expect(
+      renderLocalNginxConfig(template, { upstreams: ["127.0.0.1:1", "127.0.0.1:2"], listenPort: 9, pidFile: "/t/p" }),
+    ).toBe(
       "pid /t/p;\nupstream s {\n    server 127.0.0.1:1 max_fails=1;\n    server 127.0.0.1:2 max_fails=1;\n}\nserver {\n  listen 127.0.0.1:9;\n}",
     );
   });

@@ -35,7 +35,13 @@ describe("Redis going away", () => {
     await eventually(() => expect(b.replica.bus.status().connected).toBe(false));
 
     for (let i = 0; i < 4; i++) {
-      await a.post("/model/new", { model_name: `outage-${i}`, litellm_params: { model: "gpt-4o" }, model_info: { id: `outage-${i}` } }).expect(200);
+      await a
+        .post("/model/new", {
+          model_name: `outage-${i}`,
+          litellm_params: { model: "gpt-4o" },
+          model_info: { id: `outage-${i}` },
+        })
+        .expect(200);
     }
     await a.patch("/model/outage-1/update", { model_name: "outage-1-renamed" }).expect(200);
     await a.post("/model/delete", { id: "outage-0" }).expect(200);
@@ -53,7 +59,13 @@ describe("Redis going away", () => {
 
     await redis.start();
     await eventually(() => replicas.forEach((r) => expect(r.replica.bus.status().connected).toBe(true)), 15_000);
-    await a.post("/model/new", { model_name: "after-outage", litellm_params: { model: "gpt-4o" }, model_info: { id: "after-outage" } }).expect(200);
+    await a
+      .post("/model/new", {
+        model_name: "after-outage",
+        litellm_params: { model: "gpt-4o" },
+        model_info: { id: "after-outage" },
+      })
+      .expect(200);
     const final = await databaseIds();
     const finalRevision = a.replica.sync.status().appliedRevision;
     for (const replica of [b, c]) {
@@ -71,7 +83,13 @@ describe("Redis going away", () => {
       const ready = await late!.anonymous().get("/health/readiness").expect(200);
       expect(ready.body.change_feed.state).toBe("degraded");
       expect(await servedModelIds(late!)).toEqual(await databaseIds());
-      await replicas[0]!.post("/model/new", { model_name: "while-down", litellm_params: { model: "gpt-4o" }, model_info: { id: "while-down" } }).expect(200);
+      await replicas[0]!
+        .post("/model/new", {
+          model_name: "while-down",
+          litellm_params: { model: "gpt-4o" },
+          model_info: { id: "while-down" },
+        })
+        .expect(200);
       await eventually(async () => expect(await servedModelIds(late!)).toContain("while-down"));
     } finally {
       await late!.close();

@@ -32,11 +32,16 @@ afterAll(async () => {
 async function childModelIds(child: ChildReplica): Promise<string[]> {
   const res = await fetch(`http://127.0.0.1:${child.port}/model/info`, { headers: authHeaders });
   const body = (await res.json()) as { data: Array<{ model_info: { id: string; db_model: boolean } }> };
-  return body.data.filter((item) => item.model_info.db_model).map((item) => item.model_info.id).sort();
+  return body.data
+    .filter((item) => item.model_info.db_model)
+    .map((item) => item.model_info.id)
+    .sort();
 }
 
 async function databaseIds(): Promise<string[]> {
-  return (await db.query<{ model_id: string }>(`SELECT model_id FROM "LiteLLM_ProxyModelTable"`)).map((r) => r.model_id).sort();
+  return (await db.query<{ model_id: string }>(`SELECT model_id FROM "LiteLLM_ProxyModelTable"`))
+    .map((r) => r.model_id)
+    .sort();
 }
 
 describe("kill -9 of one replica during writes", () => {
@@ -49,7 +54,11 @@ describe("kill -9 of one replica during writes", () => {
         victim.child.kill("SIGKILL");
         killedAt = i;
       }
-      const res = await a.post("/model/new", { model_name: `crash-${i % 4}`, litellm_params: { model: "gpt-4o" }, model_info: { id: `crash-${i}` } });
+      const res = await a.post("/model/new", {
+        model_name: `crash-${i % 4}`,
+        litellm_params: { model: "gpt-4o" },
+        model_info: { id: `crash-${i}` },
+      });
       expect(res.status).toBe(200);
       if (i % 5 === 4) await a.post("/model/delete", { id: `crash-${i - 2}` }).expect(200);
     }

@@ -51,9 +51,18 @@ describe("virtual keys across replicas", () => {
 
   it("a replica that missed the revocation catches up from PostgreSQL", async () => {
     const prefix = uniqueRedisPrefix();
-    const slowBus = new RedisChangeBus({ url: TEST_REDIS_URL, keyPrefix: prefix, logger: createLogger({ level: "silent" }), minReconnectDelayMs: 1500 });
+    const slowBus = new RedisChangeBus({
+      url: TEST_REDIS_URL,
+      keyPrefix: prefix,
+      logger: createLogger({ level: "silent" }),
+      minReconnectDelayMs: 1500,
+    });
     const env = { SYNC_INTERVAL_MS: "60000" };
-    const writer = await startReplica({ databaseUrl: db.url, configYaml, env: { ...env, REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: prefix } });
+    const writer = await startReplica({
+      databaseUrl: db.url,
+      configYaml,
+      env: { ...env, REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: prefix },
+    });
     const deaf = await startReplica({ databaseUrl: db.url, configYaml, bus: slowBus, env });
     try {
       const { key } = (await writer.post("/key/generate", {}).expect(200)).body;

@@ -62,7 +62,13 @@ describe("toAnthropicRequest", () => {
       "m",
     );
     expect(request.messages).toEqual([
-      { role: "user", content: [{ type: "text", text: "First" }, { type: "text", text: "Second" }] },
+      {
+        role: "user",
+        content: [
+          { type: "text", text: "First" },
+          { type: "text", text: "Second" },
+        ],
+      },
       { role: "assistant", content: "Reply" },
       { role: "user", content: "Third" },
     ]);
@@ -162,7 +168,10 @@ describe("toAnthropicRequest", () => {
     ]);
     expect(request.tool_choice).toEqual({ type: "none" });
     // The caller's own tools, when there are any, are sent as they are.
-    const withTools = toAnthropicRequest({ messages: history, tools: [{ type: "function", function: { name: "get_weather" } }] }, "m");
+    const withTools = toAnthropicRequest(
+      { messages: history, tools: [{ type: "function", function: { name: "get_weather" } }] },
+      "m",
+    );
     expect(withTools.tools).toEqual([{ name: "get_weather", input_schema: { type: "object", properties: {} } }]);
     expect(withTools.tool_choice).toBeUndefined();
     // No tool calls in the history, no tools: nothing is declared.
@@ -222,7 +231,10 @@ describe("toAnthropicRequest", () => {
     });
     // Anthropic's own thinking object wins and passes as it is.
     const own = { type: "enabled", budget_tokens: 16000 };
-    expect(toAnthropicRequest({ messages, thinking: own, reasoning_effort: "low" }, "m")).toMatchObject({ thinking: own, max_tokens: 16000 + 4096 });
+    expect(toAnthropicRequest({ messages, thinking: own, reasoning_effort: "low" }, "m")).toMatchObject({
+      thinking: own,
+      max_tokens: 16000 + 4096,
+    });
     const plain = toAnthropicRequest({ messages, reasoning_effort: "minimal" }, "m");
     expect(plain).not.toHaveProperty("thinking");
     expect(plain.max_tokens).toBe(4096);
@@ -418,7 +430,15 @@ describe("fromAnthropicResponse", () => {
       ],
     });
     // A block a later turn could not send back (no signature) is not returned as one.
-    const unsigned = fromAnthropicResponse({ content: [{ type: "thinking", thinking: "hm" }, { type: "text", text: "ok" }] }, "claude");
+    const unsigned = fromAnthropicResponse(
+      {
+        content: [
+          { type: "thinking", thinking: "hm" },
+          { type: "text", text: "ok" },
+        ],
+      },
+      "claude",
+    );
     expect(unsigned.choices[0]?.message).toEqual({ role: "assistant", content: "ok" });
   });
 
@@ -560,15 +580,24 @@ describe("createAnthropicStreamTranslator", () => {
   });
 
   it("streams thinking as reasoning_content and its signature as a thinking_blocks entry", () => {
-    const block = (delta: object): StreamEvent => ["content_block_delta", { type: "content_block_delta", index: 0, delta }];
+    const block = (delta: object): StreamEvent => [
+      "content_block_delta",
+      { type: "content_block_delta", index: 0, delta },
+    ];
     const { chunks } = runStream([
       messageStart,
-      ["content_block_start", { type: "content_block_start", index: 0, content_block: { type: "thinking", thinking: "" } }],
+      [
+        "content_block_start",
+        { type: "content_block_start", index: 0, content_block: { type: "thinking", thinking: "" } },
+      ],
       block({ type: "thinking_delta", thinking: "Let me " }),
       block({ type: "thinking_delta", thinking: "see." }),
       block({ type: "signature_delta", signature: "sig-a" }),
       ["content_block_stop", { type: "content_block_stop", index: 0 }],
-      ["content_block_start", { type: "content_block_start", index: 1, content_block: { type: "redacted_thinking", data: "opaque" } }],
+      [
+        "content_block_start",
+        { type: "content_block_start", index: 1, content_block: { type: "redacted_thinking", data: "opaque" } },
+      ],
       ["content_block_stop", { type: "content_block_stop", index: 1 }],
       ["content_block_delta", { type: "content_block_delta", index: 2, delta: { type: "text_delta", text: "42" } }],
       ["message_delta", { type: "message_delta", delta: { stop_reason: "end_turn" }, usage: { output_tokens: 60 } }],

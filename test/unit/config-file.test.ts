@@ -125,7 +125,9 @@ model_list:
   });
 
   it("names custom_llm_provider when that is where the unknown provider came from", () => {
-    expect(problemsOf("model_list: [{model_name: x, litellm_params: {model: gpt-4o, custom_llm_provider: antrhopic}}]")).toEqual([
+    expect(
+      problemsOf("model_list: [{model_name: x, litellm_params: {model: gpt-4o, custom_llm_provider: antrhopic}}]"),
+    ).toEqual([
       'model_list[0].litellm_params.custom_llm_provider: Unsupported provider "antrhopic" in custom_llm_provider: it is not a LiteLLM provider. Did you mean "anthropic"?',
     ]);
   });
@@ -190,7 +192,10 @@ describe("master key and storage mode", () => {
   });
 
   it("falls back to the master key for encryption, with a warning", async () => {
-    const config = await resolveConfig(parseEnv({ DATABASE_URL: "postgres://x/y", MASTER_KEY: "sk-m" }), parseConfigText("", {}));
+    const config = await resolveConfig(
+      parseEnv({ DATABASE_URL: "postgres://x/y", MASTER_KEY: "sk-m" }),
+      parseConfigText("", {}),
+    );
     expect(config.encryptionSecret).toBe("sk-m");
     expect(config.warnings.join("\n")).toContain("SALT_KEY is not set");
   });
@@ -215,8 +220,20 @@ model_list:
 
   it("loads them like any other deployment, with the provider derived as for callable ones", () => {
     const file = parseConfigText(notCallable, { GEMINI_API_KEY: "g-key" });
-    expect(file.models.map((m) => m.modelName)).toEqual(["gemini", "sm", "claude-bedrock", "gemini-studio", "llama", "command-r", "custom", "gpt"]);
-    expect(file.models[0]).toMatchObject({ id: "vx", litellmParams: { model: "vertex_ai/gemini-pro", vertex_project: "my-project" } });
+    expect(file.models.map((m) => m.modelName)).toEqual([
+      "gemini",
+      "sm",
+      "claude-bedrock",
+      "gemini-studio",
+      "llama",
+      "command-r",
+      "custom",
+      "gpt",
+    ]);
+    expect(file.models[0]).toMatchObject({
+      id: "vx",
+      litellmParams: { model: "vertex_ai/gemini-pro", vertex_project: "my-project" },
+    });
     expect(file.models[3]!.litellmParams.api_key).toBe("g-key");
   });
 

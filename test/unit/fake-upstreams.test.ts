@@ -3,8 +3,18 @@ import { startFakeAnthropic } from "../fakes/fake-anthropic.js";
 import { startFakeOpenAI } from "../fakes/fake-openai.js";
 import type { FakeUpstream } from "../fakes/fake-upstream-common.js";
 
-function post(url: string, body: unknown, headers: Record<string, string> = {}, signal?: AbortSignal): Promise<Response> {
-  return fetch(url, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body), signal });
+function post(
+  url: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+  signal?: AbortSignal,
+): Promise<Response> {
+  return fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body: JSON.stringify(body),
+    signal,
+  });
 }
 
 /** Splits an SSE body into frames of { event, data }. */
@@ -81,8 +91,12 @@ describe("fake OpenAI upstream", () => {
     expect(body).toMatchObject({ object: "list", model: "emb", usage: { prompt_tokens: 10, total_tokens: 10 } });
     expect(body.data.map((d: any) => d.index)).toEqual([0, 1]);
     expect(body.data[0].embedding).toHaveLength(8);
-    const encoded: any = await (await post(`${openai.url}/v1/embeddings`, { model: "emb", input: "a", encoding_format: "base64" })).json();
-    const decoded = Array.from(new Float32Array(Uint8Array.from(Buffer.from(encoded.data[0].embedding, "base64")).buffer));
+    const encoded: any = await (
+      await post(`${openai.url}/v1/embeddings`, { model: "emb", input: "a", encoding_format: "base64" })
+    ).json();
+    const decoded = Array.from(
+      new Float32Array(Uint8Array.from(Buffer.from(encoded.data[0].embedding, "base64")).buffer),
+    );
     expect(decoded).toHaveLength(8);
     expect(decoded[0]).toBeCloseTo(body.data[0].embedding[0], 5);
   });
@@ -97,7 +111,9 @@ describe("fake OpenAI upstream", () => {
     const res = await post(`${openai.url}/v1/chat/completions`, { model: "gpt-x", messages: userSays("hi") });
     expect(res.status).toBe(429);
     expect(res.headers.get("retry-after")).toBe("1");
-    expect(await res.json()).toEqual({ error: { message: "fake 429", type: "rate_limit_error", param: null, code: null } });
+    expect(await res.json()).toEqual({
+      error: { message: "fake 429", type: "rate_limit_error", param: null, code: null },
+    });
   });
 
   it("drops the connection so that fetch fails", async () => {
@@ -130,7 +146,12 @@ describe("fake OpenAI upstream", () => {
   it("records the client aborting a slow stream", async () => {
     openai.script("slow-model", { kind: "stream-slow", chunkDelayMs: 200, chunks: 20 });
     const controller = new AbortController();
-    const res = await post(`${openai.url}/v1/chat/completions`, { model: "slow-model", messages: userSays("x") }, {}, controller.signal);
+    const res = await post(
+      `${openai.url}/v1/chat/completions`,
+      { model: "slow-model", messages: userSays("x") },
+      {},
+      controller.signal,
+    );
     const reader = res.body!.getReader();
     const first = await reader.read();
     expect(new TextDecoder().decode(first.value)).toContain('"role":"assistant"');
@@ -184,7 +205,11 @@ describe("fake Anthropic upstream", () => {
   });
 
   it("answers a Messages response echoing the last user text", async () => {
-    const res = await post(`${anthropic.url}/v1/messages`, { model: "claude", max_tokens: 10, messages: userSays("hello") }, auth);
+    const res = await post(
+      `${anthropic.url}/v1/messages`,
+      { model: "claude", max_tokens: 10, messages: userSays("hello") },
+      auth,
+    );
     const body: any = await res.json();
     expect(body).toMatchObject({
       type: "message",
@@ -217,13 +242,23 @@ describe("fake Anthropic upstream", () => {
     ];
     const refused = await post(`${anthropic.url}/v1/messages`, { model: "claude", messages }, auth);
     expect(refused.status).toBe(400);
-    expect(await refused.json()).toMatchObject({ error: { type: "invalid_request_error", message: expect.stringContaining("must define tools") } });
-    const accepted = await post(`${anthropic.url}/v1/messages`, { model: "claude", messages, tools: [weatherTool] }, auth);
+    expect(await refused.json()).toMatchObject({
+      error: { type: "invalid_request_error", message: expect.stringContaining("must define tools") },
+    });
+    const accepted = await post(
+      `${anthropic.url}/v1/messages`,
+      { model: "claude", messages, tools: [weatherTool] },
+      auth,
+    );
     expect(accepted.status).toBe(200);
   });
 
   it("streams Anthropic events in order", async () => {
-    const res = await post(`${anthropic.url}/v1/messages`, { model: "claude", messages: userSays("hey"), stream: true }, auth);
+    const res = await post(
+      `${anthropic.url}/v1/messages`,
+      { model: "claude", messages: userSays("hey"), stream: true },
+      auth,
+    );
     const frames = sseFrames(await res.text());
     expect(frames.map((f) => f.event)).toEqual([
       "message_start",
@@ -238,7 +273,12 @@ describe("fake Anthropic upstream", () => {
     ]);
     const data = frames.map((f) => JSON.parse(f.data));
     expect(data.every((d, i) => d.type === frames[i]?.event)).toBe(true);
-    expect(data.filter((d) => d.type === "content_block_delta").map((d) => d.delta.text).join("")).toBe("echo: hey");
+    expect(
+      data
+        .filter((d) => d.type === "content_block_delta")
+        .map((d) => d.delta.text)
+        .join(""),
+    ).toBe("echo: hey");
     expect(data[7]).toMatchObject({ delta: { stop_reason: "end_turn" }, usage: { output_tokens: 5 } });
   });
 

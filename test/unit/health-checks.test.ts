@@ -48,9 +48,20 @@ describe("general_settings for health checks", () => {
   });
 
   it("read background_health_checks, health_check_interval, health_check_details and health_check_concurrency; null means not given", () => {
-    const on = parseConfigText("general_settings: { background_health_checks: True, health_check_interval: 30, health_check_details: false, health_check_concurrency: 3 }", {});
-    expect(healthSettings(on.generalSettings)).toEqual({ background: true, intervalMs: 30_000, details: false, concurrency: 3 });
-    const nulls = parseConfigText("general_settings: { background_health_checks: null, health_check_interval: null }", {});
+    const on = parseConfigText(
+      "general_settings: { background_health_checks: True, health_check_interval: 30, health_check_details: false, health_check_concurrency: 3 }",
+      {},
+    );
+    expect(healthSettings(on.generalSettings)).toEqual({
+      background: true,
+      intervalMs: 30_000,
+      details: false,
+      concurrency: 3,
+    });
+    const nulls = parseConfigText(
+      "general_settings: { background_health_checks: null, health_check_interval: null }",
+      {},
+    );
     expect(healthSettings(nulls.generalSettings)).toMatchObject({ background: false, intervalMs: 300_000 });
   });
 
@@ -70,35 +81,57 @@ describe("the probe", () => {
   it("is a one-token chat call by default, bounded by health_check_timeout (default 60 s)", () => {
     const probe = probeOf("{ model_name: g, litellm_params: { model: openai/my-model } }");
     expect(probe).toMatchObject({ op: "chat", timeoutMs: 60_000, healthTimeoutBounds: true });
-    expect(probe.body).toEqual({ model: "g", messages: [{ role: "user", content: expect.any(String) }], max_tokens: 1 });
+    expect(probe.body).toEqual({
+      model: "g",
+      messages: [{ role: "user", content: expect.any(String) }],
+      max_tokens: 1,
+    });
   });
 
   it("takes its mode from model_info.mode, else from the cost map", () => {
-    expect(probeOf("{ model_name: e, litellm_params: { model: openai/text-embedding-3-small } }").op).toBe("embeddings");
-    expect(probeOf("{ model_name: c, litellm_params: { model: openai/x }, model_info: { mode: completion } }").op).toBe("completions");
-    expect(buildProbe(only("{ model_name: i, litellm_params: { model: openai/x }, model_info: { mode: rerank } }"), costMap)).toMatch(/^Mode rerank is not supported/);
+    expect(probeOf("{ model_name: e, litellm_params: { model: openai/text-embedding-3-small } }").op).toBe(
+      "embeddings",
+    );
+    expect(probeOf("{ model_name: c, litellm_params: { model: openai/x }, model_info: { mode: completion } }").op).toBe(
+      "completions",
+    );
+    expect(
+      buildProbe(only("{ model_name: i, litellm_params: { model: openai/x }, model_info: { mode: rerank } }"), costMap),
+    ).toMatch(/^Mode rerank is not supported/);
   });
 
   it("lets the deployment's own shorter timeout bound the wait", () => {
-    const probe = probeOf("{ model_name: t, litellm_params: { model: openai/x, timeout: 2 }, model_info: { health_check_timeout: 10 } }");
+    const probe = probeOf(
+      "{ model_name: t, litellm_params: { model: openai/x, timeout: 2 }, model_info: { health_check_timeout: 10 } }",
+    );
     expect(probe).toMatchObject({ timeoutMs: 2000, healthTimeoutBounds: false });
-    expect(probeOf("{ model_name: t, litellm_params: { model: openai/x, timeout: 20 }, model_info: { health_check_timeout: '5' } }")).toMatchObject({
+    expect(
+      probeOf(
+        "{ model_name: t, litellm_params: { model: openai/x, timeout: 20 }, model_info: { health_check_timeout: '5' } }",
+      ),
+    ).toMatchObject({
       timeoutMs: 5000,
       healthTimeoutBounds: true,
     });
   });
 
   it("calls a wildcard deployment with model_info.health_check_model, and refuses one without it", () => {
-    const probe = probeOf("{ model_name: 'openai/*', litellm_params: { model: 'openai/*' }, model_info: { health_check_model: openai/gpt-4o-mini } }");
+    const probe = probeOf(
+      "{ model_name: 'openai/*', litellm_params: { model: 'openai/*' }, model_info: { health_check_model: openai/gpt-4o-mini } }",
+    );
     expect(probe.deployment.upstreamModel).toBe("gpt-4o-mini");
-    expect(buildProbe(only("{ model_name: 'openai/*', litellm_params: { model: 'openai/*' } }"), costMap)).toMatch(/health_check_model/);
+    expect(buildProbe(only("{ model_name: 'openai/*', litellm_params: { model: 'openai/*' } }"), costMap)).toMatch(
+      /health_check_model/,
+    );
   });
 });
 
 describe("upstream error text", () => {
   const secret = "sk-scrub-test-0123456789abcdefgh";
   const header = "Bearer gateway-token-zyxwvutsrq";
-  const deployment = only(`{ model_name: s, litellm_params: { model: openai/x, api_key: ${secret}, extra_headers: { Authorization: "${header}" } } }`);
+  const deployment = only(
+    `{ model_name: s, litellm_params: { model: openai/x, api_key: ${secret}, extra_headers: { Authorization: "${header}" } } }`,
+  );
 
   it("is kept when it quotes nothing secret", () => {
     expect(scrubSecrets("The model `x` does not exist", deployment)).toBe("The model `x` does not exist");
@@ -111,8 +144,12 @@ describe("upstream error text", () => {
 
   it("masks the strings inside a secret given as an object (JSON credentials)", () => {
     const privateKey = "-----BEGIN PRIVATE KEY-----abcdefghijklmnop";
-    const withJsonCredentials = only(`{ model_name: v, litellm_params: { model: openai/x, vertex_credentials: { private_key: "${privateKey}", project_id: p } } }`);
-    expect(scrubSecrets(`could not use ${privateKey}`, withJsonCredentials)).toBe(`could not use ${maskSecret(privateKey)}`);
+    const withJsonCredentials = only(
+      `{ model_name: v, litellm_params: { model: openai/x, vertex_credentials: { private_key: "${privateKey}", project_id: p } } }`,
+    );
+    expect(scrubSecrets(`could not use ${privateKey}`, withJsonCredentials)).toBe(
+      `could not use ${maskSecret(privateKey)}`,
+    );
   });
 
   it("is withheld when it quotes part of a key", () => {
@@ -136,7 +173,9 @@ describe("background checks", () => {
   it("leave no timer behind once closed", async () => {
     const before = timers();
     const client = createUpstreamClient();
-    const deployments = deploymentsFrom([`{ model_name: bg, litellm_params: { model: openai/bg-unit, api_base: "${upstream.url}/v1" } }`]);
+    const deployments = deploymentsFrom([
+      `{ model_name: bg, litellm_params: { model: openai/bg-unit, api_base: "${upstream.url}/v1" } }`,
+    ]);
     const service = createHealthService({
       registry: { all: () => deployments },
       client,
@@ -146,7 +185,9 @@ describe("background checks", () => {
     });
     service.start();
     try {
-      await eventually(() => expect(upstream.requests.filter((r) => r.body?.model === "bg-unit").length).toBeGreaterThanOrEqual(3));
+      await eventually(() =>
+        expect(upstream.requests.filter((r) => r.body?.model === "bg-unit").length).toBeGreaterThanOrEqual(3),
+      );
       await eventually(() => expect(timers()).toBeGreaterThan(before)); // between two runs, the next one is scheduled
     } finally {
       await service.close();

@@ -14,7 +14,17 @@ describe("LiteLLM's provider list", () => {
   it("holds LiteLLM's provider names once each, the callable ones included", () => {
     expect(new Set(LITELLM_PROVIDERS).size).toBe(LITELLM_PROVIDERS.length);
     for (const name of SUPPORTED_PROVIDERS) expect(isLiteLlmProvider(name)).toBe(true);
-    for (const name of ["vertex_ai", "sagemaker", "bedrock", "gemini", "groq", "cohere", "hosted_vllm", "text-completion-openai", "nano-gpt"]) {
+    for (const name of [
+      "vertex_ai",
+      "sagemaker",
+      "bedrock",
+      "gemini",
+      "groq",
+      "cohere",
+      "hosted_vllm",
+      "text-completion-openai",
+      "nano-gpt",
+    ]) {
       expect(isLiteLlmProvider(name)).toBe(true);
       expect(isSupportedProvider(name)).toBe(false);
     }
@@ -40,9 +50,12 @@ describe("closest provider name", () => {
     expect(closestLiteLlmProvider(typo)).toBe(expected);
   });
 
-  it.each(["madeup", "foo", "nope", "my-company-llm"])("suggests nothing for %s, which resembles no provider", (name) => {
-    expect(closestLiteLlmProvider(name)).toBeUndefined();
-  });
+  it.each(["madeup", "foo", "nope", "my-company-llm"])(
+    "suggests nothing for %s, which resembles no provider",
+    (name) => {
+      expect(closestLiteLlmProvider(name)).toBeUndefined();
+    },
+  );
 
   it("counts a swap of neighbours as one edit", () => {
     expect(editDistance("antrhopic", "anthropic")).toBe(1);
@@ -61,7 +74,11 @@ describe("provider checks of a deployment's params", () => {
   });
 
   it("refuses unknown names, naming the field they came from", () => {
-    expect(providerProblem({ model: "opnai/gpt-4o" })).toMatchObject({ kind: "unknown_provider", field: "model", provider: "opnai" });
+    expect(providerProblem({ model: "opnai/gpt-4o" })).toMatchObject({
+      kind: "unknown_provider",
+      field: "model",
+      provider: "opnai",
+    });
     expect(providerProblem({ model: "gpt-4o", custom_llm_provider: "opnai" })).toMatchObject({
       kind: "unknown_provider",
       field: "custom_llm_provider",
@@ -70,13 +87,19 @@ describe("provider checks of a deployment's params", () => {
   });
 
   it("requires api_base for azure only", () => {
-    expect(providerProblem({ model: "azure/dep" })).toEqual({ kind: "missing_param", field: "api_base", provider: "azure" });
+    expect(providerProblem({ model: "azure/dep" })).toEqual({
+      kind: "missing_param",
+      field: "api_base",
+      provider: "azure",
+    });
     expect(providerProblem({ model: "azure/dep", api_base: "" })).toMatchObject({ kind: "missing_param" });
     expect(providerProblem({ model: "azure_ai/dep" })).toBeUndefined();
   });
 
   it("explains why a known provider is not callable", () => {
     expect(notCallableReason("openai")).toBeUndefined();
-    expect(notCallableReason("groq")).toBe('Switchboard cannot call provider "groq" yet (callable providers: openai, azure, anthropic)');
+    expect(notCallableReason("groq")).toBe(
+      'Switchboard cannot call provider "groq" yet (callable providers: openai, azure, anthropic)',
+    );
   });
 });

@@ -3,7 +3,13 @@ import { type Deployment, deploymentFromConfig } from "../../src/registry/deploy
 import { DeploymentRouter, routingSettings } from "../../src/proxy/router.js";
 
 function deployment(id: string, params: Record<string, unknown> = {}): Deployment {
-  return deploymentFromConfig({ id, modelName: "g", litellmParams: { model: "gpt-4o", ...params }, modelInfo: {}, missingEnv: [] });
+  return deploymentFromConfig({
+    id,
+    modelName: "g",
+    litellmParams: { model: "gpt-4o", ...params },
+    modelInfo: {},
+    missingEnv: [],
+  });
 }
 
 /** A fixed sequence of "random" numbers makes the weighted choice exact. */
@@ -38,7 +44,11 @@ describe("deployment router", () => {
   it("cools a deployment down after more than allowed_fails failures, for cooldown_time", () => {
     let now = 1_000;
     const a = deployment("a");
-    const router = new DeploymentRouter(routingSettings({ allowed_fails: 1, cooldown_time: 10 }), Math.random, () => now);
+    const router = new DeploymentRouter(
+      routingSettings({ allowed_fails: 1, cooldown_time: 10 }),
+      Math.random,
+      () => now,
+    );
     router.recordFailure("a");
     expect(router.pick([a], new Set())?.id).toBe("a");
     router.recordFailure("a");

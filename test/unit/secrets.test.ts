@@ -3,15 +3,31 @@ import { createSecretCipher } from "../../src/crypto/secret-cipher.js";
 import { isSecretField, maskSecret, maskSecretParams, restoreMaskedSecrets } from "../../src/registry/secret-fields.js";
 
 describe("secret fields", () => {
-  it.each(["api_key", "aws_secret_access_key", "client_secret", "vertex_credentials", "my_token", "db_password", "apiKey", "apikey", "accesstoken", "clientsecret", "dbpassword"])(
-    "treats %s as a secret",
-    (name) => expect(isSecretField(name)).toBe(true),
-  );
+  it.each([
+    "api_key",
+    "aws_secret_access_key",
+    "client_secret",
+    "vertex_credentials",
+    "my_token",
+    "db_password",
+    "apiKey",
+    "apikey",
+    "accesstoken",
+    "clientsecret",
+    "dbpassword",
+  ])("treats %s as a secret", (name) => expect(isSecretField(name)).toBe(true));
 
-  it.each(["model", "api_base", "max_tokens", "max_completion_tokens", "input_cost_per_token", "rpm", "api_version", "timeout", "keywords"])(
-    "does not treat %s as a secret",
-    (name) => expect(isSecretField(name)).toBe(false),
-  );
+  it.each([
+    "model",
+    "api_base",
+    "max_tokens",
+    "max_completion_tokens",
+    "input_cost_per_token",
+    "rpm",
+    "api_version",
+    "timeout",
+    "keywords",
+  ])("does not treat %s as a secret", (name) => expect(isSecretField(name)).toBe(false));
 
   it("masks as first four, stars, last four; short values entirely", () => {
     expect(maskSecret("sk-1234567890abcdef")).toBe("sk-1****cdef");
@@ -36,11 +52,16 @@ describe("secret fields", () => {
 });
 
 describe("masked secrets sent back", () => {
-  const stored = { api_key: "sk-1234567890abcdef", extra_headers: { Authorization: "Bearer abcdefghijklmnop", "X-Trace": "1" } };
+  const stored = {
+    api_key: "sk-1234567890abcdef",
+    extra_headers: { Authorization: "Bearer abcdefghijklmnop", "X-Trace": "1" },
+  };
 
   it("keep the stored value at any depth, and a new value replaces it", () => {
     expect(restoreMaskedSecrets(maskSecretParams(stored), stored)).toEqual(stored);
-    expect(restoreMaskedSecrets({ api_key: "sk-new-0000000000000" }, stored)).toEqual({ api_key: "sk-new-0000000000000" });
+    expect(restoreMaskedSecrets({ api_key: "sk-new-0000000000000" }, stored)).toEqual({
+      api_key: "sk-new-0000000000000",
+    });
   });
 });
 

@@ -15,11 +15,21 @@ import { ModelRegistry } from "../../src/registry/model-registry.js";
 import { newKeySettings } from "../../src/keys/key-options.js";
 
 function deployment(id: string, modelName: string, model: string, modelInfo: Record<string, unknown> = {}): Deployment {
-  return deploymentFromConfig({ id, modelName, litellmParams: { model, api_key: "sk-unit" }, modelInfo, missingEnv: [] });
+  return deploymentFromConfig({
+    id,
+    modelName,
+    litellmParams: { model, api_key: "sk-unit" },
+    modelInfo,
+    missingEnv: [],
+  });
 }
 
 /** What the cost map answers for these bare names; enough for the matcher, which only needs the function. */
-const providers: Record<string, string> = { "gpt-4.1": "openai", "gpt-4o": "openai", "claude-3-haiku-20240307": "anthropic" };
+const providers: Record<string, string> = {
+  "gpt-4.1": "openai",
+  "gpt-4o": "openai",
+  "claude-3-haiku-20240307": "anthropic",
+};
 const providerOf = (model: string) => providers[model];
 
 function key(models: string[]): VirtualKey {
@@ -94,12 +104,17 @@ describe("ModelRegistry.resolve", () => {
 
   it("qualifies a bare name with its provider when nothing matches it as sent", () => {
     expect(upstreamOf(registry, "gpt-4o")).toEqual(["openai-4:openai/gpt-4o"]);
-    expect(upstreamOf(registry, "claude-3-haiku-20240307")).toEqual(["anthropic-any:anthropic/claude-3-haiku-20240307"]);
+    expect(upstreamOf(registry, "claude-3-haiku-20240307")).toEqual([
+      "anthropic-any:anthropic/claude-3-haiku-20240307",
+    ]);
     expect(upstreamOf(registry, "unknown-bare")).toEqual([]);
   });
 
   it("lets a * deployment win over provider patterns for a bare name, as LiteLLM tries the name as sent first", () => {
-    const withStar = new ModelRegistry([deployment("star", "*", "openai/*"), deployment("openai-any", "openai/*", "openai/*")], { providerOf });
+    const withStar = new ModelRegistry(
+      [deployment("star", "*", "openai/*"), deployment("openai-any", "openai/*", "openai/*")],
+      { providerOf },
+    );
     expect(upstreamOf(withStar, "gpt-4.1")).toEqual(["star:openai/gpt-4.1"]);
     expect(upstreamOf(withStar, "openai/gpt-4.1")).toEqual(["openai-any:openai/gpt-4.1"]);
   });
@@ -199,10 +214,14 @@ describe("wildcard listing", () => {
 
   it("lists groups, then what each wildcard serves, leaving out the route itself unless asked", () => {
     const registry = new ModelRegistry(
-      [deployment("a", "gpt-4o-mini", "openai/gpt-4o-mini", { access_groups: ["cheap"] }), deployment("w", "anthropic/*", "anthropic/*"), deployment("s", "*", "openai/*")],
-      { providerOf: costMap.providerOf },
+      [
+        deployment("a", "gpt-4o-mini", "openai/gpt-4o-mini", { access_groups: ["cheap"] }),
+        deployment("w", "anthropic/*", "anthropic/*"),
+        deployment("s", "*", "openai/*"),
+      ],
+      { providerOf: (model) => costMap.providerOf(model) },
     );
-    const sources = { registry, modelsOf: costMap.modelsOf };
+    const sources = { registry, modelsOf: (provider: string) => costMap.modelsOf(provider) };
     const all = { allows: () => true, listsAccessGroup: () => true };
     const ids = (options = {}) => listModels(sources, all, options).map((m) => m.id);
     const plain = ids();

@@ -38,7 +38,12 @@ function digest(secret: string): Buffer {
  * Who sent these headers: the master key, or a virtual key looked up in memory (kept current by the change feed,
  * so there is no database read per request). Throws 401 otherwise. An empty master key never disables this.
  */
-export function createAuthenticator({ masterKey, keys, registry, ensureFresh }: AuthDeps): (headers: IncomingHttpHeaders) => Promise<Caller> {
+export function createAuthenticator({
+  masterKey,
+  keys,
+  registry,
+  ensureFresh,
+}: AuthDeps): (headers: IncomingHttpHeaders) => Promise<Caller> {
   if (masterKey === "") throw new Error("authentication needs a non-empty master key");
   // Comparing digests is constant-time whatever the lengths; the key's own digest is computed once.
   const expected = digest(masterKey);
@@ -53,7 +58,8 @@ export function createAuthenticator({ masterKey, keys, registry, ensureFresh }: 
     const key = keys.get(tokenHex);
     if (!key) throw ApiError.unauthorized("Invalid API key");
     if (isExpired(key)) throw ApiError.unauthorized("API key expired");
-    if (key.blocked === true) throw ApiError.unauthorized("Key is blocked. Update via `/key/update` with blocked: false if you're an admin.");
+    if (key.blocked === true)
+      throw ApiError.unauthorized("Key is blocked. Update via `/key/update` with blocked: false if you're an admin.");
     return { kind: "virtual", actor: `key:${key.keyAlias ?? key.keyName}`, access: keyAccess(key, registry), key };
   };
 }
@@ -77,7 +83,9 @@ export function callerOf(res: Response): Caller {
 export function requireAdmin(): RequestHandler {
   return (_req, res, next) => {
     if (callerOf(res).kind !== "master") {
-      throw ApiError.forbidden("This endpoint needs the master key; virtual keys can only call models, list them and read their own /key/info");
+      throw ApiError.forbidden(
+        "This endpoint needs the master key; virtual keys can only call models, list them and read their own /key/info",
+      );
     }
     next();
   };

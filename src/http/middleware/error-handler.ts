@@ -37,7 +37,12 @@ function toApiError(error: unknown): ApiError | undefined {
  * The one place an error becomes a response. Unknown errors are logged in full and answered generically.
  * Mid-stream (headers already sent) the status line is gone, so the error travels as one last SSE frame.
  */
-export function sendError(res: ServerResponse, error: unknown, logger: Logger, where: { requestId?: string; method?: string; path: string }): void {
+export function sendError(
+  res: ServerResponse,
+  error: unknown,
+  logger: Logger,
+  where: { requestId?: string; method?: string; path: string },
+): void {
   let apiError = toApiError(error);
   if (!apiError) {
     logger.error({ err: error, requestId: where.requestId, method: where.method, path: where.path }, "unhandled error");
@@ -48,13 +53,20 @@ export function sendError(res: ServerResponse, error: unknown, logger: Logger, w
     return;
   }
   const body = JSON.stringify(apiError.toBody());
-  res.writeHead(apiError.status, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(body) });
+  res.writeHead(apiError.status, {
+    "content-type": "application/json; charset=utf-8",
+    "content-length": Buffer.byteLength(body),
+  });
   res.end(body);
 }
 
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (error, req, res, _next) => {
-    sendError(res, error, logger, { requestId: res.locals.requestId as string | undefined, method: req.method, path: req.path });
+    sendError(res, error, logger, {
+      requestId: res.locals.requestId as string | undefined,
+      method: req.method,
+      path: req.path,
+    });
   };
 }
 

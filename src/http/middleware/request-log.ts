@@ -13,7 +13,8 @@ export interface RequestRecord {
 
 /** The matched route pattern (never the raw URL: it may carry `?key=sk-...`, and it would explode metric labels). */
 export function routeOf(req: IncomingMessage): string {
-  const path = (req as Request).route?.path as unknown;
+  const route = (req as Request).route as { path?: unknown } | undefined;
+  const path = route?.path;
   if (typeof path === "string") return path;
   if (Array.isArray(path) && typeof path[0] === "string") return path[0];
   return "unmatched";
@@ -63,7 +64,11 @@ export function watchRequest(
 /** watchRequest for express routes; runs after requestId(), whose id it logs. */
 export function requestLog(logger: Logger, metrics: Metrics): RequestHandler {
   return (req, res, next) => {
-    watchRequest({ logger, metrics }, req, res, { path: req.path, record: res.locals as RequestRecord, route: () => routeOf(req) });
+    watchRequest({ logger, metrics }, req, res, {
+      path: req.path,
+      record: res.locals as RequestRecord,
+      route: () => routeOf(req),
+    });
     next();
   };
 }

@@ -25,17 +25,32 @@ const COMPONENTS = [
 ];
 
 const TAGS = [
-  { name: "health", description: "Liveness and readiness probes (no key needed) and the model health check (master key)" },
+  {
+    name: "health",
+    description: "Liveness and readiness probes (no key needed) and the model health check (master key)",
+  },
   { name: "meta", description: "This document and the route list" },
-  { name: "models", description: "OpenAI's model list and LiteLLM's model views, merged from config.yaml and the database" },
+  {
+    name: "models",
+    description: "OpenAI's model list and LiteLLM's model views, merged from config.yaml and the database",
+  },
   { name: "model management", description: "LiteLLM's write endpoints for stored deployments; master key only" },
   { name: "keys", description: "Virtual keys; master key only" },
   { name: "inference", description: "OpenAI's inference endpoints, routed to the model's deployments" },
 ];
 
 const SECURITY_SCHEMES = {
-  bearerAuth: { type: "http", scheme: "bearer", description: "`Authorization: Bearer <key>`: the master key or a virtual key" },
-  litellmApiKey: { type: "apiKey", in: "header", name: "x-litellm-api-key", description: "LiteLLM's header, read when there is no bearer token" },
+  bearerAuth: {
+    type: "http",
+    scheme: "bearer",
+    description: "`Authorization: Bearer <key>`: the master key or a virtual key",
+  },
+  litellmApiKey: {
+    type: "apiKey",
+    in: "header",
+    name: "x-litellm-api-key",
+    description: "LiteLLM's header, read when there is no bearer token",
+  },
   azureApiKey: { type: "apiKey", in: "header", name: "api-key", description: "Azure OpenAI's header, read last" },
 };
 
@@ -48,13 +63,17 @@ export function buildOpenApiDocument(): Record<string, unknown> {
   const paths = buildPaths(OPERATIONS, components);
   const usedTags = new Set(OPERATIONS.flatMap((op) => op.tags));
   const declared = new Set(TAGS.map((tag) => tag.name));
-  const tags = [...TAGS.filter((tag) => usedTags.has(tag.name)), ...[...usedTags].filter((name) => !declared.has(name)).map((name) => ({ name }))];
+  const tags = [
+    ...TAGS.filter((tag) => usedTags.has(tag.name)),
+    ...[...usedTags].filter((name) => !declared.has(name)).map((name) => ({ name })),
+  ];
   return {
     openapi: "3.1.0",
     info: {
       title: "Switchboard",
       version: "0.1.0",
-      description: "OpenAI-compatible LLM proxy speaking LiteLLM's proxy dialect. Every error answers `{\"error\": {...}}`.",
+      description:
+        'OpenAI-compatible LLM proxy speaking LiteLLM\'s proxy dialect. Every error answers `{"error": {...}}`.',
     },
     tags,
     paths,
@@ -63,7 +82,8 @@ export function buildOpenApiDocument(): Record<string, unknown> {
       securitySchemes: SECURITY_SCHEMES,
       headers: {
         RequestId: {
-          description: "The request's id (the caller's x-request-id when it is safe, else a UUID); quote it in bug reports",
+          description:
+            "The request's id (the caller's x-request-id when it is safe, else a UUID); quote it in bug reports",
           schema: { type: "string" },
         },
       },

@@ -51,7 +51,8 @@ export function createComponentRegistry(named: ReadonlyArray<Readonly<Record<str
   for (const record of named) {
     for (const [id, schema] of Object.entries(record)) {
       if (seen.has(id)) throw new Error(`OpenAPI component schema "${id}" is defined twice`);
-      if (registry.has(schema)) throw new Error(`OpenAPI component "${id}" reuses a schema already named ${registry.get(schema)?.id}`);
+      if (registry.has(schema))
+        throw new Error(`OpenAPI component "${id}" reuses a schema already named ${registry.get(schema)?.id}`);
       seen.add(id);
       registry.add(schema, { id });
     }
@@ -66,5 +67,7 @@ export function componentSchemas(components: ComponentRegistry): Record<string, 
     unrepresentable: "any",
     uri: (id) => `${COMPONENT_SCHEMA_PREFIX}${id}`,
   });
-  return Object.fromEntries(Object.entries(schemas).map(([id, schema]) => [id, withoutDocumentKeys(schema as JsonSchema)]));
+  return Object.fromEntries(
+    Object.entries(schemas).map(([id, schema]) => [id, withoutDocumentKeys(schema as JsonSchema)]),
+  );
 }

@@ -1,6 +1,12 @@
 import type { z } from "zod";
 import { ERROR_COMPONENT, ERROR_DESCRIPTIONS, type ErrorStatus } from "./error-schema.js";
-import { COMPONENT_SCHEMA_PREFIX, type ComponentRegistry, type JsonSchema, requestJsonSchema, responseJsonSchema } from "./json-schema.js";
+import {
+  COMPONENT_SCHEMA_PREFIX,
+  type ComponentRegistry,
+  type JsonSchema,
+  requestJsonSchema,
+  responseJsonSchema,
+} from "./json-schema.js";
 
 export type HttpMethod = "get" | "post" | "put" | "patch" | "delete";
 
@@ -58,7 +64,8 @@ function isMediaResponse(response: OperationSpec["response"]): response is Media
 function pathParameters(op: OperationSpec, path: string): JsonSchema[] {
   const names = [...path.matchAll(/\{([^}]+)\}/g)].map((match) => match[1] as string);
   for (const described of Object.keys(op.params ?? {})) {
-    if (!names.includes(described)) throw new Error(`OpenAPI ${op.method} ${path}: params names "${described}", which is not in the path`);
+    if (!names.includes(described))
+      throw new Error(`OpenAPI ${op.method} ${path}: params names "${described}", which is not in the path`);
   }
   return names.map((name) => ({
     name,
@@ -130,13 +137,18 @@ function operationId(method: HttpMethod, path: string): string {
 function assertConsistent(op: OperationSpec): void {
   const where = `OpenAPI ${op.method.toUpperCase()} ${op.path}`;
   if (op.security !== "none" && !op.errors.includes(401)) throw new Error(`${where}: a keyed operation must list 401`);
-  if (op.security === "master" && !op.errors.includes(403)) throw new Error(`${where}: a master-only operation must list 403`);
+  if (op.security === "master" && !op.errors.includes(403))
+    throw new Error(`${where}: a master-only operation must list 403`);
 }
 
 function toOperation(op: OperationSpec, path: string, components: ComponentRegistry): JsonSchema {
   const aliasOf = path === op.path ? undefined : op.path;
   const masterOnly = op.security === "master" ? "Master key only; a virtual key gets 403." : undefined;
-  const description = [op.description, masterOnly, aliasOf ? `Same as \`${op.method.toUpperCase()} ${aliasOf}\`.` : undefined]
+  const description = [
+    op.description,
+    masterOnly,
+    aliasOf ? `Same as \`${op.method.toUpperCase()} ${aliasOf}\`.` : undefined,
+  ]
     .filter((part): part is string => part !== undefined)
     .join("\n\n");
   const parameters = [...pathParameters(op, path), ...queryParameters(op.query)];

@@ -45,9 +45,13 @@ const healthEndpointSchema = z
     error: z
       .string()
       .optional()
-      .describe("Unhealthy endpoints: why, as LiteLLM words it (`litellm.AuthenticationError: ...`, `Timeout exceeded`); never a secret"),
+      .describe(
+        "Unhealthy endpoints: why, as LiteLLM words it (`litellm.AuthenticationError: ...`, `Timeout exceeded`); never a secret",
+      ),
   })
-  .describe("The deployment's litellm_params with secrets masked (only `model` with health_check_details: false), its id and, when it failed, `error`");
+  .describe(
+    "The deployment's litellm_params with secrets masked (only `model` with health_check_details: false), its id and, when it failed, `error`",
+  );
 
 const healthReportSchema = z.object({
   healthy_endpoints: z.array(healthEndpointSchema),
@@ -100,7 +104,9 @@ export const healthOperations: OperationSpec[] = [
     response: readinessSchema,
     responseDescription: "Ready (`healthy` or `degraded`)",
     errors: [],
-    otherResponses: { 503: { description: "Not ready: the same report, with `status: unhealthy`", schema: readinessSchema } },
+    otherResponses: {
+      503: { description: "Not ready: the same report, with `status: unhealthy`", schema: readinessSchema },
+    },
   },
   {
     method: "get",

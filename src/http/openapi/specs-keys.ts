@@ -80,11 +80,15 @@ export type GeneratedKeyCheck = Assert<
   >
 >;
 
-const updatedKeySchema = keyInfoSchema.extend({ key: z.string().describe("The token again (LiteLLM echoes the key as sent)") });
+const updatedKeySchema = keyInfoSchema.extend({
+  key: z.string().describe("The token again (LiteLLM echoes the key as sent)"),
+});
 const keyInfoResponseSchema = z.object({ key: z.string().describe("The token"), info: keyInfoSchema });
 const deletedKeysSchema = z.object({ deleted_keys: z.array(z.string()).describe("Tokens of the revoked keys") });
 const keyListSchema = z.object({
-  keys: z.array(z.union([z.string().describe("A token"), keyInfoSchema])).describe("Tokens, or key objects with return_full_object=true"),
+  keys: z
+    .array(z.union([z.string().describe("A token"), keyInfoSchema]))
+    .describe("Tokens, or key objects with return_full_object=true"),
   total_count: z.number().int(),
   current_page: z.number().int(),
   total_pages: z.number().int(),

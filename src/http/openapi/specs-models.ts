@@ -100,7 +100,9 @@ export const modelsOperations: OperationSpec[] = [
     summary: "Retrieve one model (OpenAI)",
     tags: ["models"],
     security: "key",
-    params: { name: "A model name the caller can call; it may contain slashes (`openai/gpt-4o`), which are sent unencoded" },
+    params: {
+      name: "A model name the caller can call; it may contain slashes (`openai/gpt-4o`), which are sent unencoded",
+    },
     response: openAiModelSchema,
     errors: [401, 404, 500],
   },

@@ -25,7 +25,10 @@ const chatCompletionSchema = z.looseObject({
       message: z.looseObject({
         role: z.string(),
         content: z.string().nullable(),
-        reasoning_content: z.string().optional().describe("anthropic/ models with extended thinking: the thinking text"),
+        reasoning_content: z
+          .string()
+          .optional()
+          .describe("anthropic/ models with extended thinking: the thinking text"),
         thinking_blocks: z
           .array(z.looseObject({ type: z.enum(["thinking", "redacted_thinking"]) }))
           .optional()
@@ -57,9 +60,7 @@ const textCompletionSchema = z.looseObject({
   object: z.literal("text_completion"),
   created: z.number().int(),
   model: z.string(),
-  choices: z.array(
-    z.looseObject({ text: z.string(), index: z.number().int(), finish_reason: z.string().nullable() }),
-  ),
+  choices: z.array(z.looseObject({ text: z.string(), index: z.number().int(), finish_reason: z.string().nullable() })),
   usage: usageSchema.optional(),
 });
 
@@ -96,7 +97,8 @@ const responseHeaders = {
   "x-litellm-model-group": "The model group that answered (the requested one, or the fallback that answered)",
   "x-litellm-attempted-retries": "Deployments of the answering group tried before the one that answered",
   "x-litellm-attempted-fallbacks": "Fallback groups tried",
-  "x-litellm-overhead-duration-ms": "The proxy's own share of the latency: time to the reply's headers minus time spent waiting for upstreams",
+  "x-litellm-overhead-duration-ms":
+    "The proxy's own share of the latency: time to the reply's headers minus time spent waiting for upstreams",
   "x-litellm-response-cost": "Cost of the call in USD, when the model's prices are known (JSON responses only)",
 };
 

@@ -20,10 +20,19 @@ export interface HealthDeps {
 }
 
 export const healthQuerySchema = z.object({
-  model: z.string().trim().min(1).optional().describe("Only the deployments of this model group (else those whose litellm_params.model it is)"),
-  model_id: z.string().trim().min(1).optional().describe("Only this deployment (its model_info.id); an unknown id is a 404"),
+  model: z
+    .string()
+    .trim()
+    .min(1)
+    .optional()
+    .describe("Only the deployments of this model group (else those whose litellm_params.model it is)"),
+  model_id: z
+    .string()
+    .trim()
+    .min(1)
+    .optional()
+    .describe("Only this deployment (its model_info.id); an unknown id is a 404"),
 });
-
 
 /**
  * Liveness says the process runs. Readiness says this replica should get traffic: the database answers and

@@ -74,7 +74,10 @@ export const keyListQuerySchema = z.object({
   organization_id: z.string().optional(),
   key_alias: z.string().optional(),
   key_hash: z.string().optional().describe("A token (sha256 hex) or raw key"),
-  return_full_object: z.stringbool().default(false).describe("true: key objects; otherwise their tokens, as in LiteLLM"),
+  return_full_object: z
+    .stringbool()
+    .default(false)
+    .describe("true: key objects; otherwise their tokens, as in LiteLLM"),
 });
 
 export interface KeyRouteGuards {
@@ -111,7 +114,10 @@ function listed(keys: VirtualKey[], query: z.infer<typeof keyListQuerySchema>): 
 }
 
 /** LiteLLM's key management endpoints: /key/info for any key holder, the rest for the master key. */
-export function keyRoutes(deps: { keyService: KeyService; keys: KeyRegistry; masterKey: string }, guards: KeyRouteGuards): Router {
+export function keyRoutes(
+  deps: { keyService: KeyService; keys: KeyRegistry; masterKey: string },
+  guards: KeyRouteGuards,
+): Router {
   const router = Router();
   const { keyService } = deps;
 
@@ -139,7 +145,10 @@ export function keyRoutes(deps: { keyService: KeyService; keys: KeyRegistry; mas
 
   router.post("/key/delete", ...guards.admin, async (req, res) => {
     const body = parseBody(deleteKeysBodySchema, req);
-    const deleted = await keyService.delete({ keys: body.keys ?? [], keyAliases: body.key_aliases ?? [] }, callerOf(res).actor);
+    const deleted = await keyService.delete(
+      { keys: body.keys ?? [], keyAliases: body.key_aliases ?? [] },
+      callerOf(res).actor,
+    );
     res.json({ deleted_keys: deleted });
   });
 

@@ -37,7 +37,7 @@ function sortValue(item: ModelInfoItem, key: SortKey): string | number {
       return item.model_name;
     case "created_at":
     case "updated_at":
-      return typeof info[key] === "string" ? (info[key] as string) : "";
+      return typeof info[key] === "string" ? info[key] : "";
     case "costs":
       return (Number(info.input_cost_per_token) || 0) + (Number(info.output_cost_per_token) || 0);
   }
@@ -72,7 +72,8 @@ export function modelInfoRoutes({ registry, costMap }: ModelInfoDeps, guard: Req
 
   router.get("/v2/model/info", ...guard, (req, res) => {
     const query = parseQuery(modelInfoV2QuerySchema, req);
-    const deployments = query.model === undefined ? visible(res) : visible(res).filter((d) => d.modelName === query.model);
+    const deployments =
+      query.model === undefined ? visible(res) : visible(res).filter((d) => d.modelName === query.model);
     let items = render(deployments);
     if (query.modelId) items = items.filter((item) => item.model_info.id === query.modelId);
     if (query.search) {

@@ -34,7 +34,9 @@ export const newModelBodySchema = z.object({
 
 export const modelPatchSchema = z.object({
   model_name: z.string().trim().min(1).nullish(),
-  litellm_params: z.looseObject({ model: modelStringSchema.nullish(), ...nullish(orEmpty(litellmParamTypes)) }).nullish(),
+  litellm_params: z
+    .looseObject({ model: modelStringSchema.nullish(), ...nullish(orEmpty(litellmParamTypes)) })
+    .nullish(),
   model_info: z.looseObject({}).nullish(),
   /** LiteLLM's model blocking; accepted so its clients work, not acted on. */
   blocked: z.boolean().nullish(),

@@ -46,9 +46,21 @@ const azurePaths = (suffix: string) => [`/openai/deployments/{model}/${suffix}`,
 
 /** OpenAI's inference endpoints, all POST. */
 export const PROXY_ROUTES: readonly ProxyRoute[] = [
-  { op: "chat", paths: ["/v1/chat/completions", "/chat/completions", ...azurePaths("chat/completions")], schema: chatRequestSchema },
-  { op: "completions", paths: ["/v1/completions", "/completions", ...azurePaths("completions")], schema: completionRequestSchema },
-  { op: "embeddings", paths: ["/v1/embeddings", "/embeddings", ...azurePaths("embeddings")], schema: embeddingRequestSchema },
+  {
+    op: "chat",
+    paths: ["/v1/chat/completions", "/chat/completions", ...azurePaths("chat/completions")],
+    schema: chatRequestSchema,
+  },
+  {
+    op: "completions",
+    paths: ["/v1/completions", "/completions", ...azurePaths("completions")],
+    schema: completionRequestSchema,
+  },
+  {
+    op: "embeddings",
+    paths: ["/v1/embeddings", "/embeddings", ...azurePaths("embeddings")],
+    schema: embeddingRequestSchema,
+  },
 ];
 
 interface ProxyRecord extends RequestRecord {
@@ -64,7 +76,9 @@ interface MatchedRoute {
 }
 
 const ROUTE_BY_PATH = new Map(
-  PROXY_ROUTES.flatMap((route) => route.paths.filter((path) => !path.includes("{")).map((path) => [path, route] as const)),
+  PROXY_ROUTES.flatMap((route) =>
+    route.paths.filter((path) => !path.includes("{")).map((path) => [path, route] as const),
+  ),
 );
 const MODEL_IN_PATH = /^\/(openai\/deployments|engines)\/([^/]+)\/(chat\/completions|completions|embeddings)$/i;
 
@@ -110,13 +124,21 @@ export interface ProxyRouteDeps {
 export function createProxyRoutes(deps: ProxyRouteDeps): (req: IncomingMessage, res: ServerResponse) => boolean {
   const limiter = new ParallelRequestLimiter();
 
-  async function serve(matched: MatchedRoute, req: IncomingMessage, res: ServerResponse, record: ProxyRecord): Promise<void> {
+  async function serve(
+    matched: MatchedRoute,
+    req: IncomingMessage,
+    res: ServerResponse,
+    record: ProxyRecord,
+  ): Promise<void> {
     const { route } = matched;
     const caller = await deps.authenticate(req.headers);
     const json = await readJsonBody(req, PROXY_BODY_LIMIT_BYTES);
     // Azure's URL names the deployment; its body carries no model (or one the path overrides).
     if (matched.pathModel !== undefined && isRecord(json)) json.model = matched.pathModel;
-    const parsed = parseJson(route.schema, json ?? (matched.pathModel === undefined ? undefined : { model: matched.pathModel }));
+    const parsed = parseJson(
+      route.schema,
+      json ?? (matched.pathModel === undefined ? undefined : { model: matched.pathModel }),
+    );
     record.modelGroup = parsed.model;
     const { upstreamBody, options } = splitCallOptions(parsed);
     holdParallelSlot(res, caller, limiter);
@@ -152,7 +174,10 @@ export function createProxyRoutes(deps: ProxyRouteDeps): (req: IncomingMessage, 
     if (outcome.kind === "stream") return relayStream(res, outcome);
     if (outcome.costUsd !== undefined) res.setHeader("x-litellm-response-cost", String(outcome.costUsd));
     // The upstream's JSON as it came (or as translated): written directly, no re-encoding.
-    res.writeHead(200, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(outcome.body) });
+    res.writeHead(200, {
+      "content-type": "application/json; charset=utf-8",
+      "content-length": Buffer.byteLength(outcome.body),
+    });
     res.end(outcome.body);
   }
 
@@ -160,8 +185,14 @@ export function createProxyRoutes(deps: ProxyRouteDeps): (req: IncomingMessage, 
    * LiteLLM's batch completions: `"model": "a,b"` sends the same chat request to each model and answers with the
    * list of their replies, in order; a model that failed has its error object in its place.
    */
-  async function serveBatch(models: string[], call: ProxyRequest, res: ServerResponse, record: ProxyRecord): Promise<void> {
-    if (call.stream) throw ApiError.badRequest("Batch completions (several models in `model`) cannot be streamed", "stream");
+  async function serveBatch(
+    models: string[],
+    call: ProxyRequest,
+    res: ServerResponse,
+    record: ProxyRecord,
+  ): Promise<void> {
+    if (call.stream)
+      throw ApiError.badRequest("Batch completions (several models in `model`) cannot be streamed", "stream");
     for (const model of models) await deps.proxy.assertCallable(call, model);
     const replies = await Promise.all(
       models.map(async (model) => {
@@ -183,7 +214,10 @@ export function createProxyRoutes(deps: ProxyRouteDeps): (req: IncomingMessage, 
     res.setHeader("x-litellm-model-group", models.join(","));
     res.setHeader("x-litellm-overhead-duration-ms", "0");
     record.upstreamMs = Math.round((performance.now() - record.receivedAt) * 100) / 100;
-    res.writeHead(200, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(body) });
+    res.writeHead(200, {
+      "content-type": "application/json; charset=utf-8",
+      "content-length": Buffer.byteLength(body),
+    });
     res.end(body);
   }
 
@@ -221,7 +255,8 @@ function batchModels(route: ProxyRoute, model: string): string[] | undefined {
   if (route.op !== "chat" || !model.includes(",")) return undefined;
   const models = model.split(",").map((name) => name.trim());
   if (models.some((name) => name === "")) throw ApiError.badRequest("`model` lists an empty model name", "model");
-  if (models.length > MAX_BATCH_MODELS) throw ApiError.badRequest(`A batch call names at most ${MAX_BATCH_MODELS} models`, "model");
+  if (models.length > MAX_BATCH_MODELS)
+    throw ApiError.badRequest(`A batch call names at most ${MAX_BATCH_MODELS} models`, "model");
   return models;
 }
 
@@ -229,13 +264,17 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-
 /** `max_parallel_requests` of the calling key, released when the response ends however it ends. */
 function holdParallelSlot(res: ServerResponse, caller: Caller, limiter: ParallelRequestLimiter): void {
   if (caller.kind !== "virtual" || caller.key.maxParallelRequests === null) return;
   const release = limiter.tryAcquire(caller.key.token, caller.key.maxParallelRequests);
   if (!release) {
-    throw new ApiError(429, "rate_limit_error", "max_parallel_requests", `This key allows ${caller.key.maxParallelRequests} parallel requests`);
+    throw new ApiError(
+      429,
+      "rate_limit_error",
+      "max_parallel_requests",
+      `This key allows ${caller.key.maxParallelRequests} parallel requests`,
+    );
   }
   res.on("close", release);
 }

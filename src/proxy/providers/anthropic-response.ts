@@ -34,7 +34,8 @@ export interface OpenAiChatCompletion {
   usage: OpenAiUsage;
 }
 
-export type ThinkingBlock = { type: "thinking"; thinking: string; signature: string } | { type: "redacted_thinking"; data: string };
+export type ThinkingBlock =
+  { type: "thinking"; thinking: string; signature: string } | { type: "redacted_thinking"; data: string };
 
 export interface OpenAiChatChunk {
   id: string;
@@ -126,12 +127,16 @@ export function thinkingBlockOf(block: Record<string, unknown>): ThinkingBlock[]
   if (block.type === "thinking" && typeof block.thinking === "string" && typeof block.signature === "string") {
     return [{ type: "thinking", thinking: block.thinking, signature: block.signature }];
   }
-  if (block.type === "redacted_thinking" && typeof block.data === "string") return [{ type: "redacted_thinking", data: block.data }];
+  if (block.type === "redacted_thinking" && typeof block.data === "string")
+    return [{ type: "redacted_thinking", data: block.data }];
   return [];
 }
 
 /** reasoning_content and thinking_blocks when the reply thought; nothing otherwise. */
-function thinkingFieldsOf(blocks: Record<string, unknown>[]): { reasoning_content?: string; thinking_blocks?: ThinkingBlock[] } {
+function thinkingFieldsOf(blocks: Record<string, unknown>[]): {
+  reasoning_content?: string;
+  thinking_blocks?: ThinkingBlock[];
+} {
   const thinking = blocks.flatMap(thinkingBlockOf);
   if (thinking.length === 0) return {};
   const text = thinking.map((b) => (b.type === "thinking" ? b.thinking : "")).join("");

@@ -71,7 +71,10 @@ function onBlockDelta(state: StreamState, data: Record<string, unknown>): Step {
     return { delta: { reasoning_content: delta.thinking }, finishReason: null };
   }
   if (delta.type === "signature_delta" && typeof delta.signature === "string") {
-    return { delta: { thinking_blocks: [{ type: "thinking", thinking: "", signature: delta.signature }] }, finishReason: null };
+    return {
+      delta: { thinking_blocks: [{ type: "thinking", thinking: "", signature: delta.signature }] },
+      finishReason: null,
+    };
   }
   if (delta.type !== "input_json_delta" || typeof data.index !== "number") return undefined;
   const toolIndex = state.toolIndexByBlock.get(data.index);
@@ -120,7 +123,7 @@ export function createAnthropicStreamTranslator(options: StreamTranslatorOptions
   function push(event: string, data: unknown): OpenAiChatChunk[] {
     const payload = asRecord(data);
     // SSE parsers that drop the event line report "message"; Anthropic repeats the name in data.type.
-    const name = event === "" || event === "message" ? String(payload.type ?? "") : event;
+    const name = event === "" || event === "message" ? (typeof payload.type === "string" ? payload.type : "") : event;
     if (name === "error") {
       const fields = fromAnthropicError(500, payload);
       throw new Error(fields.message, { cause: fields });

@@ -257,7 +257,8 @@ export function toAnthropicRequest(body: Record<string, unknown>, upstreamModel:
   const budget = positiveInteger(thinking?.budget_tokens) ?? 0;
   const request: Record<string, unknown> = {
     model: upstreamModel,
-    max_tokens: positiveInteger(body.max_completion_tokens) ?? positiveInteger(body.max_tokens) ?? budget + DEFAULT_MAX_TOKENS,
+    max_tokens:
+      positiveInteger(body.max_completion_tokens) ?? positiveInteger(body.max_tokens) ?? budget + DEFAULT_MAX_TOKENS,
   };
   if (thinking !== undefined) request.thinking = thinking;
   const system = systemOf(messages);

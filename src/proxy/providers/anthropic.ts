@@ -36,7 +36,9 @@ export const anthropicAdapter: ProviderAdapter = {
   buildRequest(_op, body, deployment) {
     return {
       url: joinUrl(stringParam(deployment, "api_base") ?? ANTHROPIC_BASE, "/v1/messages"),
-      headers: requestHeaders(deployment, (key) => ({ "x-api-key": key }), { "anthropic-version": stringParam(deployment, "api_version") ?? ANTHROPIC_VERSION }),
+      headers: requestHeaders(deployment, (key) => ({ "x-api-key": key }), {
+        "anthropic-version": stringParam(deployment, "api_version") ?? ANTHROPIC_VERSION,
+      }),
       body: JSON.stringify(toAnthropicRequest(body, deployment.upstreamModel)),
     };
   },
