@@ -1,22 +1,24 @@
-// The one error type that becomes an HTTP response. Status is the contract: OpenAI's client libraries pick
-// their error class from it, so every factory fixes status, type and code together.
-export type ApiErrorType =
-  | "invalid_request_error"
-  | "authentication_error"
-  | "permission_error"
-  | "not_found_error"
-  | "rate_limit_error"
-  | "server_error"
-  | "service_unavailable"
-  /** LiteLLM's type for a virtual key calling a model outside its allow-list; its clients match on it. */
-  | "key_model_access_denied";
+import { type ApiErrorType, errorTypeForStatus } from "./error-types.js";
+
+export type { ApiErrorType } from "./error-types.js";
 
 export interface ApiErrorBody {
   error: { message: string; type: ApiErrorType; param: string | null; code: string | null };
 }
 
+/** An upstream's failure as its provider adapter read it, in OpenAI's vocabulary. */
+export interface UpstreamFailure {
+  message: string;
+  type: ApiErrorType;
+  code: string | null;
+}
+
+/**
+ * The one error type that becomes an HTTP response. Status is the contract: OpenAI's client libraries pick their
+ * error class from it, so the constructor is private and each named factory fixes status, type and code together.
+ */
 export class ApiError extends Error {
-  constructor(
+  private constructor(
     readonly status: number,
     readonly type: ApiErrorType,
     readonly code: string,
@@ -36,65 +38,45 @@ export class ApiError extends Error {
     return `data: ${JSON.stringify(this.toBody())}\n\n`;
   }
 
-  static badRequest(message: string, param: string | null = null, code = "invalid_value"): ApiError {
-    return new ApiError(400, "invalid_request_error", code, message, param);
+  /** The same error (status, type, code, param) worded otherwise, e.g. with LiteLLM's exception prefix. */
+  withMessage(message: string): ApiError {
+    return new ApiError(this.status, this.type, this.code, message, this.param);
+  }
+
+  // Requests the caller got wrong.
+
+  static badRequest(message: string, param: string | null = null): ApiError {
+    return new ApiError(400, "invalid_request_error", "invalid_value", message, param);
   }
 
   static missingField(param: string): ApiError {
     return new ApiError(400, "invalid_request_error", "missing_required_field", `${param} is required`, param);
   }
 
+  /** A deployment of a provider that cannot be addressed without this parameter (an Azure api_base, say). */
+  static missingProviderParam(provider: string, param: string): ApiError {
+    const message = `${provider} deployments need ${param}`;
+    return new ApiError(400, "invalid_request_error", "missing_required_field", message, param);
+  }
+
   static invalidJson(): ApiError {
     return new ApiError(400, "invalid_request_error", "invalid_json", "Request body is not valid JSON");
   }
 
-  static unauthorized(message = "Invalid or missing API key"): ApiError {
-    return new ApiError(401, "authentication_error", "invalid_api_key", message);
+  static payloadTooLarge(limit: string): ApiError {
+    return new ApiError(413, "invalid_request_error", "payload_too_large", `Request body is larger than ${limit}`);
   }
 
-  static forbidden(message: string): ApiError {
-    return new ApiError(403, "permission_error", "forbidden", message);
-  }
-
-  static notFound(message: string, param: string | null = null): ApiError {
-    return new ApiError(404, "not_found_error", "not_found", message, param);
-  }
-
-  /** Unknown and not-allowed models answer alike, so callers cannot probe which models exist. */
-  static modelNotFound(model: string): ApiError {
-    return new ApiError(
-      404,
-      "invalid_request_error",
-      "model_not_found",
-      `The model '${model}' does not exist or you do not have access to it.`,
-      "model",
-    );
-  }
-
-  /** LiteLLM's answer for a model no deployment serves: 400, so the OpenAI SDK raises BadRequestError. */
-  static invalidModel(model: string): ApiError {
-    return new ApiError(
-      400,
-      "invalid_request_error",
-      "model_not_found",
-      `Invalid model name passed in model=${model}. Call \`/v1/models\` to view available models for your key.`,
-      "model",
-    );
+  static unsupportedEncoding(): ApiError {
+    return new ApiError(415, "invalid_request_error", "unsupported_encoding", "Unsupported request body encoding");
   }
 
   /**
-   * LiteLLM's answer for a model outside the key's allow-list, word for word (its users' scripts match on it). It
-   * is the same whether the model exists or not, so a key cannot probe for models it may not use.
+   * A request express's own stack could not read (a corrupt gzip body, a malformed %-escape in the path): its 4xx
+   * status and its message, which is meant for the client.
    */
-  static keyModelAccessDenied(allowed: readonly string[], tried: string): ApiError {
-    const list = `[${allowed.map((name) => `'${name}'`).join(", ")}]`;
-    return new ApiError(
-      401,
-      "key_model_access_denied",
-      "401",
-      `key not allowed to access model. This key can only access models=${list}. Tried to access ${tried}`,
-      "model",
-    );
+  static unreadableRequest(status: number, code: string, message: string): ApiError {
+    return new ApiError(status, "invalid_request_error", code, message);
   }
 
   static routeNotFound(method: string, path: string): ApiError {
@@ -105,9 +87,127 @@ export class ApiError extends Error {
     return new ApiError(409, "invalid_request_error", "conflict", message, param);
   }
 
-  static payloadTooLarge(limit: string): ApiError {
-    return new ApiError(413, "invalid_request_error", "payload_too_large", `Request body is larger than ${limit}`);
+  static notFound(message: string, param: string | null = null): ApiError {
+    return new ApiError(404, "not_found_error", "not_found", message, param);
   }
+
+  /** config.yaml owns its models: the API may read them but neither edit nor delete them. */
+  static configModelNotEditable(id: string, action: "edited" | "deleted"): ApiError {
+    const message = `Model ${id} is defined in config.yaml and cannot be ${action} over the API. Edit config.yaml, or add a model with /model/new.`;
+    return new ApiError(400, "invalid_request_error", "config_model", message, "id");
+  }
+
+  // Who is calling, and what they may call.
+
+  static unauthorized(message = "Invalid or missing API key"): ApiError {
+    return new ApiError(401, "authentication_error", "invalid_api_key", message);
+  }
+
+  static forbidden(message: string): ApiError {
+    return new ApiError(403, "permission_error", "forbidden", message);
+  }
+
+  /**
+   * LiteLLM's answer for a model outside the key's allow-list, word for word (its users' scripts match on it). It
+   * is the same whether the model exists or not, so a key cannot probe for models it may not use.
+   */
+  static keyModelAccessDenied(allowed: readonly string[], tried: string): ApiError {
+    const list = `[${allowed.map((name) => `'${name}'`).join(", ")}]`;
+    const message = `key not allowed to access model. This key can only access models=${list}. Tried to access ${tried}`;
+    return new ApiError(401, "key_model_access_denied", "401", message, "model");
+  }
+
+  static parallelRequestLimit(limit: number): ApiError {
+    const message = `This key allows ${limit} parallel requests`;
+    return new ApiError(429, "rate_limit_error", "max_parallel_requests", message);
+  }
+
+  // Models and what their deployments can do.
+
+  /** Unknown and not-allowed models answer alike, so callers cannot probe which models exist. */
+  static modelNotFound(model: string): ApiError {
+    const message = `The model '${model}' does not exist or you do not have access to it.`;
+    return new ApiError(404, "invalid_request_error", "model_not_found", message, "model");
+  }
+
+  /** LiteLLM's answer for a model no deployment serves: 400, so the OpenAI SDK raises BadRequestError. */
+  static invalidModel(model: string): ApiError {
+    const message = `Invalid model name passed in model=${model}. Call \`/v1/models\` to view available models for your key.`;
+    return new ApiError(400, "invalid_request_error", "model_not_found", message, "model");
+  }
+
+  /** A provider name LiteLLM does not know (written), or one Switchboard cannot call yet (called). */
+  static unsupportedProvider(message: string, param: string): ApiError {
+    return new ApiError(400, "invalid_request_error", "unsupported_provider", message, param);
+  }
+
+  static unsupportedOperation(model: string, provider: string, operation: string): ApiError {
+    const message = `Model '${model}' (${provider}) does not support ${operation}`;
+    return new ApiError(400, "invalid_request_error", "unsupported_operation", message, "model");
+  }
+
+  /** LiteLLM's UnsupportedParamsError, with its advice on dropping them. */
+  static unsupportedParams(provider: string, upstreamModel: string, params: readonly string[]): ApiError {
+    const list = `[${params.map((name) => `'${name}'`).join(", ")}]`;
+    const message =
+      `UnsupportedParamsError: ${provider} does not support parameters: ${list}, for model=${upstreamModel}. ` +
+      "To drop these, send `drop_params: true` in the request, or set `litellm_settings.drop_params: true` in config.yaml.";
+    return new ApiError(400, "invalid_request_error", "unsupported_params", message, params[0] ?? null);
+  }
+
+  /** A deployment whose credentials come from an environment variable that is not set. */
+  static missingCredentials(deployment: { modelName: string; id: string }, variable: string, field: string): ApiError {
+    const message = `Model '${deployment.modelName}' (deployment ${deployment.id}) cannot be called: environment variable ${variable} is not set (${field})`;
+    return new ApiError(500, "server_error", "missing_credentials", message);
+  }
+
+  static noHealthyDeployment(group: string): ApiError {
+    const message = `No deployment of model '${group}' is available right now: all are cooling down after failures. Try again shortly.`;
+    return new ApiError(429, "rate_limit_error", "no_healthy_deployment", message);
+  }
+
+  // Upstreams.
+
+  /** An upstream's own error reply; the message is LiteLLM's `<Provider>Exception - <upstream message>`. */
+  static upstreamError(status: number, exceptionName: string, failure: UpstreamFailure): ApiError {
+    const message = `${exceptionName} - ${failure.message}`;
+    return new ApiError(status, failure.type, failure.code ?? "upstream_error", message);
+  }
+
+  static upstreamUnreachable(deploymentId: string, detail: string): ApiError {
+    const message = `Could not reach deployment ${deploymentId}: ${detail}`;
+    return new ApiError(502, "server_error", "upstream_connection_error", message);
+  }
+
+  static upstreamTimeout(deploymentId: string, ms: number): ApiError {
+    const message = `Deployment ${deploymentId} did not answer within ${ms} ms`;
+    return new ApiError(504, "server_error", "upstream_timeout", message);
+  }
+
+  static upstreamStreamFailed(): ApiError {
+    const message = "The upstream stream failed before it finished";
+    return new ApiError(502, "server_error", "upstream_stream_error", message);
+  }
+
+  // LiteLLM's mock switches: failures the caller asked for.
+
+  /** `mock_response` naming one of LiteLLM's exceptions raises it, with the status LiteLLM gives that exception. */
+  static mockException(status: number, model: string, mockResponse: string): ApiError {
+    const message = `This is a mock exception for model=${model} (mock_response=${mockResponse})`;
+    return new ApiError(status, errorTypeForStatus(status), "mock_response", message);
+  }
+
+  static mockRateLimit(model: string): ApiError {
+    const message = `This is a mock rate limit error for model=${model}`;
+    return new ApiError(429, "rate_limit_error", "mock_testing_rate_limit_error", message);
+  }
+
+  static mockFallbackTrigger(model: string): ApiError {
+    const message = `This is a mock exception for model=${model}, to trigger a fallback`;
+    return new ApiError(500, "server_error", "mock_testing_fallbacks", message);
+  }
+
+  // Switchboard's own failures.
 
   static internal(): ApiError {
     return new ApiError(500, "server_error", "internal_error", "Internal server error");
@@ -115,10 +215,5 @@ export class ApiError extends Error {
 
   static unavailable(message: string): ApiError {
     return new ApiError(503, "service_unavailable", "service_unavailable", message);
-  }
-
-  /** A provider name LiteLLM does not know (written), or one Switchboard cannot call yet (called). */
-  static unsupportedProvider(message: string, param: string): ApiError {
-    return new ApiError(400, "invalid_request_error", "unsupported_provider", message, param);
   }
 }

@@ -26,10 +26,7 @@ export async function relayStream(res: ServerResponse, stream: RelayedStream): P
     res.end();
   } catch (error) {
     if (res.destroyed) return;
-    const failure =
-      error instanceof ApiError
-        ? error
-        : new ApiError(502, "server_error", "upstream_stream_error", "The upstream stream failed before it finished");
+    const failure = error instanceof ApiError ? error : ApiError.upstreamStreamFailed();
     res.end(withLiteLLMPrefix(failure).toSseFrame());
   } finally {
     stream.finish();

@@ -9,14 +9,14 @@ const MOCK_USAGE: Usage = { promptTokens: 10, completionTokens: 20 };
 const MOCK_EMBEDDING_SIZE = 8;
 
 /** `mock_response: "litellm.RateLimitError"` raises that error instead, as LiteLLM does; retryable ones count as failures. */
-const MOCK_ERRORS: Readonly<Record<string, { status: number; type: ApiError["type"]; retryable: boolean }>> = {
-  "litellm.RateLimitError": { status: 429, type: "rate_limit_error", retryable: true },
-  "litellm.InternalServerError": { status: 500, type: "server_error", retryable: true },
-  "litellm.ServiceUnavailableError": { status: 503, type: "server_error", retryable: true },
-  "litellm.Timeout": { status: 504, type: "server_error", retryable: true },
-  "litellm.BadRequestError": { status: 400, type: "invalid_request_error", retryable: false },
-  "litellm.ContextWindowExceededError": { status: 400, type: "invalid_request_error", retryable: false },
-  "litellm.ContentPolicyViolationError": { status: 400, type: "invalid_request_error", retryable: false },
+const MOCK_ERRORS: Readonly<Record<string, { status: number; retryable: boolean }>> = {
+  "litellm.RateLimitError": { status: 429, retryable: true },
+  "litellm.InternalServerError": { status: 500, retryable: true },
+  "litellm.ServiceUnavailableError": { status: 503, retryable: true },
+  "litellm.Timeout": { status: 504, retryable: true },
+  "litellm.BadRequestError": { status: 400, retryable: false },
+  "litellm.ContextWindowExceededError": { status: 400, retryable: false },
+  "litellm.ContentPolicyViolationError": { status: 400, retryable: false },
 };
 
 function usageJson() {
@@ -103,12 +103,7 @@ export function mockAttempt({ op, mock, model, stream, includeUsage }: MockInput
   const content = textOf(mock);
   const error = MOCK_ERRORS[content];
   if (error) {
-    const message = `This is a mock exception for model=${model} (mock_response=${content})`;
-    return {
-      kind: "failed",
-      retryable: error.retryable,
-      error: new ApiError(error.status, error.type, "mock_response", message),
-    };
+    return { kind: "failed", retryable: error.retryable, error: ApiError.mockException(error.status, model, content) };
   }
   if (stream && op !== "embeddings") {
     if (op === "chat")
@@ -125,26 +120,6 @@ export function mockAttempt({ op, mock, model, stream, includeUsage }: MockInput
 
 /** LiteLLM's `mock_testing_*` switches: the failure the requested group reports so that fallbacks or retries run. */
 export function mockTestingFailure(kind: "fallbacks" | "rate_limit", model: string): AttemptResult {
-  if (kind === "rate_limit") {
-    return {
-      kind: "failed",
-      retryable: true,
-      error: new ApiError(
-        429,
-        "rate_limit_error",
-        "mock_testing_rate_limit_error",
-        `This is a mock rate limit error for model=${model}`,
-      ),
-    };
-  }
-  return {
-    kind: "failed",
-    retryable: true,
-    error: new ApiError(
-      500,
-      "server_error",
-      "mock_testing_fallbacks",
-      `This is a mock exception for model=${model}, to trigger a fallback`,
-    ),
-  };
+  const error = kind === "rate_limit" ? ApiError.mockRateLimit(model) : ApiError.mockFallbackTrigger(model);
+  return { kind: "failed", retryable: true, error };
 }

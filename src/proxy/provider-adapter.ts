@@ -1,3 +1,5 @@
+import type { UpstreamFailure } from "../errors/api-error.js";
+import { upstreamErrorType } from "../errors/error-types.js";
 import type { Deployment } from "../registry/deployment.js";
 import type { ProviderName } from "../registry/providers.js";
 
@@ -8,13 +10,6 @@ export interface UpstreamRequest {
   url: string;
   headers: Record<string, string>;
   body: string;
-}
-
-/** What an adapter knows about a failed upstream reply, in OpenAI's error vocabulary. */
-export interface UpstreamErrorInfo {
-  message: string;
-  type: string;
-  code: string | null;
 }
 
 export interface StreamTranslator {
@@ -37,7 +32,8 @@ export interface ProviderAdapter {
   transformResponse?(op: ProxyOperation, json: unknown, model: string): unknown;
   /** Non-passthrough only: a translator for one streamed reply. */
   createStreamTranslator?(model: string, includeUsage: boolean): StreamTranslator;
-  describeError(status: number, body: unknown): UpstreamErrorInfo;
+  /** What the adapter knows about a failed upstream reply, in OpenAI's error vocabulary. */
+  describeError(status: number, body: unknown): UpstreamFailure;
   /** Non-passthrough only: OpenAI parameters in the body this provider cannot express (dropped or refused). */
   unsupportedParams?(op: ProxyOperation, body: Readonly<Record<string, unknown>>): string[];
 }
@@ -99,17 +95,9 @@ export function joinUrl(base: string, path: string): string {
 }
 
 /** OpenAI's own error shape, when an OpenAI-compatible upstream sent one. */
-export function describeOpenAiError(status: number, body: unknown): UpstreamErrorInfo {
+export function describeOpenAiError(status: number, body: unknown): UpstreamFailure {
   const error = (body as { error?: { message?: unknown; type?: unknown; code?: unknown } } | undefined)?.error;
   const message = typeof error?.message === "string" ? error.message : `Upstream returned HTTP ${status}`;
-  const type =
-    typeof error?.type === "string"
-      ? error.type
-      : status === 429
-        ? "rate_limit_error"
-        : status >= 500
-          ? "server_error"
-          : "invalid_request_error";
   const code = typeof error?.code === "string" ? error.code : null;
-  return { message, type, code };
+  return { message, type: upstreamErrorType(status, error?.type), code };
 }

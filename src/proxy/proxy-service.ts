@@ -105,7 +105,7 @@ export function createProxyService(deps: ProxyServiceDeps) {
       last = result;
       if (!result.retryable) return result;
     }
-    return last ?? { failure: noHealthyDeployment(group), retryable: true };
+    return last ?? { failure: ApiError.noHealthyDeployment(group), retryable: true };
   }
 
   /** A call the caller asked to be faked (LiteLLM's mock_response, mock_testing_*), or undefined for a real one. */
@@ -135,17 +135,18 @@ export function createProxyService(deps: ProxyServiceDeps) {
     const missing = deployment.missingEnv[0];
     if (missing) {
       // Another deployment of the group may be configured fine, so this one is skipped rather than fatal.
-      const message = `Model '${deployment.modelName}' (deployment ${deployment.id}) cannot be called: environment variable ${missing.variable} is not set (${missing.field})`;
-      return { failure: new ApiError(500, "server_error", "missing_credentials", message), retryable: true };
+      const failure = ApiError.missingCredentials(deployment, missing.variable, missing.field);
+      return { failure, retryable: true };
     }
     const adapter = providerAdapters[deployment.provider];
     if (!adapter.supports(request.op)) {
-      const message = `Model '${request.model}' (${deployment.provider}) does not support ${request.op}`;
-      return { failure: ApiError.badRequest(message, "model", "unsupported_operation"), retryable: false };
+      const failure = ApiError.unsupportedOperation(request.model, deployment.provider, request.op);
+      return { failure, retryable: false };
     }
     const unsupported = adapter.unsupportedParams?.(request.op, request.body) ?? [];
     if (unsupported.length > 0 && !(request.options.dropParams ?? settings.dropParams)) {
-      return { failure: unsupportedParamsError(deployment, unsupported), retryable: false };
+      const failure = ApiError.unsupportedParams(deployment.provider, deployment.upstreamModel, unsupported);
+      return { failure, retryable: false };
     }
     return adapter;
   }
@@ -194,10 +195,8 @@ export function createProxyService(deps: ProxyServiceDeps) {
     if (result.kind === "failed") {
       router.end(deployment.id);
       if (result.retryable) router.recordFailure(deployment.id);
-      deps.logger.warn(
-        { deploymentId: deployment.id, status: result.error.status, code: result.error.code },
-        "upstream call failed",
-      );
+      const { status, code } = result.error;
+      deps.logger.warn({ deploymentId: deployment.id, status, code }, "upstream call failed");
       return { failure: result.error, retryable: result.retryable };
     }
     if (real) router.recordSuccess(deployment.id);
@@ -265,23 +264,6 @@ export function createProxyService(deps: ProxyServiceDeps) {
 }
 
 export type ProxyService = ReturnType<typeof createProxyService>;
-
-function unsupportedParamsError(deployment: Deployment, params: readonly string[]): ApiError {
-  const list = `[${params.map((name) => `'${name}'`).join(", ")}]`;
-  const message =
-    `UnsupportedParamsError: ${deployment.provider} does not support parameters: ${list}, for model=${deployment.upstreamModel}. ` +
-    "To drop these, send `drop_params: true` in the request, or set `litellm_settings.drop_params: true` in config.yaml.";
-  return ApiError.badRequest(message, params[0] ?? null, "unsupported_params");
-}
-
-function noHealthyDeployment(group: string): ApiError {
-  return new ApiError(
-    429,
-    "rate_limit_error",
-    "no_healthy_deployment",
-    `No deployment of model '${group}' is available right now: all are cooling down after failures. Try again shortly.`,
-  );
-}
 
 /** Node timers overflow past 2^31-1 ms (and then fire at once), so longer timeouts are capped there. */
 const MAX_TIMER_MS = 2_147_483_647;

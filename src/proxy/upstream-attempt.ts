@@ -1,7 +1,8 @@
 import { type Readable } from "node:stream";
-import { ApiError, type ApiErrorType } from "../errors/api-error.js";
+import { ApiError, type UpstreamFailure } from "../errors/api-error.js";
+import { errorTypeForStatus } from "../errors/error-types.js";
 import type { Deployment } from "../registry/deployment.js";
-import type { ProviderAdapter, ProxyOperation, StreamTranslator, UpstreamErrorInfo } from "./provider-adapter.js";
+import type { ProviderAdapter, ProxyOperation, StreamTranslator } from "./provider-adapter.js";
 import { AbortSwitch } from "./abort-switch.js";
 import { createSseParser } from "./sse.js";
 import type { UpstreamClient, UpstreamResponse } from "./upstream-client.js";
@@ -33,23 +34,6 @@ export interface AttemptInput {
 export interface ClientConnection {
   /** Calls `listener` once the caller has gone (at once if it already has); returns a function that stops watching. */
   onGone(listener: () => void): () => void;
-}
-
-const KNOWN_TYPES = new Set<string>([
-  "invalid_request_error",
-  "authentication_error",
-  "permission_error",
-  "not_found_error",
-  "rate_limit_error",
-  "server_error",
-]);
-
-/** The upstream's error in OpenAI's shape; the message is LiteLLM's `<Provider>Exception - <upstream message>`. */
-function upstreamApiError(status: number, info: UpstreamErrorInfo, adapter: ProviderAdapter): ApiError {
-  const type = (
-    KNOWN_TYPES.has(info.type) ? info.type : status >= 500 ? "server_error" : "invalid_request_error"
-  ) as ApiErrorType;
-  return new ApiError(status, type, info.code ?? "upstream_error", `${adapter.exceptionName} - ${info.message}`);
 }
 
 export class ClientGoneError extends Error {}
@@ -102,29 +86,11 @@ function connectionFailure(error: unknown, signal: AbortSwitch, deployment: Depl
   const reason: unknown = signal.aborted ? signal.reason : error;
   if (reason instanceof ClientGoneError) throw reason;
   if (reason instanceof TimeoutError) {
-    return {
-      kind: "failed",
-      retryable: true,
-      error: new ApiError(
-        504,
-        "server_error",
-        "upstream_timeout",
-        `Deployment ${deployment.id} did not answer within ${reason.ms} ms`,
-      ),
-    };
+    return { kind: "failed", retryable: true, error: ApiError.upstreamTimeout(deployment.id, reason.ms) };
   }
   const detail =
     reason instanceof Error ? (reason.cause instanceof Error ? reason.cause.message : reason.message) : "unknown error";
-  return {
-    kind: "failed",
-    retryable: true,
-    error: new ApiError(
-      502,
-      "server_error",
-      "upstream_connection_error",
-      `Could not reach deployment ${deployment.id}: ${detail}`,
-    ),
-  };
+  return { kind: "failed", retryable: true, error: ApiError.upstreamUnreachable(deployment.id, detail) };
 }
 
 async function failedResponse(response: UpstreamResponse, adapter: ProviderAdapter): Promise<AttemptResult> {
@@ -139,7 +105,7 @@ async function failedResponse(response: UpstreamResponse, adapter: ProviderAdapt
   return {
     kind: "failed",
     retryable,
-    error: upstreamApiError(response.status, adapter.describeError(response.status, json), adapter),
+    error: ApiError.upstreamError(response.status, adapter.exceptionName, adapter.describeError(response.status, json)),
   };
 }
 
@@ -165,13 +131,13 @@ function translateEvent(translator: StreamTranslator, event: string, data: strin
   try {
     return translator.push(event, data);
   } catch (error) {
-    const info = (error as Error & { cause?: Partial<UpstreamErrorInfo> }).cause;
+    const info = (error as Error & { cause?: Partial<UpstreamFailure> }).cause;
     const message = info?.message ?? (error instanceof Error ? error.message : "upstream stream error");
-    throw upstreamApiError(
-      502,
-      { message, type: info?.type ?? "server_error", code: info?.code ?? "upstream_stream_error" },
-      adapter,
-    );
+    throw ApiError.upstreamError(502, adapter.exceptionName, {
+      message,
+      type: info?.type ?? errorTypeForStatus(502),
+      code: info?.code ?? "upstream_stream_error",
+    });
   }
 }
 

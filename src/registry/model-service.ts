@@ -40,18 +40,13 @@ export function createModelService(deps: ModelServiceDeps) {
     if (problem?.kind === "unknown_provider")
       throw ApiError.unsupportedProvider(problem.message, `litellm_params.${problem.field}`);
     if (problem?.kind === "missing_param") {
-      const param = `litellm_params.${problem.field}`;
-      throw ApiError.badRequest(`${problem.provider} deployments need ${param}`, param, "missing_required_field");
+      throw ApiError.missingProviderParam(problem.provider, `litellm_params.${problem.field}`);
     }
   }
 
-  function assertStoredEditable(id: string, action: string): void {
+  function assertStoredEditable(id: string, action: "edited" | "deleted"): void {
     if (registry.isConfigId(id) && !registry.isStoredId(id)) {
-      throw ApiError.badRequest(
-        `Model ${id} is defined in config.yaml and cannot be ${action} over the API. Edit config.yaml, or add a model with /model/new.`,
-        "id",
-        "config_model",
-      );
+      throw ApiError.configModelNotEditable(id, action);
     }
   }
 

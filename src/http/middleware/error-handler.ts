@@ -20,7 +20,7 @@ function toApiError(error: unknown): ApiError | undefined {
   if (parser?.type === "entity.parse.failed") return ApiError.invalidJson();
   if (parser?.type === "entity.too.large") return ApiError.payloadTooLarge(`${parser.limit ?? "the limit"} bytes`);
   if (parser?.type === "encoding.unsupported" || parser?.type === "charset.unsupported") {
-    return new ApiError(415, "invalid_request_error", "unsupported_encoding", "Unsupported request body encoding");
+    return ApiError.unsupportedEncoding();
   }
   // Other client errors from express's stack carry a 4xx status and a message meant for the client: body-parser
   // marks them `expose` (a corrupt gzip body), the router throws a URIError for a malformed %-escape in the path.
@@ -28,7 +28,7 @@ function toApiError(error: unknown): ApiError | undefined {
   const clientFacing = parser?.expose === true || error instanceof URIError;
   if (typeof status === "number" && status >= 400 && status < 500 && clientFacing) {
     const message = error instanceof Error ? error.message : "Bad request";
-    return new ApiError(status, "invalid_request_error", parser?.type?.replace(/\./g, "_") ?? "bad_request", message);
+    return ApiError.unreadableRequest(status, parser?.type?.replace(/\./g, "_") ?? "bad_request", message);
   }
   return undefined;
 }

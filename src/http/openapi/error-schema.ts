@@ -1,23 +1,12 @@
 import { z } from "zod";
-import type { ApiErrorBody, ApiErrorType } from "../../errors/api-error.js";
-
-// The mapped type makes this list fail to compile when ApiErrorType gains or loses a member.
-const ERROR_TYPES = {
-  invalid_request_error: "invalid_request_error",
-  authentication_error: "authentication_error",
-  permission_error: "permission_error",
-  not_found_error: "not_found_error",
-  rate_limit_error: "rate_limit_error",
-  server_error: "server_error",
-  service_unavailable: "service_unavailable",
-  key_model_access_denied: "key_model_access_denied",
-} as const satisfies { [Type in ApiErrorType]: Type };
+import type { ApiErrorBody } from "../../errors/api-error.js";
+import { API_ERROR_TYPES } from "../../errors/error-types.js";
 
 /** OpenAI's error envelope, the only error shape any route answers with (see error-handler.ts). */
 export const errorResponseSchema = z.object({
   error: z.object({
     message: z.string(),
-    type: z.enum(ERROR_TYPES),
+    type: z.enum(API_ERROR_TYPES),
     param: z.string().nullable().describe("The request field at fault, e.g. `litellm_params.model`"),
     code: z.string().nullable().describe("Machine-readable reason, e.g. `model_not_found`, `invalid_api_key`"),
   }),

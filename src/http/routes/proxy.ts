@@ -269,12 +269,7 @@ function holdParallelSlot(res: ServerResponse, caller: Caller, limiter: Parallel
   if (caller.kind !== "virtual" || caller.key.maxParallelRequests === null) return;
   const release = limiter.tryAcquire(caller.key.token, caller.key.maxParallelRequests);
   if (!release) {
-    throw new ApiError(
-      429,
-      "rate_limit_error",
-      "max_parallel_requests",
-      `This key allows ${caller.key.maxParallelRequests} parallel requests`,
-    );
+    throw ApiError.parallelRequestLimit(caller.key.maxParallelRequests);
   }
   res.on("close", release);
 }

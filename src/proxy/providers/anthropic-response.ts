@@ -1,6 +1,8 @@
 // Anthropic Messages API → OpenAI Chat Completions: the non-streaming response, errors, and the small
 // mapping tables the stream translator shares. Provider differences live here as data, not in the proxy core.
 import { randomUUID } from "node:crypto";
+import type { UpstreamFailure } from "../../errors/api-error.js";
+import { type ApiErrorType, upstreamErrorType } from "../../errors/error-types.js";
 
 export interface OpenAiUsage {
   prompt_tokens: number;
@@ -44,12 +46,6 @@ export interface OpenAiChatChunk {
   model: string;
   choices: Array<{ index: number; delta: Record<string, unknown>; finish_reason: string | null }>;
   usage?: OpenAiUsage | null;
-}
-
-export interface OpenAiErrorFields {
-  message: string;
-  type: string;
-  code: string | null;
 }
 
 export function isRecord(value: unknown): value is Record<string, unknown> {
@@ -178,27 +174,14 @@ export function fromAnthropicResponse(response: unknown, model: string): OpenAiC
   };
 }
 
-// Types are the categories OpenAI clients know; overloaded and api errors are both the provider's fault.
-const ERROR_TYPES = new Map<string, string>([
-  ["invalid_request_error", "invalid_request_error"],
+// Anthropic's names for types OpenAI calls otherwise (its other types are OpenAI's own names); overloaded and api
+// errors are both the provider's fault.
+const OWN_NAMES: ReadonlyMap<string, ApiErrorType> = new Map<string, ApiErrorType>([
   ["request_too_large", "invalid_request_error"],
-  ["authentication_error", "authentication_error"],
-  ["permission_error", "permission_error"],
-  ["not_found_error", "not_found_error"],
-  ["rate_limit_error", "rate_limit_error"],
   ["api_error", "server_error"],
   ["overloaded_error", "server_error"],
   ["timeout_error", "server_error"],
 ]);
-
-function errorTypeForStatus(status: number): string {
-  if (status === 401) return "authentication_error";
-  if (status === 403) return "permission_error";
-  if (status === 404) return "not_found_error";
-  if (status === 429) return "rate_limit_error";
-  if (status >= 400 && status < 500) return "invalid_request_error";
-  return "server_error";
-}
 
 function parseJsonText(body: unknown): unknown {
   if (typeof body !== "string") return body;
@@ -213,13 +196,14 @@ function parseJsonText(body: unknown): unknown {
  * `code` carries Anthropic's own error type (e.g. "overloaded_error") because the OpenAI type alone loses it.
  * A body that is not Anthropic's error JSON (an HTML page from a gateway, say) is never echoed to the client.
  */
-export function fromAnthropicError(status: number, body: unknown): OpenAiErrorFields {
+export function fromAnthropicError(status: number, body: unknown): UpstreamFailure {
   const error = asRecord(asRecord(parseJsonText(body)).error);
   const anthropicType = typeof error.type === "string" && error.type !== "" ? error.type : null;
   const message =
     typeof error.message === "string" && error.message.trim() !== ""
       ? error.message
       : `Anthropic returned HTTP ${status}`;
-  const type = (anthropicType !== null ? ERROR_TYPES.get(anthropicType) : undefined) ?? errorTypeForStatus(status);
+  const type =
+    (anthropicType !== null ? OWN_NAMES.get(anthropicType) : undefined) ?? upstreamErrorType(status, anthropicType);
   return { message, type, code: anthropicType };
 }

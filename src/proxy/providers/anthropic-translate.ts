@@ -7,7 +7,6 @@ export {
   fromAnthropicResponse,
   type OpenAiChatChunk,
   type OpenAiChatCompletion,
-  type OpenAiErrorFields,
   type OpenAiUsage,
 } from "./anthropic-response.js";
 export { createAnthropicStreamTranslator, type AnthropicStreamTranslator } from "./anthropic-stream.js";
