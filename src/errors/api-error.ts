@@ -166,7 +166,7 @@ export class ApiError extends Error {
     return new ApiError(429, "rate_limit_error", "no_healthy_deployment", message);
   }
 
-  // Upstreams.
+  // Upstreams. A caller learns which model failed; the deployment and the underlying cause go to the log only.
 
   /** An upstream's own error reply; the message is LiteLLM's `<Provider>Exception - <upstream message>`. */
   static upstreamError(status: number, exceptionName: string, failure: UpstreamFailure): ApiError {
@@ -174,13 +174,13 @@ export class ApiError extends Error {
     return new ApiError(status, failure.type, failure.code ?? "upstream_error", message);
   }
 
-  static upstreamUnreachable(deploymentId: string, detail: string): ApiError {
-    const message = `Could not reach deployment ${deploymentId}: ${detail}`;
+  static upstreamUnreachable(model: string): ApiError {
+    const message = `Could not reach the upstream of model '${model}'`;
     return new ApiError(502, "server_error", "upstream_connection_error", message);
   }
 
-  static upstreamTimeout(deploymentId: string, ms: number): ApiError {
-    const message = `Deployment ${deploymentId} did not answer within ${ms} ms`;
+  static upstreamTimeout(model: string, ms: number): ApiError {
+    const message = `The upstream of model '${model}' did not answer within ${ms} ms`;
     return new ApiError(504, "server_error", "upstream_timeout", message);
   }
 

@@ -57,6 +57,7 @@ export async function checkDeployment(
     body: probe.body,
     stream: false,
     model: deployment.modelName,
+    group: deployment.modelName,
     deployment: probe.deployment,
     adapter,
     timeoutMs: probe.timeoutMs,
@@ -65,5 +66,5 @@ export async function checkDeployment(
   if (result.kind !== "failed") return { deployment, healthy: true };
   if (result.error.code === "upstream_timeout" && probe.healthTimeoutBounds)
     return { deployment, healthy: false, error: TIMEOUT_EXCEEDED };
-  return { deployment, healthy: false, error: failureText(result.error, deployment) };
+  return { deployment, healthy: false, error: failureText(result.error, deployment, result.cause) };
 }

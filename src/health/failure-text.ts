@@ -51,6 +51,11 @@ export function scrubSecrets(message: string, deployment: Deployment): string {
   return scrubbed;
 }
 
-export function failureText(error: ApiError, deployment: Deployment): string {
-  return `litellm.${litellmExceptionClass(error.status)}: ${scrubSecrets(error.message, deployment)}`;
+/**
+ * The report is the operator's view of one deployment (only the master key reads it), so unlike an inference reply
+ * it also says what went wrong underneath, e.g. the socket error behind an unreachable upstream.
+ */
+export function failureText(error: ApiError, deployment: Deployment, cause?: string): string {
+  const message = cause === undefined ? error.message : `${error.message}: ${cause}`;
+  return `litellm.${litellmExceptionClass(error.status)}: ${scrubSecrets(message, deployment)}`;
 }

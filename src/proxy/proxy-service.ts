@@ -175,6 +175,7 @@ export function createProxyService(deps: ProxyServiceDeps) {
         body: request.body,
         stream: request.stream,
         model: request.model,
+        group,
         client: request.client,
         deployment,
         adapter,
@@ -196,7 +197,7 @@ export function createProxyService(deps: ProxyServiceDeps) {
       router.end(deployment.id);
       if (result.retryable) router.recordFailure(deployment.id);
       const { status, code } = result.error;
-      deps.logger.warn({ deploymentId: deployment.id, status, code }, "upstream call failed");
+      deps.logger.warn({ deploymentId: deployment.id, status, code, cause: result.cause }, "upstream call failed");
       return { failure: result.error, retryable: result.retryable };
     }
     if (real) router.recordSuccess(deployment.id);

@@ -11,7 +11,13 @@ import type { UpstreamClient, UpstreamResponse } from "./upstream-client.js";
 export type AttemptResult =
   | { kind: "json"; body: string; usage?: Usage }
   | { kind: "stream"; source: AsyncIterable<string | Buffer>; finish: () => void }
-  | { kind: "failed"; error: ApiError; retryable: boolean };
+  | {
+      kind: "failed";
+      error: ApiError;
+      retryable: boolean;
+      /** What went wrong underneath (a socket error, say): for the log line, never for the caller. */
+      cause?: string;
+    };
 
 export interface Usage {
   promptTokens: number;
@@ -24,6 +30,8 @@ export interface AttemptInput {
   stream: boolean;
   /** The name the caller asked for: responses carry it, not the upstream's own name. */
   model: string;
+  /** The model group being called (the requested one or a fallback): a failure names it, never the deployment. */
+  group: string;
   deployment: Deployment;
   adapter: ProviderAdapter;
   timeoutMs: number;
@@ -56,7 +64,7 @@ export async function attemptDeployment(client: UpstreamClient, input: AttemptIn
     response = await client.send(adapter.buildRequest(input.op, input.body, deployment), controller, input.timeoutMs);
   } catch (error) {
     cleanup();
-    return connectionFailure(error, controller, deployment);
+    return connectionFailure(error, controller, input.group);
   }
   let handedOff = false;
   try {
@@ -70,7 +78,7 @@ export async function attemptDeployment(client: UpstreamClient, input: AttemptIn
     return jsonResult(text, input);
   } catch (error) {
     response.body.destroy();
-    return connectionFailure(error, controller, deployment);
+    return connectionFailure(error, controller, input.group);
   } finally {
     if (!handedOff) cleanup();
   }
@@ -82,15 +90,29 @@ class TimeoutError extends Error {
   }
 }
 
-function connectionFailure(error: unknown, signal: AbortSwitch, deployment: Deployment): AttemptResult {
+/** The caller learns which model failed; the socket error stays in `cause`, for the log. */
+function connectionFailure(error: unknown, signal: AbortSwitch, group: string): AttemptResult {
   const reason: unknown = signal.aborted ? signal.reason : error;
   if (reason instanceof ClientGoneError) throw reason;
   if (reason instanceof TimeoutError) {
-    return { kind: "failed", retryable: true, error: ApiError.upstreamTimeout(deployment.id, reason.ms) };
+    return { kind: "failed", retryable: true, error: ApiError.upstreamTimeout(group, reason.ms) };
   }
-  const detail =
-    reason instanceof Error ? (reason.cause instanceof Error ? reason.cause.message : reason.message) : "unknown error";
-  return { kind: "failed", retryable: true, error: ApiError.upstreamUnreachable(deployment.id, detail) };
+  const cause = messageOf((reason as { cause?: unknown } | null | undefined)?.cause) ?? messageOf(reason);
+  return {
+    kind: "failed",
+    retryable: true,
+    error: ApiError.upstreamUnreachable(group),
+    cause: cause ?? "unknown error",
+  };
+}
+
+/**
+ * Read by shape rather than `instanceof Error`: Node's own socket errors (ECONNREFUSED) come from another realm when
+ * the code runs inside a VM context, as under jest, and would then read as "unknown error".
+ */
+function messageOf(value: unknown): string | undefined {
+  const message = (value as { message?: unknown } | null | undefined)?.message;
+  return typeof message === "string" ? message : undefined;
 }
 
 async function failedResponse(response: UpstreamResponse, adapter: ProviderAdapter): Promise<AttemptResult> {

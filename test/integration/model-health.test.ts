@@ -237,7 +237,10 @@ describe("GET /health: a real call to every deployment", () => {
 
   it("reports an unreachable upstream, an unset key variable and calls Switchboard cannot make, without calling them", () => {
     const unhealthy = byId(report.unhealthy_endpoints);
-    expect(unhealthy["down-1"]!.error).toMatch(/^litellm\.APIConnectionError: Could not reach deployment down-1/);
+    // The report is the operator's view of the deployment: unlike an inference reply, it keeps the socket error.
+    expect(unhealthy["down-1"]!.error).toMatch(
+      /^litellm\.APIConnectionError: Could not reach the upstream of model 'down': .*ECONNREFUSED/,
+    );
     expect(unhealthy["unset-1"]!.error).toMatch(/^litellm\.AuthenticationError: .*HEALTH_UNSET_VAR/);
     expect(unhealthy["claude-embed-1"]!.error).toBe(
       "litellm.BadRequestError: anthropic deployments do not support embeddings",

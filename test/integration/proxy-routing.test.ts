@@ -30,6 +30,7 @@ ${deployment(url, "slowpoke", "slow-one", ", timeout: 0.3")}
 ${deployment(url, "staller", "stalls", ", timeout: 0.3")}
 ${deployment(url, "dropper", "drops")}
 ${deployment(url, "dropper", "answers")}
+${deployment(url, "unreachable", "hangs-up")}
 ${deployment(url, "doomed", "always-500")}
 ${deployment(url, "garbled", "html-page", ", weight: 1000")}
 ${deployment(url, "garbled", "clean-json", ", weight: 1")}
@@ -91,7 +92,11 @@ describe("routing within a model group", () => {
     upstream.script("slow-one", { kind: "slow", delayMs: 5000 });
     const started = Date.now();
     const res = await chat("slowpoke").expect(504);
-    expect(res.body.error.code).toBe("upstream_timeout");
+    expect(res.body.error).toMatchObject({
+      type: "server_error",
+      code: "upstream_timeout",
+      message: "litellm.Timeout: The upstream of model 'slowpoke' did not answer within 300 ms",
+    });
     expect(Date.now() - started).toBeLessThan(2000);
     await upstream.waitForAbort("slow-one", 2000);
   });
@@ -109,6 +114,26 @@ describe("routing within a model group", () => {
     upstream.script("drops", { kind: "drop" });
     for (let i = 0; i < 5; i++)
       expect((await chat("dropper").expect(200)).headers["x-litellm-model-id"]).toBe("answers");
+  });
+
+  it("answers a connection failure with 502 naming the model, and keeps the deployment and the cause for the log", async () => {
+    upstream.script("hangs-up", { kind: "drop" });
+    const res = await chat("unreachable").expect(502);
+    expect(res.body.error).toEqual({
+      message: "litellm.APIConnectionError: Could not reach the upstream of model 'unreachable'",
+      type: "server_error",
+      param: null,
+      code: "upstream_connection_error",
+    });
+    const logged = proxy.logLines
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .find((line) => line.msg === "upstream call failed" && line.deploymentId === "hangs-up");
+    expect(logged).toMatchObject({ status: 502, code: "upstream_connection_error", cause: expect.any(String) });
+    const cause = logged!.cause as string;
+    expect(cause).not.toBe("");
+    const reply = JSON.stringify({ headers: res.headers, body: res.text });
+    expect(reply).not.toContain("hangs-up");
+    expect(reply).not.toContain(cause);
   });
 
   it("treats a 200 whose body is not JSON as the upstream's failure and retries it elsewhere", async () => {

@@ -78,14 +78,8 @@ describe("ApiError's named factories", () => {
       "invalid_request_error",
       "upstream_error",
     ],
-    [
-      "upstreamUnreachable",
-      ApiError.upstreamUnreachable("d", "ECONNREFUSED"),
-      502,
-      "server_error",
-      "upstream_connection_error",
-    ],
-    ["upstreamTimeout", ApiError.upstreamTimeout("d", 300), 504, "server_error", "upstream_timeout"],
+    ["upstreamUnreachable", ApiError.upstreamUnreachable("m"), 502, "server_error", "upstream_connection_error"],
+    ["upstreamTimeout", ApiError.upstreamTimeout("m", 300), 504, "server_error", "upstream_timeout"],
     ["upstreamStreamFailed", ApiError.upstreamStreamFailed(), 502, "server_error", "upstream_stream_error"],
     ["mockException", ApiError.mockException(503, "m", "litellm.X"), 503, "server_error", "mock_response"],
     ["mockRateLimit", ApiError.mockRateLimit("m"), 429, "rate_limit_error", "mock_testing_rate_limit_error"],
@@ -114,6 +108,15 @@ describe("ApiError's named factories", () => {
         code: "rate_limit_exceeded",
       },
     });
+  });
+
+  it("tells the caller which model's upstream failed, and nothing about the deployment or the cause", () => {
+    expect(ApiError.upstreamUnreachable("gpt-4o-mini").message).toBe(
+      "Could not reach the upstream of model 'gpt-4o-mini'",
+    );
+    expect(ApiError.upstreamTimeout("gpt-4o-mini", 300).message).toBe(
+      "The upstream of model 'gpt-4o-mini' did not answer within 300 ms",
+    );
   });
 
   it("rewords an error without changing what it is", () => {
@@ -187,10 +190,10 @@ describe("errorTypeForStatus: the one rule from an upstream's status to an error
 
 describe("LiteLLM's exception prefix", () => {
   it("names LiteLLM's exception class for the status", () => {
-    expect(withLiteLLMPrefix(ApiError.upstreamUnreachable("d", "ECONNREFUSED")).message).toBe(
-      "litellm.APIConnectionError: Could not reach deployment d: ECONNREFUSED",
+    expect(withLiteLLMPrefix(ApiError.upstreamUnreachable("m")).message).toBe(
+      "litellm.APIConnectionError: Could not reach the upstream of model 'm'",
     );
-    expect(withLiteLLMPrefix(ApiError.upstreamTimeout("d", 5)).message).toMatch(/^litellm\.Timeout: /);
+    expect(withLiteLLMPrefix(ApiError.upstreamTimeout("m", 5)).message).toMatch(/^litellm\.Timeout: /);
     expect(litellmExceptionClass(418)).toBe("BadRequestError");
     expect(litellmExceptionClass(599)).toBe("InternalServerError");
   });
