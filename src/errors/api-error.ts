@@ -1,7 +1,5 @@
 import { type ApiErrorType, errorTypeForStatus } from "./error-types.js";
 
-export type { ApiErrorType } from "./error-types.js";
-
 export interface ApiErrorBody {
   error: { message: string; type: ApiErrorType; param: string | null; code: string | null };
 }
