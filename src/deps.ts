@@ -133,7 +133,7 @@ export async function createDeps(config: Config, options: DepsOptions): Promise<
         costMap,
         models,
         changeLog,
-        database: { ping: async () => void (await database.prisma.$queryRaw`SELECT 1`) },
+        database: { ping: () => database.ping() },
         syncStatus: () => sync.status(),
         isDraining: () => draining,
         proxy,
