@@ -9,38 +9,26 @@ import globals from "globals";
 import tseslint from "typescript-eslint";
 
 // The layers of src/, written down once: each folder names the folders it builds on, and may import those and
-// everything below them, nothing else (so there is no cycle between folders). Listed top to bottom:
-//
-//   http      → health, metrics          routes, middleware and wire views; the outermost layer
-//   health    → proxy                    model health checks, through the proxy's upstream client
-//   proxy     → keys, cost, config       routing and upstream calls
-//   keys      → registry                 virtual keys and which models a key reaches
-//   cost      → registry                 cost map
-//   config    → registry                 env and config.yaml; builds the registry's ConfigDeployment
-//   registry  → sync, errors             the model domain and its ModelStore port
-//   sync      → logging                  revision machinery and its ChangeLog/ChangeBus ports
-//   db        → keys, crypto, generated  adapters: implement the ports of the folders they list; only the
-//   redis     → sync                     composition root imports them, so http/ and the domain never reach storage
-//   metrics, crypto, errors, logging, generated: import no other folder
-//
-// src/app.ts, src/deps.ts and src/main.ts are the composition root and may import every folder (not generated/).
-// Only src/db/ imports Prisma, pg and PGlite, only src/redis/ imports ioredis (no-restricted-imports below).
+// everything below them, nothing else, so there is no cycle between folders. db/ and redis/ are adapters: they
+// implement the ports of the folders they name and only the composition root (src/app.ts, deps.ts, main.ts, which may
+// import every folder but generated/) imports them, so http/ and the domain never reach storage. Only src/db/ imports
+// Prisma, pg and PGlite, only src/redis/ imports ioredis (restrictPackages below).
 const layers = {
-  http: ["health", "metrics"],
-  health: ["proxy"],
-  proxy: ["keys", "cost", "config"],
-  keys: ["registry"],
+  http: ["health", "metrics"], // routes, middleware, OpenAPI and wire views: the outermost layer
+  health: ["proxy"], // model health checks, through the proxy's upstream client
+  proxy: ["keys", "cost", "config"], // routing and upstream calls
+  keys: ["registry"], // virtual keys and the models a key reaches
   cost: ["registry"],
-  config: ["registry"],
-  registry: ["sync", "errors"],
-  sync: ["logging"],
+  config: ["registry"], // builds the registry's ConfigDeployment from config.yaml
+  registry: ["sync", "errors"], // the model domain and its ModelStore port
+  sync: ["logging"], // revision machinery and its ChangeLog/ChangeBus ports
   db: ["keys", "crypto", "generated"],
   redis: ["sync"],
-  metrics: [],
+  metrics: [], // proxy/ reports through an observer that metrics' object fits by shape
   crypto: [],
   errors: [],
   logging: [],
-  generated: [],
+  generated: [], // the Prisma client, for db/ alone
 };
 const compositionRoot = ["app.ts", "deps.ts", "main.ts"];
 // Everything but HTTP, the storage adapters and generated code is domain: it never imports src/http/.
