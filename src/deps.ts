@@ -7,17 +7,17 @@ import { createModelStore } from "./db/model-store.js";
 import type { AppDeps } from "./app.js";
 import type { Logger } from "./logging/logger.js";
 import { deploymentFromConfig } from "./registry/deployment.js";
-import { InProcessBus } from "./registry/in-process-bus.js";
+import { InProcessBus } from "./sync/in-process-bus.js";
 import { ModelRegistry } from "./registry/model-registry.js";
 import { createModelService } from "./registry/model-service.js";
-import { createAnnouncer } from "./registry/announce.js";
+import { createAnnouncer } from "./sync/announce.js";
 import { createKeyStore } from "./db/key-store.js";
 import { KeyRegistry } from "./keys/key-registry.js";
 import { createKeyService } from "./keys/key-service.js";
 import { createKeySyncTarget } from "./keys/key-sync-target.js";
 import { createModelSyncTarget } from "./registry/model-sync-target.js";
-import type { ChangeBus } from "./registry/ports.js";
-import { RevisionSync } from "./registry/revision-sync.js";
+import type { ChangeBus } from "./sync/ports.js";
+import { RevisionSync } from "./sync/revision-sync.js";
 import { RedisChangeBus } from "./redis/redis-change-bus.js";
 import { createProxyService } from "./proxy/proxy-service.js";
 import { DeploymentRouter, routingSettings } from "./proxy/router.js";
@@ -133,7 +133,7 @@ export async function createDeps(config: Config, options: DepsOptions): Promise<
         costMap,
         models,
         changeLog,
-        database: { ping: async () => void (await database.prisma.$queryRaw`SELECT 1`) },
+        database: { ping: () => database.ping() },
         syncStatus: () => sync.status(),
         isDraining: () => draining,
         proxy,

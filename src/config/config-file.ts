@@ -2,9 +2,10 @@ import { readFile } from "node:fs/promises";
 import { parse as parseYaml, YAMLParseError } from "yaml";
 import { z } from "zod";
 import { formatIssues } from "../errors/zod-error.js";
+import type { ConfigDeployment, MissingEnvRef } from "../registry/deployment.js";
 import { configModelId } from "../registry/model-id.js";
 import { notCallableReason, parseModelString, providerProblem } from "../registry/providers.js";
-import { type MissingEnvRef, resolveEnvRefs } from "./env-refs.js";
+import { resolveEnvRefs } from "./env-refs.js";
 
 const KNOWN_SECTIONS = new Set(["model_list", "general_settings", "router_settings", "litellm_settings"]);
 
@@ -72,13 +73,8 @@ export type RouterSettings = z.infer<typeof routerSettingsSchema>;
 export type LitellmSettings = z.infer<typeof litellmSettingsSchema>;
 export type GeneralSettings = z.infer<typeof generalSettingsSchema>;
 
-export interface ConfigModel {
-  id: string;
-  modelName: string;
-  litellmParams: Record<string, unknown>;
-  modelInfo: Record<string, unknown>;
-  missingEnv: MissingEnvRef[];
-}
+/** A model_list entry is what the registry takes from config: the shape is the registry's, so config depends on it. */
+export type ConfigModel = ConfigDeployment;
 
 export interface ConfigFile {
   models: ConfigModel[];

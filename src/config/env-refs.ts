@@ -1,11 +1,7 @@
+import type { MissingEnvRef } from "../registry/deployment.js";
+
 // LiteLLM's `os.environ/NAME` indirection: secrets stay out of config.yaml and are read at load.
 const ENV_REF_PREFIX = "os.environ/";
-
-export interface MissingEnvRef {
-  /** Where the reference stands, e.g. `litellm_params.api_key`. */
-  field: string;
-  variable: string;
-}
 
 export function envRefName(value: unknown): string | undefined {
   if (typeof value !== "string" || !value.startsWith(ENV_REF_PREFIX)) return undefined;

@@ -1,4 +1,4 @@
-import type { ChangeEntity, ChangeEntry, ChangeLog, ChangeOp } from "../registry/ports.js";
+import type { ChangeEntity, ChangeEntry, ChangeLog, ChangeOp } from "../sync/ports.js";
 import type { Prisma, PrismaClient } from "../generated/prisma/client.js";
 
 type Tx = Prisma.TransactionClient;

@@ -15,6 +15,8 @@ export const defaultMigrationsDir = resolve(dirname(fileURLToPath(import.meta.ur
 export interface Database {
   prisma: PrismaClient;
   kind: "postgres" | "embedded";
+  /** Resolves when the database answers a query (readiness). */
+  ping(): Promise<void>;
   migrate(dir?: string): Promise<MigrationResult>;
   close(): Promise<void>;
 }
@@ -37,6 +39,7 @@ function openPostgres(connectionString: string, max: number): Database {
   return {
     prisma,
     kind: "postgres",
+    ping: () => ping(prisma),
     async migrate(dir = defaultMigrationsDir) {
       // A dedicated connection: the migration lock is session-level.
       const client = new pg.Client({ connectionString });
@@ -63,6 +66,7 @@ function openEmbedded(dataDir: string): Database {
   return {
     prisma,
     kind: "embedded",
+    ping: () => ping(prisma),
     async migrate(migrationsDir = defaultMigrationsDir) {
       const session: SqlSession = {
         query: async <Row>(sql: string, params?: unknown[]) => (await pglite.query<Row>(sql, params)).rows,
@@ -75,4 +79,8 @@ function openEmbedded(dataDir: string): Database {
       await pglite.close();
     },
   };
+}
+
+async function ping(prisma: PrismaClient): Promise<void> {
+  await prisma.$queryRaw`SELECT 1`;
 }

@@ -1,5 +1,6 @@
 import type { Prisma, PrismaClient } from "../generated/prisma/client.js";
-import type { KeyStore, VirtualKey, VirtualKeyInput } from "../keys/virtual-key.js";
+import type { KeyStore, VirtualKeyInput } from "../keys/ports.js";
+import type { VirtualKey } from "../keys/virtual-key.js";
 import { WRITE_TX_OPTIONS, appendChange, lockRevisions } from "./change-log-store.js";
 import { revisionedCreate, revisionedUpdate } from "./revisioned-writes.js";
 

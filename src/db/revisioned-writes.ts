@@ -1,5 +1,5 @@
 import { Prisma, type PrismaClient } from "../generated/prisma/client.js";
-import { type ChangeEntry, type ChangeEntity, DuplicateIdError } from "../registry/ports.js";
+import { type ChangeEntry, type ChangeEntity, DuplicateIdError } from "../sync/ports.js";
 import { WRITE_TX_OPTIONS, appendChange } from "./change-log-store.js";
 
 type Tx = Prisma.TransactionClient;

@@ -1,9 +1,10 @@
 import { ApiError } from "../errors/api-error.js";
-import type { Announce } from "../registry/announce.js";
-import { DuplicateIdError } from "../registry/ports.js";
+import type { Announce } from "../sync/announce.js";
+import { DuplicateIdError } from "../sync/ports.js";
 import type { KeyRegistry } from "./key-registry.js";
 import { editedKeySettings, type KeyOptions, newKeySettings, type NewKeyOptions } from "./key-options.js";
-import { displayName, generateRawKey, hashKey, type KeyStore, type VirtualKey } from "./virtual-key.js";
+import type { KeyStore } from "./ports.js";
+import { displayName, generateRawKey, hashKey, type VirtualKey } from "./virtual-key.js";
 
 export interface KeyServiceDeps {
   store: KeyStore;

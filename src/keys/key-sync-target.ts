@@ -1,6 +1,6 @@
-import type { SyncTarget } from "../registry/revision-sync.js";
+import type { SyncTarget } from "../sync/revision-sync.js";
 import type { KeyRegistry } from "./key-registry.js";
-import type { KeyStore } from "./virtual-key.js";
+import type { KeyStore } from "./ports.js";
 
 /** Mirrors stored keys into memory, so a revocation on one replica reaches every other like a model change. */
 export function createKeySyncTarget(store: Pick<KeyStore, "listAll" | "getMany">, registry: KeyRegistry): SyncTarget {

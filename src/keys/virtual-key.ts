@@ -1,5 +1,4 @@
 import { createHash, randomBytes } from "node:crypto";
-import type { ChangeEntry } from "../registry/ports.js";
 
 /** A virtual key as stored: identified by the sha256 of the raw key, which itself is never kept. */
 export interface VirtualKey extends KeySettings {
@@ -45,22 +44,6 @@ export interface UnenforcedKeySettings {
   permissions: Record<string, unknown>;
   allowedCacheControls: unknown[];
   allowedRoutes: unknown[];
-}
-
-export type VirtualKeyInput = KeySettings & Pick<VirtualKey, "token" | "keyName">;
-
-export interface KeyWrite {
-  key: VirtualKey;
-  change: ChangeEntry;
-}
-
-export interface KeyStore {
-  create(input: VirtualKeyInput, actor: string): Promise<KeyWrite>;
-  update(token: string, edit: (current: VirtualKey) => VirtualKeyInput, actor: string): Promise<KeyWrite | undefined>;
-  /** Deletes those that exist, one revision each; returns the changes. */
-  deleteMany(tokens: readonly string[], actor: string): Promise<ChangeEntry[]>;
-  getMany(tokens: readonly string[]): Promise<VirtualKey[]>;
-  listAll(): Promise<VirtualKey[]>;
 }
 
 export function hashKey(rawKey: string): string {

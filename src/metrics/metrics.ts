@@ -1,5 +1,4 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
-import type { ProxyObserver } from "../proxy/proxy-service.js";
 
 /** Live values read at scrape time rather than kept in sync by hand. */
 export interface MetricSources {
@@ -14,7 +13,11 @@ export interface Metrics {
   observeRequest(route: string, method: string, status: number, seconds: number): void;
   /** One proxied call, end to end, as the caller saw it. */
   observeProxyCall(modelGroup: string, status: number, seconds: number): void;
-  proxyObserver: ProxyObserver;
+  /** Fits the proxy's ProxyObserver by shape alone: metrics sits below proxy/ in the layers and never imports it. */
+  proxyObserver: {
+    upstreamAnswered(deploymentId: string, seconds: number): void;
+    upstreamFailed(deploymentId: string, kind: string): void;
+  };
 }
 
 /**

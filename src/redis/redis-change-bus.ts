@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { Redis, type RedisOptions } from "ioredis";
 import type { Logger } from "../logging/logger.js";
-import { parseChangeNotice } from "../registry/change-notice.js";
-import type { BusHandlers, BusStatus, ChangeBus, ChangeNotice } from "../registry/ports.js";
+import { parseChangeNotice } from "../sync/change-notice.js";
+import type { BusHandlers, BusStatus, ChangeBus, ChangeNotice } from "../sync/ports.js";
 import { changeChannel, connectionName } from "./keys.js";
 
 export interface RedisChangeBusOptions {

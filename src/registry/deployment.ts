@@ -1,9 +1,23 @@
-import type { ConfigModel } from "../config/config-file.js";
-import type { MissingEnvRef } from "../config/env-refs.js";
 import type { StoredModel } from "./ports.js";
 import { isSupportedProvider, parseModelString } from "./providers.js";
 
 export type ModelSource = "config" | "db";
+
+/** A config setting whose `os.environ/` variable was unset when the config loaded. */
+export interface MissingEnvRef {
+  /** Where the reference stands, e.g. `litellm_params.api_key`. */
+  field: string;
+  variable: string;
+}
+
+/** What a config.yaml entry brings to the registry, env refs already resolved (config/ builds it). */
+export interface ConfigDeployment {
+  id: string;
+  modelName: string;
+  litellmParams: Record<string, unknown>;
+  modelInfo: Record<string, unknown>;
+  missingEnv: readonly MissingEnvRef[];
+}
 
 /** One routable deployment in the live view, from config.yaml or from the database. */
 export interface Deployment {
@@ -42,7 +56,7 @@ function withRouting(model: Common): Common & Pick<Deployment, "provider" | "ups
   };
 }
 
-export function deploymentFromConfig(model: ConfigModel): Deployment {
+export function deploymentFromConfig(model: ConfigDeployment): Deployment {
   return { ...withRouting(model), source: "config", missingEnv: model.missingEnv, revision: 0 };
 }
 

@@ -2,8 +2,9 @@ import { randomUUID } from "node:crypto";
 import { ApiError } from "../errors/api-error.js";
 import { deploymentFromStored } from "./deployment.js";
 import type { ModelRegistry } from "./model-registry.js";
-import type { Announce } from "./announce.js";
-import { DuplicateIdError, type ModelStore, type StoredModel } from "./ports.js";
+import type { Announce } from "../sync/announce.js";
+import { DuplicateIdError } from "../sync/ports.js";
+import type { ModelStore, StoredModel } from "./ports.js";
 import { providerProblem } from "./providers.js";
 import { restoreMaskedSecrets } from "./secret-fields.js";
 

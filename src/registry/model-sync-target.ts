@@ -1,7 +1,7 @@
 import { deploymentFromStored } from "./deployment.js";
 import type { ModelRegistry } from "./model-registry.js";
 import type { ModelStore } from "./ports.js";
-import type { SyncTarget } from "./revision-sync.js";
+import type { SyncTarget } from "../sync/revision-sync.js";
 
 /** Mirrors stored deployments into the registry; config deployments are never touched. */
 export function createModelSyncTarget(

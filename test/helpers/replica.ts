@@ -8,7 +8,7 @@ import { resolveConfig } from "../../src/config/load-config.js";
 import { type CostMap, createCostMap } from "../../src/cost/cost-map.js";
 import { createDeps, type Deps } from "../../src/deps.js";
 import { createLogger } from "../../src/logging/logger.js";
-import type { ChangeBus } from "../../src/registry/ports.js";
+import type { ChangeBus } from "../../src/sync/ports.js";
 import { capturedBodies, registerBodySecrets, registerEnvSecrets } from "./leak-watch.js";
 
 export const TEST_MASTER_KEY = "sk-test-master-0123456789abcdef";

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { HealthReport } from "../../health/health-report.js";
-import type { BusStatus } from "../../registry/ports.js";
+import type { BusStatus } from "../../sync/ports.js";
 import { healthQuerySchema } from "../routes/health.js";
 import type { RouteEntry } from "../routes/route-list.js";
 import type { Assert, Fits } from "./json-schema.js";

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { toGeneratedKey, toKeyInfo } from "../../keys/key-view.js";
+import type { toGeneratedKey, toKeyInfo } from "../views/key-view.js";
 import {
   deleteKeysBodySchema,
   generateKeyBodySchema,

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import type { ChangeOp } from "../../registry/ports.js";
-import type { toStoredModelResponse } from "../../registry/model-view.js";
+import type { ChangeOp } from "../../sync/ports.js";
+import type { toStoredModelResponse } from "../views/model-view.js";
 import {
   deleteModelBodySchema,
   historyQuerySchema,

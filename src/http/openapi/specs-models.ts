@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { toModelGroupInfo, toOpenAiModel } from "../../registry/model-view.js";
+import type { toModelGroupInfo, toOpenAiModel } from "../views/model-view.js";
 import { modelGroupQuerySchema, modelInfoQuerySchema, modelInfoV2QuerySchema } from "../routes/model-info.js";
 import { modelListQuerySchema } from "../routes/models.js";
 import type { Assert, Fits } from "./json-schema.js";

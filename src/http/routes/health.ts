@@ -4,8 +4,8 @@ import { ApiError } from "../../errors/api-error.js";
 import type { HealthService } from "../../health/health-service.js";
 import { ClientGoneError } from "../../proxy/upstream-attempt.js";
 import type { ModelRegistry } from "../../registry/model-registry.js";
-import type { HealthProbe } from "../../registry/ports.js";
-import type { SyncStatus } from "../../registry/revision-sync.js";
+import type { HealthProbe } from "../../health/ports.js";
+import type { SyncStatus } from "../../sync/revision-sync.js";
 import { parseQuery } from "../validate.js";
 import { connectionOf } from "../client-connection.js";
 

@@ -4,7 +4,7 @@ import { ApiError } from "../../errors/api-error.js";
 import type { KeyRegistry } from "../../keys/key-registry.js";
 import { KEY_TYPES } from "../../keys/key-options.js";
 import { type KeyService, tokenOf } from "../../keys/key-service.js";
-import { toGeneratedKey, toKeyInfo } from "../../keys/key-view.js";
+import { toGeneratedKey, toKeyInfo } from "../views/key-view.js";
 import type { VirtualKey } from "../../keys/virtual-key.js";
 import { type Caller, callerOf } from "../middleware/auth.js";
 import { parseBody, parseQuery } from "../validate.js";

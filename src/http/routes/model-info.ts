@@ -5,7 +5,7 @@ import { ApiError } from "../../errors/api-error.js";
 import type { Deployment } from "../../registry/deployment.js";
 import { listModels } from "../../registry/model-listing.js";
 import type { ModelRegistry } from "../../registry/model-registry.js";
-import { type ModelInfoItem, toModelGroupInfo, toModelInfoItem } from "../../registry/model-view.js";
+import { type ModelInfoItem, toModelGroupInfo, toModelInfoItem } from "../views/model-view.js";
 import { callerOf } from "../middleware/auth.js";
 import { parseQuery } from "../validate.js";
 

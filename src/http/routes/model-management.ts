@@ -1,9 +1,9 @@
 import { type RequestHandler, Router } from "express";
 import { z } from "zod";
 import { litellmParamTypes, modelStringSchema } from "../../config/config-file.js";
-import type { ChangeLog } from "../../registry/ports.js";
+import type { ChangeLog } from "../../sync/ports.js";
 import type { ModelService } from "../../registry/model-service.js";
-import { toStoredModelResponse } from "../../registry/model-view.js";
+import { toStoredModelResponse } from "../views/model-view.js";
 import { callerOf } from "../middleware/auth.js";
 import { parseBody, parseQuery } from "../validate.js";
 

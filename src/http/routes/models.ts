@@ -4,7 +4,7 @@ import type { CostMap } from "../../cost/cost-map.js";
 import { ApiError } from "../../errors/api-error.js";
 import { listModels } from "../../registry/model-listing.js";
 import type { ModelRegistry } from "../../registry/model-registry.js";
-import { toOpenAiModel } from "../../registry/model-view.js";
+import { toOpenAiModel } from "../views/model-view.js";
 import { callerOf } from "../middleware/auth.js";
 import { parseQuery } from "../validate.js";
 

@@ -1,5 +1,5 @@
-import { METADATA_FIELDS } from "./key-options.js";
-import type { VirtualKey } from "./virtual-key.js";
+import { METADATA_FIELDS } from "../../keys/key-options.js";
+import type { VirtualKey } from "../../keys/virtual-key.js";
 
 /** A key as every endpoint shows it, under LiteLLM's field names: by token, never the raw key. */
 export function toKeyInfo(key: VirtualKey) {

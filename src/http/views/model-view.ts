@@ -1,9 +1,9 @@
-import type { CostMap } from "../cost/cost-map.js";
-import { costMapEntryFor } from "../cost/deployment-cost.js";
-import type { Deployment } from "./deployment.js";
-import type { StoredModel } from "./ports.js";
-import { notCallableReason, parseModelString } from "./providers.js";
-import { maskSecretParams } from "./secret-fields.js";
+import type { CostMap } from "../../cost/cost-map.js";
+import { costMapEntryFor } from "../../cost/deployment-cost.js";
+import type { Deployment } from "../../registry/deployment.js";
+import type { StoredModel } from "../../registry/ports.js";
+import { notCallableReason, parseModelString } from "../../registry/providers.js";
+import { maskSecretParams } from "../../registry/secret-fields.js";
 
 // Wire shapes (snake_case, as LiteLLM answers). Secrets are masked in every one of them.
 

@@ -1,5 +1,5 @@
-import { parseEnv } from "../config/env.js";
-import { openDatabase } from "./database.js";
+import { parseEnv } from "../src/config/env.js";
+import { openDatabase } from "../src/db/database.js";
 
 // `npm run db:deploy`: applies pending migrations (the same step `npm start` runs first), for operators who
 // migrate before rolling replicas. Uses DATABASE_URL, or the embedded database under DATA_DIR.
