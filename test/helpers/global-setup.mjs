@@ -1,5 +1,5 @@
 // Plain ESM on purpose: jest loads global setup outside its module mapper, so this uses the built dist/
-// (`npm test` builds first) and pg directly.
+// (`npm test` and `npm run test:integration` build it first when it is stale) and pg directly.
 import pg from "pg";
 import { openDatabase } from "../../dist/db/database.js";
 
