@@ -6,8 +6,8 @@ import type {
   ChangeEntry,
   ChangeLog,
   ChangeNotice,
-} from "../../src/registry/ports.js";
-import type { SyncTarget } from "../../src/registry/revision-sync.js";
+} from "../../src/sync/ports.js";
+import type { SyncTarget } from "../../src/sync/revision-sync.js";
 
 // In-memory stand-ins for what RevisionSync talks to: PostgreSQL (rows plus the revisioned change log), the bus and
 // the in-memory view a replica keeps. Each implements its port, so a change to a port breaks these at compile time.

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "@jest/globals";
 import { createLogger } from "../../src/logging/logger.js";
-import type { ChangeEntity, ChangeNotice } from "../../src/registry/ports.js";
-import { RevisionSync } from "../../src/registry/revision-sync.js";
+import type { ChangeEntity, ChangeNotice } from "../../src/sync/ports.js";
+import { RevisionSync } from "../../src/sync/revision-sync.js";
 import { InMemoryChangeLog, InMemoryDatabase, MirrorTarget, ScriptedBus } from "../fakes/in-memory-sync.js";
 import { eventually } from "../helpers/eventually.js";
 
