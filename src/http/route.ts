@@ -93,7 +93,8 @@ export interface RouteDefinition<
   openWhen?: (deps: Deps) => boolean;
   /**
    * Answers the request. A returned value is the JSON body (with the status the handler set, else 200);
-   * undefined means the handler wrote the response itself, or the caller has gone.
+   * undefined means the handler wrote the response itself, or the caller has gone. Method syntax on purpose: its
+   * parameters compare bivariantly, so one list holds routes whose handlers are typed for their own schemas and deps.
    */
   handler(input: RouteInput<Parsed<Query>, Parsed<Body>, CallerFor<S>>, deps: Deps): unknown;
 }
