@@ -240,4 +240,40 @@ describe("inference routes' HTTP contract", () => {
     expect(res.headers["x-request-id"]).toBe("trace-456");
     expect(res.headers["x-litellm-call-id"]).toBe("trace-456");
   });
+
+  it("shares express's request pipeline: the same id headers, on answers, errors and unknown routes alike", async () => {
+    const requests = [
+      proxy.get("/v1/models"),
+      proxy.anonymous().get("/model/info"),
+      proxy.post("/v1/chat/completions", chat),
+      proxy.anonymous().post("/v1/embeddings"),
+      proxy.get("/no/such/route"),
+    ];
+    for (const pending of requests) {
+      const res = await pending.set("x-request-id", "trace-789");
+      expect([res.status, res.headers["x-request-id"], res.headers["x-litellm-call-id"]]).toEqual([
+        res.status,
+        "trace-789",
+        "trace-789",
+      ]);
+    }
+  });
+
+  it("logs one line per request under the matched route's pattern, on both servers", async () => {
+    const before = proxy.logLines.length;
+    await proxy.patch("/MODEL/some-id/update/", {}).expect(404);
+    await proxy.post("/chat/completions", chat).expect(400);
+    await proxy.post("/engines/no-such-model/embeddings", { input: "x" }).expect(400);
+    await proxy.get("/no/such/route").expect(404);
+    const lines = proxy.logLines
+      .slice(before)
+      .map((line) => JSON.parse(line))
+      .filter((line) => line.req);
+    expect(lines.map((line) => [line.msg, line.req.path])).toEqual([
+      ["PATCH /model/:id/update 404", "/MODEL/some-id/update/"],
+      ["POST /v1/chat/completions 400", "/chat/completions"],
+      ["POST /engines/{model}/embeddings 400", "/engines/no-such-model/embeddings"],
+      ["GET unmatched 404", "/no/such/route"],
+    ]);
+  });
 });

@@ -4,7 +4,7 @@ import supertest from "supertest";
 import { startFakeAnthropic } from "../fakes/fake-anthropic.js";
 import { startFakeOpenAI } from "../fakes/fake-openai.js";
 import type { FakeUpstream } from "../fakes/fake-upstream-common.js";
-import { healthComponents } from "../../src/http/openapi/specs-health.js";
+import { healthComponents } from "../../src/http/routes/health.js";
 import { maskSecret } from "../../src/registry/secret-fields.js";
 import { startReplica, type TestReplica } from "../helpers/replica.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/test-database.js";

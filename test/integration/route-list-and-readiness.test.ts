@@ -1,7 +1,9 @@
 import { readFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import { healthComponents } from "../../src/http/openapi/specs-health.js";
-import { PROXY_ROUTES } from "../../src/http/routes/proxy.js";
+import { pathsOf } from "../../src/http/route.js";
+import { healthComponents } from "../../src/http/routes/health.js";
+import { proxyRoutes } from "../../src/http/routes/proxy.js";
+import { routeListComponents } from "../../src/http/routes/route-list.js";
 import { startReplica, type TestReplica } from "../helpers/replica.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/test-database.js";
 
@@ -57,7 +59,7 @@ describe("GET /routes", () => {
 
   beforeAll(async () => {
     const res = await proxy.anonymous().get("/routes").expect(200);
-    expect(healthComponents.RouteList.parse(res.body)).toEqual(res.body);
+    expect(routeListComponents.RouteList.parse(res.body)).toEqual(res.body);
     routes = res.body.routes;
   });
 
@@ -82,7 +84,7 @@ describe("GET /routes", () => {
 
   it("includes the inference routes served beside express, the health check and itself", () => {
     const listed = new Set(routes.map((route) => `${route.methods.join(",")} ${route.path}`));
-    for (const route of PROXY_ROUTES) for (const path of route.paths) expect(listed).toContain(`POST ${path}`);
+    for (const route of proxyRoutes) for (const path of pathsOf(route)) expect(listed).toContain(`POST ${path}`);
     expect(listed).toContain("GET /health");
     expect(listed).toContain("GET /routes");
     expect(listed).toContain("PATCH /model/{id}/update");

@@ -1,6 +1,5 @@
 import { hash, timingSafeEqual } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
-import type { RequestHandler, Response } from "express";
 import { ApiError } from "../../errors/api-error.js";
 import type { KeyRegistry } from "../../keys/key-registry.js";
 import { fullAccess, keyAccess, type ModelAccess } from "../../keys/model-access.js";
@@ -64,29 +63,11 @@ export function createAuthenticator({
   };
 }
 
-/** Express routes: authenticates every request it guards and leaves the caller for callerOf(). */
-export function authenticate(deps: AuthDeps): RequestHandler {
-  const identify = createAuthenticator(deps);
-  return async (req, res, next) => {
-    res.locals.caller = await identify(req.headers);
-    next();
-  };
-}
-
-export function callerOf(res: Response): Caller {
-  const caller = res.locals.caller as Caller | undefined;
-  if (!caller) throw new Error("route is not behind authenticate()");
-  return caller;
-}
-
 /** Management routes: the master key only. */
-export function requireAdmin(): RequestHandler {
-  return (_req, res, next) => {
-    if (callerOf(res).kind !== "master") {
-      throw ApiError.forbidden(
-        "This endpoint needs the master key; virtual keys can only call models, list them and read their own /key/info",
-      );
-    }
-    next();
-  };
+export function assertMaster(caller: Caller): void {
+  if (caller.kind !== "master") {
+    throw ApiError.forbidden(
+      "This endpoint needs the master key; virtual keys can only call models, list them and read their own /key/info",
+    );
+  }
 }

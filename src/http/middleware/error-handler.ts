@@ -1,5 +1,4 @@
 import type { ServerResponse } from "node:http";
-import type { ErrorRequestHandler, RequestHandler } from "express";
 import { ApiError } from "../../errors/api-error.js";
 import { apiErrorFromZod } from "../../errors/zod-error.js";
 import type { Logger } from "../../logging/logger.js";
@@ -58,20 +57,4 @@ export function sendError(
     "content-length": Buffer.byteLength(body),
   });
   res.end(body);
-}
-
-export function errorHandler(logger: Logger): ErrorRequestHandler {
-  return (error, req, res, _next) => {
-    sendError(res, error, logger, {
-      requestId: res.locals.requestId as string | undefined,
-      method: req.method,
-      path: req.path,
-    });
-  };
-}
-
-export function notFoundHandler(): RequestHandler {
-  return (req) => {
-    throw ApiError.routeNotFound(req.method, req.path);
-  };
 }

@@ -1,28 +1,8 @@
+import type { z } from "zod";
+import type { RouteDoc } from "../route.js";
 import { ERROR_COMPONENT, errorResponseSchema } from "./error-schema.js";
 import { componentSchemas, createComponentRegistry } from "./json-schema.js";
-import { buildPaths, type OperationSpec } from "./operation.js";
-import { healthComponents, healthOperations } from "./specs-health.js";
-import { keysComponents, keysOperations } from "./specs-keys.js";
-import { managementComponents, managementOperations } from "./specs-management.js";
-import { modelsComponents, modelsOperations } from "./specs-models.js";
-import { proxyComponents, proxyOperations } from "./specs-proxy.js";
-
-const OPERATIONS: readonly OperationSpec[] = [
-  ...healthOperations,
-  ...modelsOperations,
-  ...managementOperations,
-  ...proxyOperations,
-  ...keysOperations,
-];
-
-const COMPONENTS = [
-  { [ERROR_COMPONENT]: errorResponseSchema },
-  healthComponents,
-  modelsComponents,
-  managementComponents,
-  proxyComponents,
-  keysComponents,
-];
+import { buildPaths } from "./operation.js";
 
 const TAGS = [
   {
@@ -55,13 +35,17 @@ const SECURITY_SCHEMES = {
 };
 
 /**
- * The OpenAPI 3.1 document, built from the same zod schemas the routes validate with. Built once per app;
- * a duplicate or malformed operation throws here, at start-up, rather than serving a wrong document.
+ * The OpenAPI 3.1 document of these routes, from the same definitions (and zod schemas) the app serves them with.
+ * `components` names response schemas, which the document then refers to by $ref. Built once per app; a duplicate
+ * or malformed operation throws here, at start-up, rather than serving a wrong document.
  */
-export function buildOpenApiDocument(): Record<string, unknown> {
-  const components = createComponentRegistry(COMPONENTS);
-  const paths = buildPaths(OPERATIONS, components);
-  const usedTags = new Set(OPERATIONS.flatMap((op) => op.tags));
+export function buildOpenApiDocument(
+  routes: readonly RouteDoc[],
+  components: ReadonlyArray<Readonly<Record<string, z.ZodType>>>,
+): Record<string, unknown> {
+  const registry = createComponentRegistry([{ [ERROR_COMPONENT]: errorResponseSchema }, ...components]);
+  const paths = buildPaths(routes, registry);
+  const usedTags = new Set(routes.flatMap((op) => op.tags));
   const declared = new Set(TAGS.map((tag) => tag.name));
   const tags = [
     ...TAGS.filter((tag) => usedTags.has(tag.name)),
@@ -78,7 +62,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
     tags,
     paths,
     components: {
-      schemas: componentSchemas(components),
+      schemas: componentSchemas(registry),
       securitySchemes: SECURITY_SCHEMES,
       headers: {
         RequestId: {

@@ -6,7 +6,7 @@ export type JsonSchema = Record<string, unknown>;
 export type ComponentRegistry = z.core.$ZodRegistry<{ id: string }>;
 
 /**
- * `true` when every value typed Wire is a valid output of Schema and Wire has no field Schema lacks. Specs files assert it for the wire shapes
+ * `true` when every value typed Wire is a valid output of Schema and Wire has no field Schema lacks. Route files assert it for the wire shapes
  * that have a TypeScript type, so a response that drifts from its documented schema fails `tsc`. `Loose`
  * names fields typed `Record<string, unknown>` in code but documented with their known members.
  */

@@ -1,12 +1,14 @@
-import { type RequestHandler, Router } from "express";
 import { z } from "zod";
 import { ApiError } from "../../errors/api-error.js";
+import type { HealthReport } from "../../health/health-report.js";
 import type { HealthService } from "../../health/health-service.js";
 import { ClientGoneError } from "../../proxy/upstream-attempt.js";
 import type { ModelRegistry } from "../../registry/model-registry.js";
 import type { HealthProbe } from "../../health/ports.js";
+import type { BusStatus } from "../../sync/ports.js";
 import type { SyncStatus } from "../../sync/revision-sync.js";
-import { parseQuery } from "../validate.js";
+import type { Assert, Fits } from "../openapi/json-schema.js";
+import { defineRoute } from "../route.js";
 import { connectionOf } from "../client-connection.js";
 
 export interface HealthDeps {
@@ -34,60 +36,156 @@ export const healthQuerySchema = z.object({
     .describe("Only this deployment (its model_info.id); an unknown id is a 404"),
 });
 
+const livenessSchema = z.object({ status: z.literal("alive") });
+
+const count = z.number().int().nonnegative();
+
+const readinessSchema = z.object({
+  status: z
+    .enum(["healthy", "degraded", "unhealthy"])
+    .describe("`degraded`: ready, but the change feed is down and changes arrive by the periodic revision check"),
+  db: z.enum(["connected", "disconnected"]).describe("LiteLLM's name for `database`"),
+  litellm_version: z.string().describe("Switchboard's own version, in the field where LiteLLM reports its version"),
+  draining: z.boolean(),
+  database: z.enum(["connected", "unreachable"]),
+  registry: z.object({ loaded: z.boolean(), deployments: count }),
+  change_feed: z.object({
+    kind: z.enum(["redis", "in-process"] as const satisfies ReadonlyArray<BusStatus["kind"]>),
+    state: z.enum(["connected", "degraded"]),
+  }),
+  sync: z.object({
+    applied_revision: count,
+    latest_known_revision: count,
+    lag: count,
+    catch_ups: count,
+    last_check_at: z.iso.datetime().nullable(),
+  }),
+});
+
+const healthEndpointSchema = z
+  .looseObject({
+    model: z.string(),
+    model_id: z.string().describe("The deployment's model_info.id"),
+    error: z
+      .string()
+      .optional()
+      .describe(
+        "Unhealthy endpoints: why, as LiteLLM words it (`litellm.AuthenticationError: ...`, `Timeout exceeded`); never a secret",
+      ),
+  })
+  .describe(
+    "The deployment's litellm_params with secrets masked (only `model` with health_check_details: false), its id and, when it failed, `error`",
+  );
+
+const healthReportSchema = z.object({
+  healthy_endpoints: z.array(healthEndpointSchema),
+  unhealthy_endpoints: z.array(healthEndpointSchema),
+  healthy_count: count,
+  unhealthy_count: count,
+});
+
+export type HealthReportCheck = Assert<
+  Fits<HealthReport, typeof healthReportSchema, "healthy_endpoints" | "unhealthy_endpoints">
+>;
+
+export const healthComponents = {
+  Liveness: livenessSchema,
+  Readiness: readinessSchema,
+  HealthReport: healthReportSchema,
+};
+
 /**
  * Liveness says the process runs. Readiness says this replica should get traffic: the database answers and
  * the registry is loaded. A lost change feed is reported as degraded but stays ready, because the periodic
  * revision check still keeps the replica converging. GET /health is LiteLLM's model health check: a real call to
  * each deployment (or, with background checks, the last results), so it needs the master key.
  */
-export function healthRoutes(deps: HealthDeps, admin: RequestHandler[]): Router {
-  const router = Router();
-
-  router.get(["/health/liveliness", "/health/liveness"], (_req, res) => {
-    res.json({ status: "alive" });
-  });
-
-  router.get("/health/readiness", async (_req, res) => {
-    const sync = deps.syncStatus();
-    let database: "connected" | "unreachable" = "connected";
-    try {
-      await deps.database.ping();
-    } catch {
-      database = "unreachable";
-    }
-    const registryLoaded = deps.registry.isLoaded();
-    const draining = deps.isDraining();
-    const ready = database === "connected" && registryLoaded && !draining;
-    const busState = sync.bus.connected ? "connected" : "degraded";
-    res.status(ready ? 200 : 503).json({
-      status: !ready ? "unhealthy" : busState === "connected" ? "healthy" : "degraded",
-      // LiteLLM's names for the same facts, read by its dashboards and scripts.
-      db: database === "connected" ? "connected" : "disconnected",
-      litellm_version: deps.version,
-      draining,
-      database,
-      registry: { loaded: registryLoaded, deployments: deps.registry.all().length },
-      change_feed: { kind: sync.bus.kind, state: busState },
-      sync: {
-        applied_revision: sync.appliedRevision,
-        latest_known_revision: sync.latestKnownRevision,
-        lag: sync.lag,
-        catch_ups: sync.catchUps,
-        last_check_at: sync.lastCheckAt,
-      },
-    });
-  });
-
-  router.get("/health", ...admin, async (req, res) => {
-    const query = parseQuery(healthQuerySchema, req);
-    try {
-      res.json(await deps.health.report({ model: query.model, modelId: query.model_id }, connectionOf(res)));
-    } catch (error) {
-      if (!(error instanceof ClientGoneError)) throw error;
-      // Either the caller left (nothing to answer) or the replica is shutting down and dropped the checks.
-      if (!res.destroyed) throw ApiError.unavailable("This replica is shutting down; its health checks were cancelled");
-    }
-  });
-
-  return router;
-}
+export const healthRoutes = [
+  defineRoute({
+    method: "get",
+    path: "/health/liveliness",
+    aliases: ["/health/liveness"],
+    summary: "Liveness: the process is running",
+    tags: ["health"],
+    security: "none",
+    ignoresBody: true,
+    response: livenessSchema,
+    errors: [],
+    handler: () => ({ status: "alive" }),
+  }),
+  defineRoute({
+    method: "get",
+    path: "/health/readiness",
+    summary: "Readiness: this replica should receive traffic",
+    description: "Ready when the database answers, the model registry is loaded and the replica is not draining.",
+    tags: ["health"],
+    security: "none",
+    ignoresBody: true,
+    response: readinessSchema,
+    responseDescription: "Ready (`healthy` or `degraded`)",
+    errors: [],
+    otherResponses: {
+      503: { description: "Not ready: the same report, with `status: unhealthy`", schema: readinessSchema },
+    },
+    handler: async ({ res }, deps: HealthDeps) => {
+      const sync = deps.syncStatus();
+      let database: "connected" | "unreachable" = "connected";
+      try {
+        await deps.database.ping();
+      } catch {
+        database = "unreachable";
+      }
+      const registryLoaded = deps.registry.isLoaded();
+      const draining = deps.isDraining();
+      const ready = database === "connected" && registryLoaded && !draining;
+      const busState = sync.bus.connected ? "connected" : "degraded";
+      res.statusCode = ready ? 200 : 503;
+      return {
+        status: !ready ? "unhealthy" : busState === "connected" ? "healthy" : "degraded",
+        // LiteLLM's names for the same facts, read by its dashboards and scripts.
+        db: database === "connected" ? "connected" : "disconnected",
+        litellm_version: deps.version,
+        draining,
+        database,
+        registry: { loaded: registryLoaded, deployments: deps.registry.all().length },
+        change_feed: { kind: sync.bus.kind, state: busState },
+        sync: {
+          applied_revision: sync.appliedRevision,
+          latest_known_revision: sync.latestKnownRevision,
+          lag: sync.lag,
+          catch_ups: sync.catchUps,
+          last_check_at: sync.lastCheckAt,
+        },
+      } satisfies z.output<typeof readinessSchema>;
+    },
+  }),
+  defineRoute({
+    method: "get",
+    path: "/health",
+    summary: "Model health: a small real call to each deployment",
+    description:
+      "LiteLLM's model health check: a one-token chat call (a completion or an embedding for `model_info.mode` " +
+      "`completion` / `embedding`) to every deployment, a few at a time, each bounded by " +
+      "`model_info.health_check_timeout` (seconds, default 60). With `general_settings.background_health_checks` " +
+      "the checks run every `health_check_interval` seconds (default 300) and this answers the last results " +
+      "without calling any upstream.",
+    tags: ["health"],
+    security: "master",
+    fresh: true,
+    ignoresBody: true,
+    query: healthQuerySchema,
+    response: healthReportSchema,
+    errors: [400, 401, 403, 404, 503],
+    handler: async ({ query, res }, deps: HealthDeps) => {
+      try {
+        return await deps.health.report({ model: query.model, modelId: query.model_id }, connectionOf(res));
+      } catch (error) {
+        if (!(error instanceof ClientGoneError)) throw error;
+        // Either the caller left (nothing to answer) or the replica is shutting down and dropped the checks.
+        if (!res.destroyed)
+          throw ApiError.unavailable("This replica is shutting down; its health checks were cancelled");
+        return undefined;
+      }
+    },
+  }),
+];

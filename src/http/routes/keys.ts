@@ -1,4 +1,3 @@
-import { type RequestHandler, Router } from "express";
 import { z } from "zod";
 import { ApiError } from "../../errors/api-error.js";
 import type { KeyRegistry } from "../../keys/key-registry.js";
@@ -6,8 +5,9 @@ import { KEY_TYPES } from "../../keys/key-options.js";
 import { type KeyService, tokenOf } from "../../keys/key-service.js";
 import { toGeneratedKey, toKeyInfo } from "../views/key-view.js";
 import type { VirtualKey } from "../../keys/virtual-key.js";
-import { type Caller, callerOf } from "../middleware/auth.js";
-import { parseBody, parseQuery } from "../validate.js";
+import type { Caller } from "../middleware/auth.js";
+import type { Assert, Fits } from "../openapi/json-schema.js";
+import { defineRoute } from "../route.js";
 
 const count = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 /** LiteLLM refuses negative budgets ("max_budget cannot be negative"). */
@@ -80,12 +80,96 @@ export const keyListQuerySchema = z.object({
     .describe("true: key objects; otherwise their tokens, as in LiteLLM"),
 });
 
-export interface KeyRouteGuards {
-  /** The master key or any virtual key. */
-  caller: RequestHandler[];
-  /** The master key only. */
-  admin: RequestHandler[];
-}
+/** A key as every endpoint shows it: by token (sha256 hex), never the raw key. */
+const keyInfoSchema = z.object({
+  token: z.string().describe("sha256 hex of the raw key; accepted wherever a key is named"),
+  key_name: z.string().describe("`sk-...` and the last four characters"),
+  key_alias: z.string().nullable(),
+  models: z.array(z.string()),
+  metadata: object,
+  max_parallel_requests: z.number().int().nullable(),
+  expires: z.iso.datetime().nullable(),
+  blocked: z.boolean().nullable().describe("true: every call with the key is refused with 401"),
+  spend: z.number().describe("Stored as given; not tracked yet"),
+  user_id: z.string().nullable(),
+  team_id: z.string().nullable(),
+  organization_id: z.string().nullable(),
+  max_budget: z.number().nullable().describe("Stored, not enforced yet"),
+  soft_budget: z.number().nullable().describe("Stored, not enforced yet"),
+  budget_duration: z.string().nullable().describe("Stored, not enforced yet"),
+  tpm_limit: z.number().int().nullable().describe("Stored, not enforced yet"),
+  rpm_limit: z.number().int().nullable().describe("Stored, not enforced yet"),
+  model_max_budget: object.describe("Stored, not enforced yet"),
+  aliases: object.describe("Stored, not applied yet"),
+  config: object.describe("Stored, not applied yet"),
+  permissions: object.describe("Stored, not applied yet"),
+  allowed_cache_controls: z.array(z.unknown()).describe("Stored, not enforced yet"),
+  allowed_routes: z.array(z.unknown()).describe("Stored, not enforced yet"),
+  created_at: z.iso.datetime(),
+  created_by: z.string(),
+  updated_at: z.iso.datetime(),
+  updated_by: z.string(),
+});
+
+export type KeyInfoCheck = Assert<Fits<ReturnType<typeof toKeyInfo>, typeof keyInfoSchema, "metadata">>;
+
+const untracked = z.null().describe("Switchboard has no such thing; always null");
+
+/** LiteLLM's GenerateKeyResponse. */
+const generatedKeySchema = keyInfoSchema.extend({
+  key: z.string().describe("The raw key, shown in this response only"),
+  token_id: z.string().describe("The same sha256 hex as `token`"),
+  duration: z.string().nullable().describe("As sent"),
+  tags: z.array(z.string()).nullable().describe("metadata.tags"),
+  guardrails: z.array(z.string()).nullable().describe("metadata.guardrails"),
+  enforced_params: z.array(z.string()).nullable().describe("metadata.enforced_params"),
+  model_rpm_limit: object.nullable().describe("metadata.model_rpm_limit"),
+  model_tpm_limit: object.nullable().describe("metadata.model_tpm_limit"),
+  budget_id: untracked,
+  litellm_budget_table: untracked,
+  project_id: untracked,
+  agent_id: untracked,
+  policies: untracked,
+  prompts: untracked,
+  object_permission: untracked,
+  router_settings: untracked,
+  rpm_limit_type: untracked,
+  tpm_limit_type: untracked,
+  allowed_passthrough_routes: untracked,
+  allowed_vector_store_indexes: untracked,
+  access_group_ids: untracked,
+});
+
+export type GeneratedKeyCheck = Assert<
+  Fits<
+    ReturnType<typeof toGeneratedKey>,
+    typeof generatedKeySchema,
+    "metadata" | "tags" | "guardrails" | "enforced_params" | "model_rpm_limit" | "model_tpm_limit"
+  >
+>;
+
+const updatedKeySchema = keyInfoSchema.extend({
+  key: z.string().describe("The token again (LiteLLM echoes the key as sent)"),
+});
+const keyInfoResponseSchema = z.object({ key: z.string().describe("The token"), info: keyInfoSchema });
+const deletedKeysSchema = z.object({ deleted_keys: z.array(z.string()).describe("Tokens of the revoked keys") });
+const keyListSchema = z.object({
+  keys: z
+    .array(z.union([z.string().describe("A token"), keyInfoSchema]))
+    .describe("Tokens, or key objects with return_full_object=true"),
+  total_count: z.number().int(),
+  current_page: z.number().int(),
+  total_pages: z.number().int(),
+});
+
+export const keysComponents: Record<string, z.ZodType> = {
+  KeyInfo: keyInfoSchema,
+  GeneratedKey: generatedKeySchema,
+  UpdatedKey: updatedKeySchema,
+  KeyInfoResponse: keyInfoResponseSchema,
+  DeletedKeys: deletedKeysSchema,
+  KeyList: keyListSchema,
+};
 
 /** LiteLLM: a virtual key reads its own info (named or not); the master key reads any key it names. */
 function keyToShow(keyService: KeyService, caller: Caller, asked: string | undefined): VirtualKey {
@@ -113,58 +197,117 @@ function listed(keys: VirtualKey[], query: z.infer<typeof keyListQuerySchema>): 
   );
 }
 
-/** LiteLLM's key management endpoints: /key/info for any key holder, the rest for the master key. */
-export function keyRoutes(
-  deps: { keyService: KeyService; keys: KeyRegistry; masterKey: string },
-  guards: KeyRouteGuards,
-): Router {
-  const router = Router();
-  const { keyService } = deps;
-
-  router.post("/key/generate", ...guards.admin, async (req, res) => {
-    const body = parseBody(generateKeyBodySchema, req);
-    // The master key is checked before virtual keys, so a virtual key equal to it could never be used.
-    if (body.key === deps.masterKey) throw ApiError.badRequest("key must differ from the master key", "key");
-    const { rawKey, key } = await keyService.generate(body, callerOf(res).actor);
-    // The raw key is in this one response and nowhere else, ever.
-    res.json(toGeneratedKey(rawKey, key, body.duration ?? null));
-  });
-
-  router.get("/key/info", ...guards.caller, (req, res) => {
-    const { key } = parseQuery(keyInfoQuerySchema, req);
-    const found = keyToShow(keyService, callerOf(res), key);
-    res.json({ key: found.token, info: toKeyInfo(found) });
-  });
-
-  router.post("/key/update", ...guards.admin, async (req, res) => {
-    const { key, ...options } = parseBody(updateKeyBodySchema, req);
-    const updated = await keyService.update(key, options, callerOf(res).actor);
-    // LiteLLM answers `key` as sent; the token stands in for it, so a raw key never comes back.
-    res.json({ key: updated.token, ...toKeyInfo(updated) });
-  });
-
-  router.post("/key/delete", ...guards.admin, async (req, res) => {
-    const body = parseBody(deleteKeysBodySchema, req);
-    const deleted = await keyService.delete(
-      { keys: body.keys ?? [], keyAliases: body.key_aliases ?? [] },
-      callerOf(res).actor,
-    );
-    res.json({ deleted_keys: deleted });
-  });
-
-  router.get("/key/list", ...guards.admin, (req, res) => {
-    const query = parseQuery(keyListQuerySchema, req);
-    const { page, size } = query;
-    // Newest first, as LiteLLM lists them.
-    const all = listed(deps.keys.all(), query).reverse();
-    const shown = all.slice((page - 1) * size, page * size);
-    res.json({
-      keys: query.return_full_object ? shown.map(toKeyInfo) : shown.map((key) => key.token),
-      total_count: all.length,
-      current_page: page,
-      total_pages: Math.ceil(all.length / size),
-    });
-  });
-
-  return router;
+export interface KeyRoutesDeps {
+  keyService: KeyService;
+  keys: KeyRegistry;
+  masterKey: string;
 }
+
+const tags = ["virtual keys"];
+
+/**
+ * LiteLLM's key management endpoints: /key/info for any key holder, the rest for the master key. Key writes go
+ * through the revisioned change log, like model writes, so every replica applies them.
+ */
+export const keyRoutes = [
+  defineRoute({
+    method: "post",
+    path: "/key/generate",
+    summary: "Mint a virtual key",
+    description:
+      "`models` may name model groups, access groups or `all-proxy-models`; empty means every model. Every field may be " +
+      "null (= not given); fields LiteLLM takes that are not listed are accepted and ignored. Budgets, tpm/rpm limits, " +
+      "aliases, config, permissions, allowed routes and cache controls are stored and shown but not enforced yet.",
+    errors: [400, 401, 403, 409, 413, 500],
+    tags,
+    security: "master",
+    fresh: true,
+    body: generateKeyBodySchema,
+    response: generatedKeySchema,
+    handler: async ({ body, caller }, deps: KeyRoutesDeps) => {
+      // The master key is checked before virtual keys, so a virtual key equal to it could never be used.
+      if (body.key === deps.masterKey) throw ApiError.badRequest("key must differ from the master key", "key");
+      const { rawKey, key } = await deps.keyService.generate(body, caller.actor);
+      // The raw key is in this one response and nowhere else, ever.
+      return toGeneratedKey(rawKey, key, body.duration ?? null);
+    },
+  }),
+  defineRoute({
+    method: "get",
+    path: "/key/info",
+    summary: "One key, by raw key or token",
+    description:
+      "A virtual key reads its own info, with or without `?key=`; naming another key is 403. The master key reads any " +
+      "key and must name it.",
+    tags,
+    security: "key",
+    fresh: true,
+    query: keyInfoQuerySchema,
+    response: keyInfoResponseSchema,
+    errors: [400, 401, 403, 404, 500],
+    handler: ({ query, caller }, deps: KeyRoutesDeps) => {
+      const found = keyToShow(deps.keyService, caller, query.key);
+      return { key: found.token, info: toKeyInfo(found) };
+    },
+  }),
+  defineRoute({
+    method: "post",
+    path: "/key/update",
+    summary: "Edit a key",
+    description:
+      "A field left out is unchanged. `null` clears a single value (alias, limits, budgets, ids; `duration: null` " +
+      "removes the expiry, as in LiteLLM) and leaves a list or object as it is. `metadata` is replaced, not merged.",
+    tags,
+    security: "master",
+    fresh: true,
+    body: updateKeyBodySchema,
+    response: updatedKeySchema,
+    errors: [400, 401, 403, 404, 413, 500],
+    handler: async ({ body: { key, ...options }, caller }, deps: KeyRoutesDeps) => {
+      const updated = await deps.keyService.update(key, options, caller.actor);
+      // LiteLLM answers `key` as sent; the token stands in for it, so a raw key never comes back.
+      return { key: updated.token, ...toKeyInfo(updated) };
+    },
+  }),
+  defineRoute({
+    method: "post",
+    path: "/key/delete",
+    summary: "Revoke keys (by key, token or alias) on every replica",
+    tags,
+    security: "master",
+    fresh: true,
+    body: deleteKeysBodySchema,
+    response: deletedKeysSchema,
+    errors: [400, 401, 403, 404, 413, 500],
+    handler: async ({ body, caller }, deps: KeyRoutesDeps) => {
+      const deleted = await deps.keyService.delete(
+        { keys: body.keys ?? [], keyAliases: body.key_aliases ?? [] },
+        caller.actor,
+      );
+      return { deleted_keys: deleted };
+    },
+  }),
+  defineRoute({
+    method: "get",
+    path: "/key/list",
+    summary: "Keys, newest first, paged; never raw keys",
+    tags,
+    security: "master",
+    fresh: true,
+    query: keyListQuerySchema,
+    response: keyListSchema,
+    errors: [400, 401, 403, 500],
+    handler: ({ query }, deps: KeyRoutesDeps) => {
+      const { page, size } = query;
+      // Newest first, as LiteLLM lists them.
+      const all = listed(deps.keys.all(), query).reverse();
+      const shown = all.slice((page - 1) * size, page * size);
+      return {
+        keys: query.return_full_object ? shown.map(toKeyInfo) : shown.map((key) => key.token),
+        total_count: all.length,
+        current_page: page,
+        total_pages: Math.ceil(all.length / size),
+      };
+    },
+  }),
+];

@@ -1,4 +1,3 @@
-import { type RequestHandler, type Response, Router } from "express";
 import { z } from "zod";
 import type { CostMap } from "../../cost/cost-map.js";
 import { ApiError } from "../../errors/api-error.js";
@@ -6,8 +5,9 @@ import type { Deployment } from "../../registry/deployment.js";
 import { listModels } from "../../registry/model-listing.js";
 import type { ModelRegistry } from "../../registry/model-registry.js";
 import { type ModelInfoItem, toModelGroupInfo, toModelInfoItem } from "../views/model-view.js";
-import { callerOf } from "../middleware/auth.js";
-import { parseQuery } from "../validate.js";
+import type { Caller } from "../middleware/auth.js";
+import type { Assert, Fits } from "../openapi/json-schema.js";
+import { defineRoute } from "../route.js";
 
 export const modelInfoQuerySchema = z.object({ litellm_model_id: z.string().min(1).optional() });
 
@@ -22,6 +22,68 @@ export const modelInfoV2QuerySchema = z.object({
 });
 
 export const modelGroupQuerySchema = z.object({ model_group: z.string().min(1).optional() });
+
+const nullableNumber = z.number().nullable();
+
+/** Secrets (api_key and the like) are masked in every response. */
+export const litellmParamsResponseSchema = z
+  .looseObject({ model: z.string() })
+  .describe("The deployment's litellm_params; api_key and other secrets are masked");
+
+// Cost-map fields (max_input_tokens, input_cost_per_token, ...) sit under the user's own model_info fields.
+const modelInfoFieldsSchema = z.looseObject({
+  id: z.string(),
+  db_model: z.boolean().describe("true when stored through the API, false when defined in config.yaml"),
+  created_at: z.iso.datetime().optional(),
+  created_by: z.string().optional(),
+  updated_at: z.iso.datetime().optional(),
+  updated_by: z.string().optional(),
+});
+
+const modelInfoItemSchema = z.object({
+  model_name: z.string(),
+  litellm_params: litellmParamsResponseSchema,
+  model_info: modelInfoFieldsSchema,
+});
+
+const modelInfoListSchema = z.object({ data: z.array(modelInfoItemSchema) });
+
+const modelInfoPageSchema = z.object({
+  data: z.array(modelInfoItemSchema),
+  total_count: z.number().int().nonnegative(),
+  current_page: z.number().int().min(1),
+  total_pages: z.number().int().nonnegative(),
+  size: z.number().int().min(1),
+});
+
+const modelGroupInfoSchema = z.object({
+  model_group: z.string(),
+  providers: z.array(z.string()),
+  max_input_tokens: nullableNumber,
+  max_output_tokens: nullableNumber,
+  input_cost_per_token: nullableNumber,
+  output_cost_per_token: nullableNumber,
+  mode: z.string().nullable(),
+  tpm: nullableNumber.describe("Sum over the group's deployments"),
+  rpm: nullableNumber.describe("Sum over the group's deployments"),
+  supports_function_calling: z.boolean(),
+  supports_vision: z.boolean(),
+  supports_reasoning: z.boolean(),
+  num_deployments: z.number().int().nonnegative(),
+});
+
+const modelGroupInfoListSchema = z.object({ data: z.array(modelGroupInfoSchema) });
+
+// Compile-time: what the view function returns must validate against what is documented.
+export type ModelGroupInfoCheck = Assert<Fits<ReturnType<typeof toModelGroupInfo>, typeof modelGroupInfoSchema>>;
+
+export const modelInfoComponents = {
+  ModelInfoItem: modelInfoItemSchema,
+  ModelInfoList: modelInfoListSchema,
+  ModelInfoPage: modelInfoPageSchema,
+  ModelGroupInfo: modelGroupInfoSchema,
+  ModelGroupInfoList: modelGroupInfoListSchema,
+};
 
 export interface ModelInfoDeps {
   registry: ModelRegistry;
@@ -47,69 +109,96 @@ function compare(a: string | number, b: string | number): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+function render(deployments: readonly Deployment[], costMap: CostMap): ModelInfoItem[] {
+  return deployments.map((d) => toModelInfoItem(d, costMap));
+}
+
+/** What this caller may see: a virtual key sees only the groups it can call. */
+function visible(registry: ModelRegistry, caller: Caller): Deployment[] {
+  return registry.all().filter((d) => caller.access.allows(d.modelName));
+}
+
 /** Read-only views of the merged registry: /model/info, /v2/model/info, /model_group/info. */
-export function modelInfoRoutes({ registry, costMap }: ModelInfoDeps, guard: RequestHandler[]): Router {
-  const router = Router();
-  const render = (deployments: readonly Deployment[]) => deployments.map((d) => toModelInfoItem(d, costMap));
-  /** What this caller may see: a virtual key sees only the groups it can call. */
-  const visible = (res: Response) => {
-    const { access } = callerOf(res);
-    return registry.all().filter((d) => access.allows(d.modelName));
-  };
-
-  router.get(["/model/info", "/v1/model/info"], ...guard, (req, res) => {
-    const { litellm_model_id: id } = parseQuery(modelInfoQuerySchema, req);
-    if (id === undefined) {
-      res.json({ data: render(visible(res)) });
-      return;
-    }
-    const deployment = registry.byId(id);
-    if (!deployment || !callerOf(res).access.allows(deployment.modelName)) {
-      throw ApiError.notFound(`Model id ${id} not found`, "litellm_model_id");
-    }
-    res.json({ data: render([deployment]) });
-  });
-
-  router.get("/v2/model/info", ...guard, (req, res) => {
-    const query = parseQuery(modelInfoV2QuerySchema, req);
-    const deployments =
-      query.model === undefined ? visible(res) : visible(res).filter((d) => d.modelName === query.model);
-    let items = render(deployments);
-    if (query.modelId) items = items.filter((item) => item.model_info.id === query.modelId);
-    if (query.search) {
-      const needle = query.search.toLowerCase();
-      items = items.filter((item) => item.model_name.toLowerCase().includes(needle));
-    }
-    if (query.sortBy) {
-      const key = query.sortBy;
-      const direction = query.sortOrder === "desc" ? -1 : 1;
-      items = [...items].sort((a, b) => direction * compare(sortValue(a, key), sortValue(b, key)));
-    }
-    const total = items.length;
-    const start = (query.page - 1) * query.size;
-    res.json({
-      data: items.slice(start, start + query.size),
-      total_count: total,
-      current_page: query.page,
-      total_pages: Math.ceil(total / query.size),
-      size: query.size,
-    });
-  });
-
+export const modelInfoRoutes = [
+  defineRoute({
+    method: "get",
+    path: "/model/info",
+    aliases: ["/v1/model/info"],
+    summary: "Every deployment with its litellm_params and enriched model_info",
+    tags: ["models"],
+    security: "key",
+    fresh: true,
+    query: modelInfoQuerySchema,
+    response: modelInfoListSchema,
+    errors: [400, 401, 404, 500],
+    handler: ({ query, caller }, { registry, costMap }: ModelInfoDeps) => {
+      const id = query.litellm_model_id;
+      if (id === undefined) return { data: render(visible(registry, caller), costMap) };
+      const deployment = registry.byId(id);
+      if (!deployment || !caller.access.allows(deployment.modelName)) {
+        throw ApiError.notFound(`Model id ${id} not found`, "litellm_model_id");
+      }
+      return { data: render([deployment], costMap) };
+    },
+  }),
+  defineRoute({
+    method: "get",
+    path: "/v2/model/info",
+    summary: "Deployments, paged, filtered and sorted",
+    tags: ["models"],
+    security: "key",
+    fresh: true,
+    query: modelInfoV2QuerySchema,
+    response: modelInfoPageSchema,
+    errors: [400, 401, 500],
+    handler: ({ query, caller }, { registry, costMap }: ModelInfoDeps) => {
+      const deployments = visible(registry, caller).filter(
+        (d) => query.model === undefined || d.modelName === query.model,
+      );
+      let items = render(deployments, costMap);
+      if (query.modelId) items = items.filter((item) => item.model_info.id === query.modelId);
+      if (query.search) {
+        const needle = query.search.toLowerCase();
+        items = items.filter((item) => item.model_name.toLowerCase().includes(needle));
+      }
+      if (query.sortBy) {
+        const key = query.sortBy;
+        const direction = query.sortOrder === "desc" ? -1 : 1;
+        items = [...items].sort((a, b) => direction * compare(sortValue(a, key), sortValue(b, key)));
+      }
+      const total = items.length;
+      const start = (query.page - 1) * query.size;
+      return {
+        data: items.slice(start, start + query.size),
+        total_count: total,
+        current_page: query.page,
+        total_pages: Math.ceil(total / query.size),
+        size: query.size,
+      };
+    },
+  }),
   // A wildcard group is summarised per model it expands to (`openai/*` → `openai/gpt-4o`, …), as LiteLLM does;
   // `?model_group=` takes any name the caller can call, the wildcard group's own name included.
-  router.get(["/model_group/info", "/v1/model_group/info"], ...guard, (req, res) => {
-    const { model_group: only } = parseQuery(modelGroupQuerySchema, req);
-    const { access } = callerOf(res);
-    if (only !== undefined) {
-      const members = registry.resolve(only);
-      if (members.length === 0 || !access.allows(only)) throw ApiError.modelNotFound(only);
-      res.json({ data: [toModelGroupInfo(only, members, costMap)] });
-      return;
-    }
-    const listed = listModels({ registry, modelsOf: (provider) => costMap.modelsOf(provider) }, access);
-    res.json({ data: listed.map((model) => toModelGroupInfo(model.id, model.deployments, costMap)) });
-  });
-
-  return router;
-}
+  defineRoute({
+    method: "get",
+    path: "/model_group/info",
+    aliases: ["/v1/model_group/info"],
+    summary: "One summary per model group over its deployments; wildcard groups per known model they serve",
+    tags: ["models"],
+    security: "key",
+    fresh: true,
+    query: modelGroupQuerySchema,
+    response: modelGroupInfoListSchema,
+    errors: [400, 401, 404, 500],
+    handler: ({ query, caller }, { registry, costMap }: ModelInfoDeps) => {
+      const only = query.model_group;
+      if (only !== undefined) {
+        const members = registry.resolve(only);
+        if (members.length === 0 || !caller.access.allows(only)) throw ApiError.modelNotFound(only);
+        return { data: [toModelGroupInfo(only, members, costMap)] };
+      }
+      const listed = listModels({ registry, modelsOf: (provider) => costMap.modelsOf(provider) }, caller.access);
+      return { data: listed.map((model) => toModelGroupInfo(model.id, model.deployments, costMap)) };
+    },
+  }),
+];

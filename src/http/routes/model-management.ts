@@ -1,11 +1,11 @@
-import { type RequestHandler, Router } from "express";
 import { z } from "zod";
 import { litellmParamTypes, modelStringSchema } from "../../config/config-file.js";
-import type { ChangeLog } from "../../sync/ports.js";
+import type { ChangeLog, ChangeOp } from "../../sync/ports.js";
 import type { ModelService } from "../../registry/model-service.js";
 import { toStoredModelResponse } from "../views/model-view.js";
-import { callerOf } from "../middleware/auth.js";
-import { parseBody, parseQuery } from "../validate.js";
+import type { Assert, Fits } from "../openapi/json-schema.js";
+import { defineRoute } from "../route.js";
+import { litellmParamsResponseSchema } from "./model-info.js";
 
 // LiteLLM's request models are all Optional[...] and its clients send explicit nulls: every optional field here
 // takes `null` as "not given". Keys LiteLLM accepts that Switchboard does not act on pass (litellm_params and
@@ -54,57 +54,146 @@ export const historyQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(100),
 });
 
+/** The stored row, as LiteLLM answers /model/new and /model/update. */
+const storedModelSchema = z.object({
+  model_id: z.string(),
+  model_name: z.string(),
+  litellm_params: litellmParamsResponseSchema,
+  model_info: z.looseObject({
+    id: z.string(),
+    db_model: z.literal(true),
+    callable: z.boolean().describe("false for a LiteLLM provider Switchboard stores and lists but cannot call yet"),
+    not_callable_reason: z.string().optional().describe("Set when callable is false"),
+  }),
+  created_at: z.iso.datetime(),
+  created_by: z.string(),
+  updated_at: z.iso.datetime(),
+  updated_by: z.string(),
+});
+
+const deleteModelResponseSchema = z.object({ message: z.string() });
+
+const historySchema = z.object({
+  data: z.array(
+    z.object({
+      revision: z.number().int().min(1),
+      op: z.enum(["create", "update", "delete"] as const satisfies readonly ChangeOp[]),
+      model_id: z.string(),
+      actor: z.string(),
+      created_at: z.iso.datetime(),
+    }),
+  ),
+});
+
+export type StoredModelCheck = Assert<
+  Fits<ReturnType<typeof toStoredModelResponse>, typeof storedModelSchema, "litellm_params" | "model_info">
+>;
+
+export const managementComponents = {
+  StoredModel: storedModelSchema,
+  DeleteModelResponse: deleteModelResponseSchema,
+  ModelHistory: historySchema,
+};
+
+const tags = ["model management"];
+
+const UPDATE_DESCRIPTION =
+  "Merged key by key into the stored deployment, as LiteLLM does: a field that is absent or `null` keeps the stored " +
+  'value, any other value replaces it, and `""` removes that key from litellm_params or model_info. `blocked` is ' +
+  "accepted and ignored.";
+
 export interface ModelManagementDeps {
   models: ModelService;
   changeLog: ChangeLog;
 }
 
-/** LiteLLM's write endpoints for stored deployments, plus the change history. Mounted behind requireAdmin. */
-export function modelManagementRoutes({ models, changeLog }: ModelManagementDeps, guard: RequestHandler[]): Router {
-  const router = Router();
-
-  router.post("/model/new", ...guard, async (req, res) => {
-    const body = parseBody(newModelBodySchema, req);
-    const created = await models.create(body, callerOf(res).actor);
-    res.json(toStoredModelResponse(created));
-  });
-
-  router.post("/model/update", ...guard, async (req, res) => {
-    const body = parseBody(updateModelBodySchema, req);
-    const updated = await models.update(body.model_info.id, body, callerOf(res).actor);
-    res.json(toStoredModelResponse(updated));
-  });
-
-  router.patch("/model/:id/update", ...guard, async (req, res) => {
-    const body = parseBody(modelPatchSchema, req);
-    const updated = await models.update(String(req.params.id), body, callerOf(res).actor);
-    res.json(toStoredModelResponse(updated));
-  });
-
-  router.post("/model/delete", ...guard, async (req, res) => {
-    const { id } = parseBody(deleteModelBodySchema, req);
-    await models.delete(id, callerOf(res).actor);
-    res.json({ message: `Model: ${id} deleted successfully` });
-  });
-
-  router.get("/model/history", ...guard, async (req, res) => {
-    const query = parseQuery(historyQuerySchema, req);
-    const entries = await changeLog.history({
-      entity: "model",
-      entityId: query.id,
-      sinceRevision: query.since_revision,
-      limit: query.limit,
-    });
-    res.json({
-      data: entries.map((entry) => ({
-        revision: entry.revision,
-        op: entry.op,
-        model_id: entry.entityId,
-        actor: entry.actor,
-        created_at: entry.createdAt.toISOString(),
-      })),
-    });
-  });
-
-  return router;
-}
+/**
+ * LiteLLM's write endpoints for stored deployments, plus the change history; master key only. Every write is
+ * validated, committed to PostgreSQL, applied locally, then announced to the other replicas.
+ */
+export const modelManagementRoutes = [
+  defineRoute({
+    method: "post",
+    path: "/model/new",
+    summary: "Add a deployment",
+    description:
+      "`model_info.id` is generated when not given. `null` in any optional field means not given. Secrets in litellm_params are " +
+      "encrypted at rest. A provider name LiteLLM does not know is a 400 `unsupported_provider` with the closest name suggested; " +
+      "a LiteLLM provider Switchboard cannot call yet is stored and listed with `model_info.callable: false`.",
+    tags,
+    security: "master",
+    body: newModelBodySchema,
+    response: storedModelSchema,
+    errors: [400, 401, 403, 409, 413, 500],
+    handler: async ({ body, caller }, { models }: ModelManagementDeps) =>
+      toStoredModelResponse(await models.create(body, caller.actor)),
+  }),
+  defineRoute({
+    method: "post",
+    path: "/model/update",
+    summary: "Edit a stored deployment, named by model_info.id",
+    description: UPDATE_DESCRIPTION,
+    tags,
+    security: "master",
+    body: updateModelBodySchema,
+    response: storedModelSchema,
+    errors: [400, 401, 403, 404, 413, 500],
+    handler: async ({ body, caller }, { models }: ModelManagementDeps) =>
+      toStoredModelResponse(await models.update(body.model_info.id, body, caller.actor)),
+  }),
+  defineRoute({
+    method: "patch",
+    path: "/model/{id}/update",
+    summary: "Edit a stored deployment, named in the path",
+    description: UPDATE_DESCRIPTION,
+    tags,
+    security: "master",
+    params: { id: "The deployment's model_info.id" },
+    body: modelPatchSchema,
+    response: storedModelSchema,
+    errors: [400, 401, 403, 404, 413, 500],
+    handler: async ({ body, params, caller }, { models }: ModelManagementDeps) =>
+      toStoredModelResponse(await models.update(params.id!, body, caller.actor)),
+  }),
+  defineRoute({
+    method: "post",
+    path: "/model/delete",
+    summary: "Delete a stored deployment",
+    tags,
+    security: "master",
+    body: deleteModelBodySchema,
+    response: deleteModelResponseSchema,
+    errors: [400, 401, 403, 404, 413, 500],
+    handler: async ({ body: { id }, caller }, { models }: ModelManagementDeps) => {
+      await models.delete(id, caller.actor);
+      return { message: `Model: ${id} deleted successfully` };
+    },
+  }),
+  defineRoute({
+    method: "get",
+    path: "/model/history",
+    summary: "Committed changes to stored deployments, newest first",
+    tags,
+    security: "master",
+    query: historyQuerySchema,
+    response: historySchema,
+    errors: [400, 401, 403, 500],
+    handler: async ({ query }, { changeLog }: ModelManagementDeps) => {
+      const entries = await changeLog.history({
+        entity: "model",
+        entityId: query.id,
+        sinceRevision: query.since_revision,
+        limit: query.limit,
+      });
+      return {
+        data: entries.map((entry) => ({
+          revision: entry.revision,
+          op: entry.op,
+          model_id: entry.entityId,
+          actor: entry.actor,
+          created_at: entry.createdAt.toISOString(),
+        })),
+      };
+    },
+  }),
+];

@@ -1,12 +1,11 @@
-import { type RequestHandler, Router } from "express";
 import { z } from "zod";
 import type { CostMap } from "../../cost/cost-map.js";
 import { ApiError } from "../../errors/api-error.js";
 import { listModels } from "../../registry/model-listing.js";
 import type { ModelRegistry } from "../../registry/model-registry.js";
 import { toOpenAiModel } from "../views/model-view.js";
-import { callerOf } from "../middleware/auth.js";
-import { parseQuery } from "../validate.js";
+import type { Assert, Fits } from "../openapi/json-schema.js";
+import { defineRoute } from "../route.js";
 
 const TRUE_WORDS = ["true", "t", "1", "yes", "y", "on"];
 const FALSE_WORDS = ["false", "f", "0", "no", "n", "off"];
@@ -26,35 +25,72 @@ export const modelListQuerySchema = z.object({
   only_model_access_groups: queryFlag.describe("List only access-group names (with include_model_access_groups=true)"),
 });
 
+export const openAiModelSchema = z.object({
+  id: z.string().describe("A name callers send as `model`: a model_name, or a model a wildcard deployment serves"),
+  object: z.literal("model"),
+  created: z.number().int(),
+  owned_by: z.string(),
+});
+
+const modelListSchema = z.object({ object: z.literal("list"), data: z.array(openAiModelSchema) });
+
+// Compile-time: what the view function returns must validate against what is documented.
+export type OpenAiModelCheck = Assert<Fits<ReturnType<typeof toOpenAiModel>, typeof openAiModelSchema>>;
+
+export const modelsComponents = {
+  Model: openAiModelSchema,
+  ModelList: modelListSchema,
+};
+
 export interface ModelsDeps {
   registry: ModelRegistry;
   costMap: Pick<CostMap, "modelsOf">;
 }
 
 /** OpenAI's model list and retrieve: one entry per model name a caller can call. */
-export function modelsRoutes({ registry, costMap }: ModelsDeps, guard: RequestHandler[]): Router {
-  const router = Router();
-  const sources = { registry, modelsOf: (provider: string) => costMap.modelsOf(provider) };
-
-  router.get(["/v1/models", "/models"], ...guard, (req, res) => {
-    const query = parseQuery(modelListQuerySchema, req);
-    const listed = listModels(sources, callerOf(res).access, {
-      returnWildcardRoutes: query.return_wildcard_routes,
-      includeAccessGroups: query.include_model_access_groups,
-      onlyAccessGroups: query.only_model_access_groups,
-    });
-    res.json({ object: "list", data: listed.map((model) => toOpenAiModel(model.id, model.deployments)) });
-  });
-
-  // Model names may contain slashes ("openai/gpt-4o"), so the id is the rest of the path. A name served by a
+export const modelsRoutes = [
+  defineRoute({
+    method: "get",
+    path: "/v1/models",
+    aliases: ["/models"],
+    summary: "List models (OpenAI): model groups, then the known models each wildcard deployment serves",
+    tags: ["models"],
+    security: "key",
+    fresh: true,
+    query: modelListQuerySchema,
+    response: modelListSchema,
+    errors: [400, 401, 500],
+    handler: ({ query, caller }, { registry, costMap }: ModelsDeps) => {
+      const sources = { registry, modelsOf: (provider: string) => costMap.modelsOf(provider) };
+      const listed = listModels(sources, caller.access, {
+        returnWildcardRoutes: query.return_wildcard_routes,
+        includeAccessGroups: query.include_model_access_groups,
+        onlyAccessGroups: query.only_model_access_groups,
+      });
+      return { object: "list", data: listed.map((model) => toOpenAiModel(model.id, model.deployments)) };
+    },
+  }),
+  // Model names may contain slashes ("openai/gpt-4o"), so the name is the rest of the path. A name served by a
   // wildcard deployment answers too: it is a model the caller can call.
-  router.get(["/v1/models/*name", "/models/*name"], ...guard, (req, res) => {
-    const segments = (req.params as { name: string[] }).name;
-    const name = segments.join("/");
-    const members = registry.resolve(name);
-    if (members.length === 0 || !callerOf(res).access.allows(name)) throw ApiError.modelNotFound(name);
-    res.json(toOpenAiModel(name, members));
-  });
-
-  return router;
-}
+  defineRoute({
+    method: "get",
+    path: "/v1/models/{name}",
+    aliases: ["/models/{name}"],
+    summary: "Retrieve one model (OpenAI)",
+    tags: ["models"],
+    security: "key",
+    fresh: true,
+    params: {
+      name: "A model name the caller can call; it may contain slashes (`openai/gpt-4o`), which are sent unencoded",
+    },
+    restParam: "name",
+    response: openAiModelSchema,
+    errors: [401, 404, 500],
+    handler: ({ params, caller }, { registry }: ModelsDeps) => {
+      const name = params.name!;
+      const members = registry.resolve(name);
+      if (members.length === 0 || !caller.access.allows(name)) throw ApiError.modelNotFound(name);
+      return toOpenAiModel(name, members);
+    },
+  }),
+];

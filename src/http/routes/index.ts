@@ -1,0 +1,44 @@
+import type { z } from "zod";
+import type { Route } from "../route.js";
+import { healthComponents, type HealthDeps, healthRoutes } from "./health.js";
+import { keyRoutes, type KeyRoutesDeps, keysComponents } from "./keys.js";
+import { type MetricsDeps, metricsRoutes } from "./metrics.js";
+import { modelInfoComponents, type ModelInfoDeps, modelInfoRoutes } from "./model-info.js";
+import { managementComponents, type ModelManagementDeps, modelManagementRoutes } from "./model-management.js";
+import { modelsComponents, type ModelsDeps, modelsRoutes } from "./models.js";
+import { proxyComponents, proxyRoutes } from "./proxy.js";
+import type { ProxyCallDeps } from "./proxy-call.js";
+import { type MetaDeps, routeListComponents, routeListRoutes } from "./route-list.js";
+
+/** What the handlers of all routes need between them. */
+export type RouteDeps = HealthDeps &
+  MetaDeps &
+  ModelsDeps &
+  ModelInfoDeps &
+  ModelManagementDeps &
+  ProxyCallDeps &
+  KeyRoutesDeps &
+  MetricsDeps;
+
+/** Every route of the app, in the order /openapi.json and GET /routes list them. */
+export const API_ROUTES: readonly Route<RouteDeps>[] = [
+  ...healthRoutes,
+  ...routeListRoutes,
+  ...modelsRoutes,
+  ...modelInfoRoutes,
+  ...modelManagementRoutes,
+  ...proxyRoutes,
+  ...keyRoutes,
+  ...metricsRoutes,
+];
+
+/** The response schemas /openapi.json names (and refers to by $ref). */
+export const API_COMPONENTS: ReadonlyArray<Readonly<Record<string, z.ZodType>>> = [
+  healthComponents,
+  routeListComponents,
+  modelsComponents,
+  modelInfoComponents,
+  managementComponents,
+  proxyComponents,
+  keysComponents,
+];

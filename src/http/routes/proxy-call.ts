@@ -1,0 +1,147 @@
+import type { ServerResponse } from "node:http";
+import { ApiError } from "../../errors/api-error.js";
+import { withLiteLLMPrefix } from "../../errors/litellm-prefix.js";
+import type { ParallelRequestLimiter } from "../../keys/parallel-limit.js";
+import type { Metrics } from "../../metrics/metrics.js";
+import type { ProxyOperation } from "../../proxy/provider-adapter.js";
+import { splitCallOptions } from "../../proxy/call-options.js";
+import type { ProxyOutcome, ProxyRequest, ProxyService } from "../../proxy/proxy-service.js";
+import { ClientGoneError } from "../../proxy/upstream-attempt.js";
+import type { Caller } from "../middleware/auth.js";
+import type { RequestRecord } from "../middleware/request-log.js";
+import type { RouteInput } from "../route.js";
+import { relayStream } from "../stream-relay.js";
+import { connectionOf } from "../client-connection.js";
+
+/** A batch call fans out to every model it names; the bound keeps one request from becoming hundreds. */
+const MAX_BATCH_MODELS = 10;
+
+export interface ProxyCallDeps {
+  proxy: ProxyService;
+  metrics: Metrics;
+  /** `max_parallel_requests` of virtual keys, counted on this replica. */
+  limiter: ParallelRequestLimiter;
+}
+
+/** An inference body as its route validated it: only what routing needs is checked. */
+export type InferenceBody = Record<string, unknown> & { model: string; stream?: boolean | null };
+
+/** One inference call: routed to one of the model's deployments, its reply relayed as it comes. */
+export async function serveCall(
+  op: ProxyOperation,
+  { body, caller, res, record }: RouteInput<unknown, InferenceBody, Caller>,
+  deps: ProxyCallDeps,
+): Promise<void> {
+  record.modelGroup = body.model;
+  const { upstreamBody, options } = splitCallOptions(body);
+  holdParallelSlot(res, caller, deps.limiter);
+  const models = batchModels(op, body.model);
+  const call: ProxyRequest = {
+    model: body.model,
+    access: caller.access,
+    allowList: caller.kind === "virtual" ? caller.key.models : undefined,
+    options,
+    op,
+    body: upstreamBody,
+    stream: op !== "embeddings" && body.stream === true,
+    client: connectionOf(res),
+  };
+  if (models) return serveBatch(models, call, res, record, deps);
+  const started = performance.now();
+  let outcome: ProxyOutcome;
+  try {
+    outcome = await deps.proxy.handle(call);
+  } catch (error) {
+    if (error instanceof ClientGoneError) return;
+    if (error instanceof ApiError) {
+      // Names of models that do not exist come from callers: one label for all of them keeps /metrics bounded.
+      const group = error.code === "model_not_found" || error.status === 401 ? "unknown" : body.model;
+      deps.metrics.observeProxyCall(group, error.status, (performance.now() - started) / 1000);
+    }
+    throw error;
+  }
+  record.deploymentId = outcome.deployment.id;
+  record.upstreamMs = Math.round(outcome.trace.upstreamMs * 100) / 100;
+  deps.metrics.observeProxyCall(body.model, 200, (performance.now() - started) / 1000);
+  setTraceHeaders(res, outcome, record.receivedAt);
+  if (outcome.kind === "stream") return relayStream(res, outcome);
+  if (outcome.costUsd !== undefined) res.setHeader("x-litellm-response-cost", String(outcome.costUsd));
+  // The upstream's JSON as it came (or as translated): written directly, no re-encoding.
+  res.writeHead(200, {
+    "content-type": "application/json; charset=utf-8",
+    "content-length": Buffer.byteLength(outcome.body),
+  });
+  res.end(outcome.body);
+}
+
+/**
+ * LiteLLM's batch completions: `"model": "a,b"` sends the same chat request to each model and answers with the
+ * list of their replies, in order; a model that failed has its error object in its place.
+ */
+async function serveBatch(
+  models: string[],
+  call: ProxyRequest,
+  res: ServerResponse,
+  record: RequestRecord,
+  deps: ProxyCallDeps,
+): Promise<void> {
+  if (call.stream)
+    throw ApiError.badRequest("Batch completions (several models in `model`) cannot be streamed", "stream");
+  for (const model of models) await deps.proxy.assertCallable(call, model);
+  const replies = await Promise.all(
+    models.map(async (model) => {
+      try {
+        const outcome = await deps.proxy.handle({ ...call, model });
+        return outcome.kind === "json" ? outcome.body : "null";
+      } catch (error) {
+        if (error instanceof ClientGoneError) throw error;
+        if (!(error instanceof ApiError)) throw error;
+        return JSON.stringify(withLiteLLMPrefix(error).toBody());
+      }
+    }),
+  ).catch((error: unknown) => {
+    if (error instanceof ClientGoneError) return undefined;
+    throw error;
+  });
+  if (!replies) return;
+  const body = `[${replies.join(",")}]`;
+  res.setHeader("x-litellm-model-group", models.join(","));
+  res.setHeader("x-litellm-overhead-duration-ms", "0");
+  record.upstreamMs = Math.round((performance.now() - record.receivedAt) * 100) / 100;
+  res.writeHead(200, {
+    "content-type": "application/json; charset=utf-8",
+    "content-length": Buffer.byteLength(body),
+  });
+  res.end(body);
+}
+
+/** LiteLLM's x-litellm-* headers: which group answered, after how many retries, and the proxy's own share of the time. */
+function setTraceHeaders(res: ServerResponse, outcome: ProxyOutcome, receivedAt: number): void {
+  const { trace } = outcome;
+  res.setHeader("x-litellm-model-id", outcome.deployment.id);
+  res.setHeader("x-litellm-model-group", trace.group);
+  res.setHeader("x-litellm-attempted-retries", String(trace.retries));
+  res.setHeader("x-litellm-attempted-fallbacks", String(trace.fallbacks));
+  const overhead = Math.max(0, performance.now() - receivedAt - trace.upstreamMs);
+  res.setHeader("x-litellm-overhead-duration-ms", overhead.toFixed(3));
+}
+
+/** The models of a batch call (`"a,b"`), or undefined for an ordinary one. Only chat completions batch. */
+function batchModels(op: ProxyOperation, model: string): string[] | undefined {
+  if (op !== "chat" || !model.includes(",")) return undefined;
+  const models = model.split(",").map((name) => name.trim());
+  if (models.some((name) => name === "")) throw ApiError.badRequest("`model` lists an empty model name", "model");
+  if (models.length > MAX_BATCH_MODELS)
+    throw ApiError.badRequest(`A batch call names at most ${MAX_BATCH_MODELS} models`, "model");
+  return models;
+}
+
+/** `max_parallel_requests` of the calling key, released when the response ends however it ends. */
+function holdParallelSlot(res: ServerResponse, caller: Caller, limiter: ParallelRequestLimiter): void {
+  if (caller.kind !== "virtual" || caller.key.maxParallelRequests === null) return;
+  const release = limiter.tryAcquire(caller.key.token, caller.key.maxParallelRequests);
+  if (!release) {
+    throw ApiError.parallelRequestLimit(caller.key.maxParallelRequests);
+  }
+  res.on("close", release);
+}
