@@ -1,5 +1,5 @@
 // Lint is the law here (see README "Development"): type-checked rules, import hygiene and the layer rules of
-// shared/STYLE.md. Formatting is Prettier's alone (eslint-config-prettier turns off every rule it owns).
+// the project style guide (README, Development: Layers). Formatting is Prettier's alone (eslint-config-prettier turns off every rule it owns).
 import { readdirSync } from "node:fs";
 import js from "@eslint/js";
 import prettier from "eslint-config-prettier";

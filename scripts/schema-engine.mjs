@@ -1,5 +1,5 @@
 // Drives Prisma's own schema engine (its npm-published Wasm build) so migrations can be authored offline.
-// See shared/prisma-offline.md: the native engine binary cannot be downloaded on our machines.
+// The native schema-engine binary cannot be downloaded on our machines; this drives the Wasm engine instead (README, Development).
 import { readFile, readdir } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
