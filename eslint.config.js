@@ -1,5 +1,6 @@
-// Lint is the law here (see README "Development"): type-checked rules, import hygiene and the layer rules of
-// the project style guide (README, Development: Layers). Formatting is Prettier's alone (eslint-config-prettier turns off every rule it owns).
+// Lint is the law here (see README "Development"): type-checked rules, import hygiene and the layer rules of the
+// project style guide (README, Development: Layers). Formatting is Prettier's alone (eslint-config-prettier turns off
+// every rule it owns).
 import { readdirSync } from "node:fs";
 import js from "@eslint/js";
 import prettier from "eslint-config-prettier";

@@ -132,7 +132,8 @@ export function createProxyService(deps: ProxyServiceDeps) {
       // Retryable so a configured fallback group may still answer; callable siblings were already preferred.
       return { failure: ApiError.unsupportedProvider(notCallableMessage(deployment), "model"), retryable: true };
     }
-    const missing = deployment.missingEnv[0];
+    // A mocked call never reaches the provider, so it needs no credentials (as in LiteLLM: mock_response works keyless).
+    const missing = request.options.mockResponse === undefined ? deployment.missingEnv[0] : undefined;
     if (missing) {
       // Another deployment of the group may be configured fine, so this one is skipped rather than fatal.
       const failure = ApiError.missingCredentials(deployment, missing.variable, missing.field);

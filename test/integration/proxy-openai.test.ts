@@ -211,6 +211,17 @@ describe("errors map to the openai client's classes", () => {
     });
   });
 
+  it("a mock_response needs no credentials: the unset variable does not matter when nothing is called", async () => {
+    const res = await proxy
+      .post("/v1/chat/completions", {
+        model: "keyless",
+        messages: [{ role: "user", content: "x" }],
+        mock_response: "hi",
+      })
+      .expect(200);
+    expect(res.body.choices[0].message.content).toBe("hi");
+  });
+
   it("an unset os.environ variable fails the call naming it", async () => {
     const res = await proxy
       .post("/v1/chat/completions", { model: "keyless", messages: [{ role: "user", content: "x" }] })
