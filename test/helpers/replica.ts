@@ -23,6 +23,11 @@ export interface ReplicaOptions {
   costMap?: CostMap;
 }
 
+export interface KeyedRequests {
+  get(path: string): supertest.Test;
+  post(path: string, body?: object): supertest.Test;
+}
+
 export interface TestReplica {
   /** The app as node:http serves it; supertest takes it as it is. */
   app: RequestListener;
@@ -34,6 +39,8 @@ export interface TestReplica {
   post(path: string, body?: unknown): supertest.Test;
   patch(path: string, body?: unknown): supertest.Test;
   anonymous(): supertest.Agent;
+  /** supertest with a virtual key (or any other key) instead of the master key. */
+  withKey(key: string): KeyedRequests;
   /** Requests this replica has answered so far. */
   requestCount(): number;
   /** Serves the app on a real socket (port 0) and returns its base URL. */
@@ -113,6 +120,10 @@ export async function startReplica(options: ReplicaOptions = {}): Promise<TestRe
         .send(body as object);
     },
     anonymous: () => supertest.agent(app),
+    withKey: (key) => ({
+      get: (path) => supertest(app).get(path).set("Authorization", `Bearer ${key}`),
+      post: (path, body) => supertest(app).post(path).set("Authorization", `Bearer ${key}`).send(body),
+    }),
     requestCount: () => requests,
     listen: async () => {
       server ??= await new Promise<Server>((resolve) => {

@@ -1,6 +1,5 @@
 import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import supertest from "supertest";
 import { startFakeOpenAI } from "../fakes/fake-openai.js";
 import type { FakeUpstream } from "../fakes/fake-upstream-common.js";
 import { capturedBodies, type TestReplica } from "../helpers/replica.js";
@@ -38,13 +37,8 @@ async function generate(body: Body = {}): Promise<Body & { key: string; token: s
   return res.body;
 }
 
-function as(key: string) {
-  const agent = supertest(proxy.app);
-  return {
-    get: (path: string) => agent.get(path).set("Authorization", `Bearer ${key}`),
-    post: (path: string, body?: object) => agent.post(path).set("Authorization", `Bearer ${key}`).send(body),
-  };
-}
+/** Requests made with a virtual key. */
+const as = (key: string) => proxy.withKey(key);
 
 const chat = (model: string) => ({ model, messages: [{ role: "user", content: "hi" }] });
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");

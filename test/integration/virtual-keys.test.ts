@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import supertest from "supertest";
 import { startFakeOpenAI } from "../fakes/fake-openai.js";
 import type { FakeUpstream } from "../fakes/fake-upstream-common.js";
 import { eventually } from "../helpers/eventually.js";
@@ -41,13 +40,8 @@ async function generate(body: Record<string, unknown> = {}) {
   return res.body as { key: string; token: string; models: string[]; expires: string | null; key_name: string };
 }
 
-function as(key: string) {
-  const agent = supertest(proxy.app);
-  return {
-    get: (path: string) => agent.get(path).set("Authorization", `Bearer ${key}`),
-    post: (path: string, body?: object) => agent.post(path).set("Authorization", `Bearer ${key}`).send(body),
-  };
-}
+/** Requests made with a virtual key. */
+const as = (key: string) => proxy.withKey(key);
 
 const chat = (model: string) => ({ model, messages: [{ role: "user", content: "hi" }] });
 

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import supertest from "supertest";
 import { startFakeAnthropic } from "../fakes/fake-anthropic.js";
 import { startFakeOpenAI } from "../fakes/fake-openai.js";
 import type { FakeUpstream } from "../fakes/fake-upstream-common.js";
@@ -47,13 +46,8 @@ afterAll(async () => {
 
 const chatBody = (model: string) => ({ model, messages: [{ role: "user", content: "which model?" }] });
 
-function as(key: string) {
-  const agent = supertest(proxy.app);
-  return {
-    get: (path: string) => agent.get(path).set("Authorization", `Bearer ${key}`),
-    post: (path: string, body?: object) => agent.post(path).set("Authorization", `Bearer ${key}`).send(body),
-  };
-}
+/** Requests made with a virtual key. */
+const as = (key: string) => proxy.withKey(key);
 
 async function newKey(models: string[]): Promise<string> {
   const res = await proxy.post("/key/generate", { models }).expect(200);
