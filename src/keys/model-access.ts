@@ -1,5 +1,5 @@
 import type { ModelRegistry } from "../registry/model-registry.js";
-import { allowPatternMatches, isWildcard } from "../registry/model-pattern.js";
+import { allowPatternRegExp, isWildcard } from "../registry/model-pattern.js";
 import type { VirtualKey } from "./virtual-key.js";
 
 export const ALL_PROXY_MODELS = "all-proxy-models";
@@ -30,12 +30,13 @@ export function keyAccess(
 ): ModelAccess {
   if (key.models.length === 0 || key.models.includes(ALL_PROXY_MODELS) || key.models.includes("*")) return fullAccess;
   const listed = new Set(key.models);
-  const patterns = key.models.filter(isWildcard);
+  // Compiled once per key: access is checked on every call and for every name a listing shows.
+  const patterns = key.models.filter(isWildcard).map(allowPatternRegExp);
   const matchesPattern = (model: string) => {
     if (patterns.length === 0) return false;
-    if (patterns.some((pattern) => allowPatternMatches(pattern, model))) return true;
+    if (patterns.some((pattern) => pattern.test(model))) return true;
     const qualified = registry.providerQualified(model);
-    return qualified !== undefined && patterns.some((pattern) => allowPatternMatches(pattern, qualified));
+    return qualified !== undefined && patterns.some((pattern) => pattern.test(qualified));
   };
   return {
     allows: (model) =>

@@ -11,7 +11,13 @@ import { mockAttempt, mockTestingFailure } from "./mock-response.js";
 import type { ProviderAdapter, ProxyOperation } from "./provider-adapter.js";
 import { providerAdapters } from "./providers/index.js";
 import type { DeploymentRouter, RoutingSettings } from "./router.js";
-import { type AttemptResult, attemptDeployment, type ClientConnection, type Usage } from "./upstream-attempt.js";
+import {
+  type AttemptResult,
+  attemptDeployment,
+  type ClientConnection,
+  type Usage,
+  wantsUsage,
+} from "./upstream-attempt.js";
 import type { UpstreamClient } from "./upstream-client.js";
 
 export interface ProxyRequest {
@@ -50,19 +56,10 @@ export type ProxyOutcome =
       trace: CallTrace;
     };
 
-/** Where an answer's trace is not known yet: handle() fills in the real one before returning. */
-const PENDING_TRACE: CallTrace = Object.freeze({ group: "", retries: 0, fallbacks: 0, upstreamMs: 0 });
-
 /** Why a group or deployment gave no answer, and whether another deployment might. */
 interface Failure {
   failure: ApiError;
   retryable: boolean;
-}
-
-/** One call's running tally, filled in as deployments are tried. */
-interface Tally {
-  retries: number;
-  upstreamMs: number;
 }
 
 /** What operators want counted; the metrics module implements it, tests may pass a no-op. */
@@ -90,7 +87,8 @@ export interface ProxyServiceDeps {
 export function createProxyService(deps: ProxyServiceDeps) {
   const { registry, router, settings } = deps;
 
-  async function tryGroup(request: ProxyRequest, group: string, tally: Tally): Promise<ProxyOutcome | Failure> {
+  /** `trace` is filled in as deployments are tried; the answer carries it. */
+  async function tryGroup(request: ProxyRequest, group: string, trace: CallTrace): Promise<ProxyOutcome | Failure> {
     const members = preferCallable(registry.resolve(group));
     const tried = new Set<string>();
     const numRetries = request.options.numRetries ?? settings.numRetries;
@@ -99,8 +97,8 @@ export function createProxyService(deps: ProxyServiceDeps) {
       const deployment = router.pick(members, tried);
       if (!deployment) break;
       tried.add(deployment.id);
-      tally.retries = attempt;
-      const result = await callDeployment(request, deployment, group, tally);
+      trace.retries = attempt;
+      const result = await callDeployment(request, deployment, group, trace);
       if (!("failure" in result)) return result;
       last = result;
       if (!result.retryable) return result;
@@ -114,9 +112,7 @@ export function createProxyService(deps: ProxyServiceDeps) {
     if (group === request.model && options.mockRateLimit) return mockTestingFailure("rate_limit", group);
     if (group === request.model && options.mockFallbacks) return mockTestingFailure("fallbacks", group);
     if (options.mockResponse === undefined) return undefined;
-    const includeUsage = Boolean(
-      (request.body.stream_options as { include_usage?: unknown } | undefined)?.include_usage,
-    );
+    const includeUsage = wantsUsage(request.body);
     return mockAttempt({
       op: request.op,
       mock: options.mockResponse,
@@ -144,8 +140,9 @@ export function createProxyService(deps: ProxyServiceDeps) {
       const failure = ApiError.unsupportedOperation(request.model, deployment.provider, request.op);
       return { failure, retryable: false };
     }
-    const unsupported = adapter.unsupportedParams?.(request.op, request.body) ?? [];
-    if (unsupported.length > 0 && !(request.options.dropParams ?? settings.dropParams)) {
+    const dropping = request.options.dropParams ?? settings.dropParams;
+    const unsupported = dropping ? undefined : adapter.unsupportedParams?.(request.op, request.body);
+    if (unsupported !== undefined && unsupported.length > 0) {
       const failure = ApiError.unsupportedParams(deployment.provider, deployment.upstreamModel, unsupported);
       return { failure, retryable: false };
     }
@@ -156,7 +153,7 @@ export function createProxyService(deps: ProxyServiceDeps) {
     request: ProxyRequest,
     deployment: Deployment,
     group: string,
-    tally: Tally,
+    trace: CallTrace,
   ): Promise<ProxyOutcome | Failure> {
     const adapter = adapterFor(request, deployment);
     if ("failure" in adapter) return adapter;
@@ -165,7 +162,7 @@ export function createProxyService(deps: ProxyServiceDeps) {
     if (mocked)
       return mocked.kind === "failed"
         ? { failure: mocked.error, retryable: mocked.retryable }
-        : settle(mocked, deployment, false);
+        : settle(mocked, deployment, false, trace);
     router.begin(deployment.id);
     const started = performance.now();
     let result: AttemptResult;
@@ -186,14 +183,19 @@ export function createProxyService(deps: ProxyServiceDeps) {
       router.end(deployment.id);
       throw error;
     } finally {
-      tally.upstreamMs += performance.now() - started;
+      trace.upstreamMs += performance.now() - started;
     }
     if (result.kind === "failed") deps.observer?.upstreamFailed(deployment.id, result.error.code);
     else deps.observer?.upstreamAnswered(deployment.id, (performance.now() - started) / 1000);
-    return settle(result, deployment, true);
+    return settle(result, deployment, true, trace);
   }
 
-  function settle(result: AttemptResult, deployment: Deployment, real: boolean): ProxyOutcome | Failure {
+  function settle(
+    result: AttemptResult,
+    deployment: Deployment,
+    real: boolean,
+    trace: CallTrace,
+  ): ProxyOutcome | Failure {
     if (result.kind === "failed") {
       router.end(deployment.id);
       if (result.retryable) router.recordFailure(deployment.id);
@@ -207,7 +209,7 @@ export function createProxyService(deps: ProxyServiceDeps) {
         kind: "stream",
         deployment,
         source: result.source,
-        trace: PENDING_TRACE,
+        trace,
         finish: () => {
           if (real) router.end(deployment.id);
           result.finish();
@@ -220,7 +222,7 @@ export function createProxyService(deps: ProxyServiceDeps) {
       deployment,
       body: result.body,
       costUsd: costOf(deployment, result.usage),
-      trace: PENDING_TRACE,
+      trace,
     };
   }
 
@@ -234,9 +236,15 @@ export function createProxyService(deps: ProxyServiceDeps) {
 
   /** LiteLLM's order: the key's allow-list first (the same answer whether the model exists or not), then existence. */
   async function assertCallable(request: Pick<ProxyRequest, "access" | "allowList">, model: string): Promise<void> {
-    if (registry.resolve(model).length === 0 || !request.access.allows(model)) await deps.ensureFresh?.();
-    if (!request.access.allows(model)) throw ApiError.keyModelAccessDenied(request.allowList ?? [], model);
-    if (registry.resolve(model).length === 0) throw ApiError.invalidModel(model);
+    let known = registry.resolve(model).length > 0;
+    let allowed = request.access.allows(model);
+    if (!known || !allowed) {
+      await deps.ensureFresh?.();
+      known = registry.resolve(model).length > 0;
+      allowed = request.access.allows(model);
+    }
+    if (!allowed) throw ApiError.keyModelAccessDenied(request.allowList ?? [], model);
+    if (!known) throw ApiError.invalidModel(model);
   }
 
   return {
@@ -244,20 +252,17 @@ export function createProxyService(deps: ProxyServiceDeps) {
 
     async handle(request: ProxyRequest): Promise<ProxyOutcome> {
       await assertCallable(request, request.model);
-      const tally: Tally = { retries: 0, upstreamMs: 0 };
-      let group = request.model;
-      let fallbacks = 0;
-      let outcome = await tryGroup(request, group, tally);
+      const trace: CallTrace = { group: request.model, retries: 0, fallbacks: 0, upstreamMs: 0 };
+      let outcome = await tryGroup(request, request.model, trace);
       for (const fallback of request.options.fallbacks ?? settings.fallbacks.get(request.model) ?? []) {
         if (!("failure" in outcome) || !outcome.retryable) break;
         if (registry.resolve(fallback).length === 0 || !request.access.allows(fallback)) continue;
         deps.logger.info({ from: request.model, to: fallback }, "falling back to another model group");
-        group = fallback;
-        fallbacks += 1;
-        outcome = await tryGroup(request, fallback, tally);
+        trace.group = fallback;
+        trace.fallbacks += 1;
+        outcome = await tryGroup(request, fallback, trace);
       }
       if ("failure" in outcome) throw outcome.failure;
-      outcome.trace = { group, retries: tally.retries, fallbacks, upstreamMs: tally.upstreamMs };
       return outcome;
     },
     inFlight: () => router.inFlightCount(),

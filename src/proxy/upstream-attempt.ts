@@ -170,7 +170,7 @@ function streamSource(
   controller: AbortSwitch,
 ): AsyncIterable<string | Buffer> {
   if (input.adapter.passthrough) return response.body;
-  const includeUsage = Boolean((input.body.stream_options as { include_usage?: unknown } | undefined)?.include_usage);
+  const includeUsage = wantsUsage(input.body);
   const translator = input.adapter.createStreamTranslator!(input.model, includeUsage);
   return (async function* translate() {
     const parse = createSseParser();
@@ -187,4 +187,9 @@ function streamSource(
       if (!response.body.destroyed) controller.abort(new ClientGoneError());
     }
   })();
+}
+
+/** Whether the caller asked for the usage chunk at the end of a stream (`stream_options.include_usage`). */
+export function wantsUsage(body: Readonly<Record<string, unknown>>): boolean {
+  return Boolean((body.stream_options as { include_usage?: unknown } | undefined)?.include_usage);
 }

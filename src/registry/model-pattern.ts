@@ -72,8 +72,12 @@ export function substituteWildcards(target: string, captures: readonly string[],
  * standing for anything. Other characters are literal here, where LiteLLM leaves them to its regex (so its
  * `bedrock/anthropic.*` also takes `bedrock/anthropicX…`).
  */
+export function allowPatternRegExp(pattern: string): RegExp {
+  return new RegExp(`^${pattern.split("*").map(escapeRegExp).join(".*")}$`, "s");
+}
+
 export function allowPatternMatches(pattern: string, name: string): boolean {
-  return new RegExp(`^${pattern.split("*").map(escapeRegExp).join(".*")}$`, "s").test(name);
+  return allowPatternRegExp(pattern).test(name);
 }
 
 /**

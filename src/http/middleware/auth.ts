@@ -47,6 +47,13 @@ export function createAuthenticator({
   // Comparing digests is constant-time whatever the lengths; the key's own digest is computed once.
   const expected = digest(masterKey);
   const master: Caller = { kind: "master", actor: "proxy_admin", access: fullAccess };
+  // A key's access rules are built once per key object; the registry replaces the object whenever the key changes.
+  const accessByKey = new WeakMap<VirtualKey, ModelAccess>();
+  const accessOf = (key: VirtualKey): ModelAccess => {
+    let access = accessByKey.get(key);
+    if (!access) accessByKey.set(key, (access = keyAccess(key, registry)));
+    return access;
+  };
   return async (headers) => {
     const token = bearerToken(headers);
     if (!token) throw ApiError.unauthorized("Missing API key: send it as 'Authorization: Bearer <key>'");
@@ -59,7 +66,7 @@ export function createAuthenticator({
     if (isExpired(key)) throw ApiError.unauthorized("API key expired");
     if (key.blocked === true)
       throw ApiError.unauthorized("Key is blocked. Update via `/key/update` with blocked: false if you're an admin.");
-    return { kind: "virtual", actor: `key:${key.keyAlias ?? key.keyName}`, access: keyAccess(key, registry), key };
+    return { kind: "virtual", actor: `key:${key.keyAlias ?? key.keyName}`, access: accessOf(key), key };
   };
 }
 
