@@ -52,7 +52,7 @@ const routerSettingsSchema = z.looseObject({
 
 /** LiteLLM's library settings; only those Switchboard acts on are typed, the rest are named in a warning. */
 const litellmSettingsSchema = z.looseObject({ drop_params: z.boolean().optional() });
-const ACTED_ON_LITELLM_SETTINGS = new Set(["drop_params"]);
+const ACTED_ON_LITELLM_SETTINGS = new Set(Object.keys(litellmSettingsSchema.shape));
 /** LiteLLM's general_settings: the keys Switchboard acts on are checked, any other is kept as given. */
 const generalSettingsSchema = z.looseObject({
   master_key: z.string().optional(),
@@ -73,11 +73,9 @@ export type RouterSettings = z.infer<typeof routerSettingsSchema>;
 export type LitellmSettings = z.infer<typeof litellmSettingsSchema>;
 export type GeneralSettings = z.infer<typeof generalSettingsSchema>;
 
-/** A model_list entry is what the registry takes from config: the shape is the registry's, so config depends on it. */
-export type ConfigModel = ConfigDeployment;
-
 export interface ConfigFile {
-  models: ConfigModel[];
+  /** The model_list entries, in the shape the registry takes (the shape is the registry's: config depends on it). */
+  models: ConfigDeployment[];
   masterKey?: string;
   generalSettings: GeneralSettings;
   routerSettings: RouterSettings;
@@ -127,7 +125,7 @@ export function parseConfigText(text: string, env: NodeJS.ProcessEnv, path = "co
       warnings.push(`litellm_settings.${setting} is not supported and was ignored`);
   }
   const models = (parsed.data.model_list ?? []).map((entry, index) => {
-    const model = toConfigModel(entry, index, env, problems);
+    const model = toConfigDeployment(entry, index, env, problems);
     const notCallable = notCallableReason(
       parseModelString(entry.litellm_params.model, entry.litellm_params.custom_llm_provider).provider,
     );
@@ -160,12 +158,12 @@ export function parseConfigText(text: string, env: NodeJS.ProcessEnv, path = "co
   };
 }
 
-function toConfigModel(
+function toConfigDeployment(
   entry: z.infer<typeof configModelSchema>,
   index: number,
   env: NodeJS.ProcessEnv,
   problems: string[],
-): ConfigModel {
+): ConfigDeployment {
   const unresolved: Record<string, unknown> = { ...entry.litellm_params };
   if (entry.rpm !== undefined && unresolved.rpm === undefined) unresolved.rpm = entry.rpm;
   if (entry.tpm !== undefined && unresolved.tpm === undefined) unresolved.tpm = entry.tpm;
@@ -187,7 +185,7 @@ function toConfigModel(
   };
 }
 
-function duplicateIdProblems(models: ConfigModel[]): string[] {
+function duplicateIdProblems(models: ConfigDeployment[]): string[] {
   const firstIndex = new Map<string, number>();
   const problems: string[] = [];
   models.forEach((model, index) => {

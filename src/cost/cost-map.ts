@@ -31,7 +31,7 @@ export interface CostMap {
   /** The LiteLLM provider of a bare model name (`gpt-4o` → openai), as LiteLLM infers it from its cost map. */
   providerOf(model: string): string | undefined;
   /** The models known for one LiteLLM provider (`anthropic` → claude-…), named as that provider's callers name them. */
-  modelsOf(provider: string): string[];
+  modelsOf(provider: string): readonly string[];
 }
 
 // Lookups are keyed by caller-supplied model names; the bound keeps a stream of distinct names from
@@ -77,6 +77,7 @@ export async function createCostMap(options: { overridePath?: string } = {}): Pr
     return entry;
   };
 
+  const modelsByProvider = new Map<string, string[]>();
   return {
     lookup,
     costOf,
@@ -87,8 +88,14 @@ export async function createCostMap(options: { overridePath?: string } = {}): Pr
       return provider?.startsWith("vertex_ai") ? "vertex_ai" : provider;
     },
     modelsOf(provider) {
-      const fromFile = [...overrides].filter(([, entry]) => entry.litellm_provider === provider).map(([key]) => key);
-      return [...new Set([...catalogModelIds(catalog, provider), ...fromFile])];
+      // Listings ask once per wildcard deployment on every call; the catalog and overrides never change after start.
+      let models = modelsByProvider.get(provider);
+      if (!models) {
+        const fromFile = [...overrides].filter(([, entry]) => entry.litellm_provider === provider).map(([key]) => key);
+        models = [...new Set([...catalogModelIds(catalog, provider), ...fromFile])];
+        modelsByProvider.set(provider, models);
+      }
+      return models;
     },
   };
 }

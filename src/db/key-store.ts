@@ -1,19 +1,11 @@
 import type { Prisma, PrismaClient } from "../generated/prisma/client.js";
 import type { KeyStore, VirtualKeyInput } from "../keys/ports.js";
 import type { VirtualKey } from "../keys/virtual-key.js";
+import { jsonList, jsonObject } from "./json-columns.js";
 import { WRITE_TX_OPTIONS, appendChange, lockRevisions } from "./change-log-store.js";
 import { revisionedCreate, revisionedUpdate } from "./revisioned-writes.js";
 
 type Row = Prisma.VirtualKeyGetPayload<object>;
-
-/** Json columns hold what this store wrote, but a row edited by hand must not take a replica down. */
-function objectOf(value: Prisma.JsonValue): Record<string, unknown> {
-  return value !== null && typeof value === "object" && !Array.isArray(value) ? value : {};
-}
-
-function listOf(value: Prisma.JsonValue): unknown[] {
-  return Array.isArray(value) ? value : [];
-}
 
 function numberOf(value: bigint | null): number | null {
   return value === null ? null : Number(value);
@@ -24,8 +16,8 @@ function toVirtualKey(row: Row): VirtualKey {
     token: row.token,
     keyName: row.keyName,
     keyAlias: row.keyAlias,
-    models: listOf(row.models).filter((m): m is string => typeof m === "string"),
-    metadata: objectOf(row.metadata),
+    models: jsonList(row.models).filter((m): m is string => typeof m === "string"),
+    metadata: jsonObject(row.metadata),
     maxParallelRequests: row.maxParallelRequests,
     expires: row.expires,
     blocked: row.blocked,
@@ -38,12 +30,12 @@ function toVirtualKey(row: Row): VirtualKey {
     budgetDuration: row.budgetDuration,
     tpmLimit: numberOf(row.tpmLimit),
     rpmLimit: numberOf(row.rpmLimit),
-    modelMaxBudget: objectOf(row.modelMaxBudget),
-    aliases: objectOf(row.aliases),
-    config: objectOf(row.config),
-    permissions: objectOf(row.permissions),
-    allowedCacheControls: listOf(row.allowedCacheControls),
-    allowedRoutes: listOf(row.allowedRoutes),
+    modelMaxBudget: jsonObject(row.modelMaxBudget),
+    aliases: jsonObject(row.aliases),
+    config: jsonObject(row.config),
+    permissions: jsonObject(row.permissions),
+    allowedCacheControls: jsonList(row.allowedCacheControls),
+    allowedRoutes: jsonList(row.allowedRoutes),
     revision: Number(row.revision),
     createdAt: row.createdAt,
     createdBy: row.createdBy,

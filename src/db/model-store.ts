@@ -2,6 +2,7 @@ import type { SecretCipher } from "../crypto/secret-cipher.js";
 import type { Prisma, PrismaClient } from "../generated/prisma/client.js";
 import type { ModelStore, StoredModel, StoredModelInput } from "../registry/ports.js";
 import { mapSecretValues } from "../registry/secret-fields.js";
+import { jsonObject } from "./json-columns.js";
 import { WRITE_TX_OPTIONS, appendChange, lockRevisions } from "./change-log-store.js";
 import { revisionedCreate, revisionedUpdate } from "./revisioned-writes.js";
 
@@ -31,8 +32,8 @@ export function createModelStore(
   const toStoredModel = (row: Row): StoredModel => ({
     id: row.modelId,
     modelName: row.modelName,
-    litellmParams: decrypt(row.modelId, asObject(row.litellmParams)),
-    modelInfo: asObject(row.modelInfo),
+    litellmParams: decrypt(row.modelId, jsonObject(row.litellmParams)),
+    modelInfo: jsonObject(row.modelInfo),
     revision: Number(row.revision),
     createdAt: row.createdAt,
     createdBy: row.createdBy,
@@ -105,8 +106,4 @@ function toColumns(input: StoredModelInput, encrypt: (p: Record<string, unknown>
     litellmParams: encrypt(input.litellmParams) as Prisma.InputJsonObject,
     modelInfo: input.modelInfo as Prisma.InputJsonObject,
   };
-}
-
-function asObject(value: Prisma.JsonValue): Record<string, unknown> {
-  return value !== null && typeof value === "object" && !Array.isArray(value) ? value : {};
 }

@@ -16,6 +16,13 @@ export interface UpstreamFailure {
  * error class from it, so the constructor is private and each named factory fixes status, type and code together.
  */
 export class ApiError extends Error {
+  /**
+   * Set by the factories of the proxy's own key checks (missing or wrong key, master-only route, a model outside the
+   * key's allow-list): LiteLLM answers those as proxy errors, without its library's `litellm.<Class>: ` prefix, while
+   * an upstream's own 401 or 403 keeps the prefix.
+   */
+  private keyCheck = false;
+
   private constructor(
     readonly status: number,
     readonly type: ApiErrorType,
@@ -38,7 +45,19 @@ export class ApiError extends Error {
 
   /** The same error (status, type, code, param) worded otherwise, e.g. with LiteLLM's exception prefix. */
   withMessage(message: string): ApiError {
-    return new ApiError(this.status, this.type, this.code, message, this.param);
+    const copy = new ApiError(this.status, this.type, this.code, message, this.param);
+    copy.keyCheck = this.keyCheck;
+    return copy;
+  }
+
+  /** Whether this is the proxy's own key check failing (see keyCheck). */
+  isKeyCheck(): boolean {
+    return this.keyCheck;
+  }
+
+  private static ofKeyCheck(error: ApiError): ApiError {
+    error.keyCheck = true;
+    return error;
   }
 
   // Requests the caller got wrong.
@@ -98,11 +117,11 @@ export class ApiError extends Error {
   // Who is calling, and what they may call.
 
   static unauthorized(message = "Invalid or missing API key"): ApiError {
-    return new ApiError(401, "authentication_error", "invalid_api_key", message);
+    return ApiError.ofKeyCheck(new ApiError(401, "authentication_error", "invalid_api_key", message));
   }
 
   static forbidden(message: string): ApiError {
-    return new ApiError(403, "permission_error", "forbidden", message);
+    return ApiError.ofKeyCheck(new ApiError(403, "permission_error", "forbidden", message));
   }
 
   /**
@@ -112,7 +131,7 @@ export class ApiError extends Error {
   static keyModelAccessDenied(allowed: readonly string[], tried: string): ApiError {
     const list = `[${allowed.map((name) => `'${name}'`).join(", ")}]`;
     const message = `key not allowed to access model. This key can only access models=${list}. Tried to access ${tried}`;
-    return new ApiError(401, "key_model_access_denied", "401", message, "model");
+    return ApiError.ofKeyCheck(new ApiError(401, "key_model_access_denied", "401", message, "model"));
   }
 
   static parallelRequestLimit(limit: number): ApiError {

@@ -1,5 +1,4 @@
 import type { ApiError } from "./api-error.js";
-import type { ApiErrorType } from "./error-types.js";
 
 // LiteLLM's exception classes by HTTP status. Its clients and alerting rules match on the class name at the start
 // of an inference error's message ("litellm.RateLimitError: ..."), so inference routes carry the same prefix.
@@ -20,19 +19,13 @@ const CLASS_BY_STATUS: Readonly<Record<number, string>> = {
   504: "Timeout",
 };
 
-/** Errors of the authentication step are LiteLLM's proxy errors, not exceptions of its library: no prefix there. */
-const UNPREFIXED_TYPES: ReadonlySet<ApiErrorType> = new Set<ApiErrorType>([
-  "authentication_error",
-  "permission_error",
-  "key_model_access_denied",
-]);
-
 export function litellmExceptionClass(status: number): string {
   return CLASS_BY_STATUS[status] ?? (status >= 500 ? "InternalServerError" : "BadRequestError");
 }
 
 /** The error as an inference route answers it: `litellm.<Class>: <message>`. */
 export function withLiteLLMPrefix(error: ApiError): ApiError {
-  if (UNPREFIXED_TYPES.has(error.type) || error.message.startsWith("litellm.")) return error;
+  // The proxy's own key checks are LiteLLM's proxy errors, not exceptions of its library: no prefix there.
+  if (error.isKeyCheck() || error.message.startsWith("litellm.")) return error;
   return error.withMessage(`litellm.${litellmExceptionClass(error.status)}: ${error.message}`);
 }

@@ -3,7 +3,6 @@ import { providerAdapters } from "../proxy/providers/index.js";
 import { attemptDeployment, type ClientConnection } from "../proxy/upstream-attempt.js";
 import type { UpstreamClient } from "../proxy/upstream-client.js";
 import type { Deployment } from "../registry/deployment.js";
-import { isSupportedProvider } from "../registry/providers.js";
 import { failureText } from "./failure-text.js";
 import { buildProbe } from "./probe.js";
 
@@ -24,7 +23,7 @@ function notCallable(deployment: Deployment): string | undefined {
   if (missing) {
     return `litellm.AuthenticationError: environment variable ${missing.variable} is not set (${missing.field}); the deployment cannot be called until it is`;
   }
-  if (!isSupportedProvider(deployment.provider)) {
+  if (!deployment.callable) {
     return `litellm.BadRequestError: provider "${deployment.provider}" cannot be called by Switchboard yet`;
   }
   return undefined;

@@ -5,7 +5,7 @@ import type { CheckOutcome } from "./check-deployment.js";
 // masked here, where LiteLLM drops a fixed list of them) with the deployment's `model_id`, plus `error` when it
 // failed.
 
-export type HealthEndpoint = Record<string, unknown>;
+type HealthEndpoint = Record<string, unknown>;
 
 export interface HealthReport {
   healthy_endpoints: HealthEndpoint[];
@@ -15,7 +15,7 @@ export interface HealthReport {
 }
 
 /** `details: false` (general_settings.health_check_details) keeps only the model and its id, without the error text. */
-export function toHealthEndpoint(outcome: CheckOutcome, details: boolean): HealthEndpoint {
+function toHealthEndpoint(outcome: CheckOutcome, details: boolean): HealthEndpoint {
   const { deployment } = outcome;
   const params = details
     ? maskSecretParams({ ...deployment.litellmParams })

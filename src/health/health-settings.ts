@@ -1,4 +1,5 @@
 import type { GeneralSettings } from "../config/config-file.js";
+import { MAX_TIMER_MS } from "../proxy/upstream-attempt.js";
 
 /** How this replica runs model health checks, from LiteLLM's general_settings. */
 export interface HealthSettings {
@@ -16,8 +17,6 @@ export interface HealthSettings {
 const DEFAULT_INTERVAL_SECONDS = 300;
 /** LiteLLM checks every deployment at once unless told otherwise; a bound keeps a long model list from opening hundreds of sockets. */
 const DEFAULT_CONCURRENCY = 10;
-/** Node timers overflow past 2^31-1 ms (and then fire at once). */
-const MAX_TIMER_MS = 2_147_483_647;
 
 export function healthSettings(general: GeneralSettings): HealthSettings {
   const seconds = general.health_check_interval ?? DEFAULT_INTERVAL_SECONDS;

@@ -1,6 +1,7 @@
 import type { CostMap } from "../cost/cost-map.js";
 import { costMapEntryFor } from "../cost/deployment-cost.js";
 import type { ProxyOperation } from "../proxy/provider-adapter.js";
+import { MAX_TIMER_MS } from "../proxy/upstream-attempt.js";
 import type { Deployment } from "../registry/deployment.js";
 import { parseModelString } from "../registry/providers.js";
 
@@ -26,7 +27,6 @@ const MODE_OPERATIONS: Readonly<Record<string, ProxyOperation>> = {
 const DEFAULT_TIMEOUT_SECONDS = 60;
 /** One token is enough to prove the deployment answers; `model_info.health_check_max_tokens` overrides it. */
 const DEFAULT_MAX_TOKENS = 1;
-const MAX_TIMER_MS = 2_147_483_647;
 const PROMPT = "What's 1 + 1?";
 
 function positiveNumber(value: unknown): number | undefined {

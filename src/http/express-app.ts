@@ -6,10 +6,10 @@ import { pathsOf, type Route } from "./route.js";
 import { parseJson, parseQuery, withPathParams } from "./validate.js";
 
 /** Management bodies are small; a larger one is a mistake or an attack. */
-export const MANAGEMENT_BODY_LIMIT = "1mb";
+const MANAGEMENT_BODY_LIMIT = "1mb";
 
 /** `/model/{id}/update` → `/model/:id/update`; the rest parameter → `*name` (express 5's wildcard). */
-export function expressPath(path: string, restParam: string | undefined): string {
+function expressPath(path: string, restParam: string | undefined): string {
   return path.replace(/\{(\w+)\}/g, (_match, name: string) => (name === restParam ? `*${name}` : `:${name}`));
 }
 

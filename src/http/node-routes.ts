@@ -4,6 +4,7 @@ import type { RequestRecord } from "./middleware/request-log.js";
 import { readJsonBody } from "./read-json-body.js";
 import { NO_PARAMS, pathsOf, type Route } from "./route.js";
 import { parseJson, withPathParams } from "./validate.js";
+import { writeJsonText } from "./json-reply.js";
 
 interface Matched<Deps> {
   route: Route<Deps>;
@@ -91,12 +92,7 @@ function match<Deps>(table: MethodTable<Deps>, path: string): Matched<Deps> | un
 }
 
 function writeJson(res: ServerResponse, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(res.statusCode, {
-    "content-type": "application/json; charset=utf-8",
-    "content-length": Buffer.byteLength(text),
-  });
-  res.end(text);
+  writeJsonText(res, res.statusCode, JSON.stringify(body));
 }
 
 /**

@@ -35,7 +35,7 @@ export interface KeyOptions {
 }
 
 export const KEY_TYPES = ["llm_api", "management", "read_only", "default"] as const;
-export type KeyType = (typeof KEY_TYPES)[number];
+type KeyType = (typeof KEY_TYPES)[number];
 
 /** /key/generate also takes the raw key itself and a key type. */
 export interface NewKeyOptions extends KeyOptions {
@@ -70,7 +70,7 @@ function durationMs(text: string, param: string): number {
 }
 
 /** `duration` from now; null and LiteLLM's older "-1" mean the key never expires. */
-export function expiresAfter(duration: string | null, now: number): Date | null {
+function expiresAfter(duration: string | null, now: number): Date | null {
   if (duration === null || duration.trim() === "-1") return null;
   const expires = new Date(now + durationMs(duration, "duration"));
   // Date's range ends in the year 275760; a duration past it is as wrong as a malformed one.

@@ -1,3 +1,4 @@
+import { accessGroupsOf } from "../registry/deployment.js";
 import type { ModelRegistry } from "../registry/model-registry.js";
 import { allowPatternRegExp, isWildcard } from "../registry/model-pattern.js";
 import type { VirtualKey } from "./virtual-key.js";
@@ -13,10 +14,6 @@ export interface ModelAccess {
 }
 
 export const fullAccess: ModelAccess = { allows: () => true, listsAccessGroup: () => true };
-
-function accessGroupsOf(modelInfo: Readonly<Record<string, unknown>>): unknown[] {
-  return Array.isArray(modelInfo.access_groups) ? modelInfo.access_groups : [];
-}
 
 /**
  * LiteLLM's rules (auth_checks.py `_can_object_call_model`): an empty list, `all-proxy-models` or `*` reaches
@@ -41,9 +38,7 @@ export function keyAccess(
   return {
     allows: (model) =>
       listed.has(model) ||
-      registry
-        .resolve(model)
-        .some((d) => accessGroupsOf(d.modelInfo).some((name) => typeof name === "string" && listed.has(name))) ||
+      registry.resolve(model).some((d) => accessGroupsOf(d).some((name) => listed.has(name))) ||
       matchesPattern(model),
     listsAccessGroup: (name) => listed.has(name),
   };

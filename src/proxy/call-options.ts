@@ -6,7 +6,7 @@ import { apiErrorFromZod } from "../errors/zod-error.js";
  * so a provider does not reject a call for fields it has never heard of. Credentials and addresses a caller sends
  * (`api_key`, `api_base`, ...) are dropped too: a call never changes where or how an upstream is reached.
  */
-export const PROXY_ONLY_FIELDS: readonly string[] = [
+const PROXY_ONLY_FIELDS: readonly string[] = [
   "mock_response",
   "mock_testing_fallbacks",
   "mock_testing_rate_limit_error",
@@ -81,7 +81,7 @@ export interface CallOptions {
   dropParams?: boolean;
 }
 
-export const NO_CALL_OPTIONS: CallOptions = { mockFallbacks: false, mockRateLimit: false };
+const NO_CALL_OPTIONS: CallOptions = { mockFallbacks: false, mockRateLimit: false };
 
 export interface SplitBody {
   /** What goes to the provider: the caller's body without the proxy-only fields. */

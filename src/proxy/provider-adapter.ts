@@ -38,23 +38,6 @@ export interface ProviderAdapter {
   unsupportedParams?(op: ProxyOperation, body: Readonly<Record<string, unknown>>): string[];
 }
 
-/** Params that configure the deployment rather than the call; never forwarded in a request body. */
-export const DEPLOYMENT_ONLY_PARAMS = new Set([
-  "model",
-  "api_key",
-  "api_base",
-  "api_version",
-  "rpm",
-  "tpm",
-  "timeout",
-  "weight",
-  "custom_llm_provider",
-  "base_model",
-  "max_retries",
-  "order",
-  "extra_headers",
-]);
-
 /** LiteLLM's `additional_drop_params` on a deployment: body fields never sent to it. */
 export function droppedParamsOf(deployment: Deployment): readonly string[] | undefined {
   const value = deployment.litellmParams.additional_drop_params;

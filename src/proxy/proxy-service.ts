@@ -15,6 +15,7 @@ import {
   type AttemptResult,
   attemptDeployment,
   type ClientConnection,
+  MAX_TIMER_MS,
   type Usage,
   wantsUsage,
 } from "./upstream-attempt.js";
@@ -247,23 +248,28 @@ export function createProxyService(deps: ProxyServiceDeps) {
     if (!known) throw ApiError.invalidModel(model);
   }
 
+  /** Routes a call whose model assertCallable has already let through. */
+  async function routeChecked(request: ProxyRequest): Promise<ProxyOutcome> {
+    const trace: CallTrace = { group: request.model, retries: 0, fallbacks: 0, upstreamMs: 0 };
+    let outcome = await tryGroup(request, request.model, trace);
+    for (const fallback of request.options.fallbacks ?? settings.fallbacks.get(request.model) ?? []) {
+      if (!("failure" in outcome) || !outcome.retryable) break;
+      if (registry.resolve(fallback).length === 0 || !request.access.allows(fallback)) continue;
+      deps.logger.info({ from: request.model, to: fallback }, "falling back to another model group");
+      trace.group = fallback;
+      trace.fallbacks += 1;
+      outcome = await tryGroup(request, fallback, trace);
+    }
+    if ("failure" in outcome) throw outcome.failure;
+    return outcome;
+  }
+
   return {
     assertCallable,
-
+    routeChecked,
     async handle(request: ProxyRequest): Promise<ProxyOutcome> {
       await assertCallable(request, request.model);
-      const trace: CallTrace = { group: request.model, retries: 0, fallbacks: 0, upstreamMs: 0 };
-      let outcome = await tryGroup(request, request.model, trace);
-      for (const fallback of request.options.fallbacks ?? settings.fallbacks.get(request.model) ?? []) {
-        if (!("failure" in outcome) || !outcome.retryable) break;
-        if (registry.resolve(fallback).length === 0 || !request.access.allows(fallback)) continue;
-        deps.logger.info({ from: request.model, to: fallback }, "falling back to another model group");
-        trace.group = fallback;
-        trace.fallbacks += 1;
-        outcome = await tryGroup(request, fallback, trace);
-      }
-      if ("failure" in outcome) throw outcome.failure;
-      return outcome;
+      return routeChecked(request);
     },
     inFlight: () => router.inFlightCount(),
     coolingDown: () => router.coolingDownCount(),
@@ -271,9 +277,6 @@ export function createProxyService(deps: ProxyServiceDeps) {
 }
 
 export type ProxyService = ReturnType<typeof createProxyService>;
-
-/** Node timers overflow past 2^31-1 ms (and then fire at once), so longer timeouts are capped there. */
-const MAX_TIMER_MS = 2_147_483_647;
 
 /** The caller's `timeout` wins; else the deployment's, else the router's. */
 function timeoutOf(deployment: Deployment, fallbackMs: number, requestedMs: number | undefined): number {

@@ -193,3 +193,6 @@ function streamSource(
 export function wantsUsage(body: Readonly<Record<string, unknown>>): boolean {
   return Boolean((body.stream_options as { include_usage?: unknown } | undefined)?.include_usage);
 }
+
+/** Node timers overflow past 2^31-1 ms (and then fire at once), so longer timeouts and intervals are capped there. */
+export const MAX_TIMER_MS = 2_147_483_647;

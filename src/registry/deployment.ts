@@ -84,3 +84,9 @@ export function preferCallable(members: readonly Deployment[]): readonly Deploym
   if (members.every((d) => d.callable) || members.every((d) => !d.callable)) return members;
   return members.filter((d) => d.callable);
 }
+
+/** The deployment's `model_info.access_groups` names (LiteLLM's access groups); anything else there is ignored. */
+export function accessGroupsOf(deployment: Deployment): string[] {
+  const groups = deployment.modelInfo.access_groups;
+  return Array.isArray(groups) ? groups.filter((name): name is string => typeof name === "string") : [];
+}

@@ -1,4 +1,4 @@
-import type { Deployment } from "./deployment.js";
+import { accessGroupsOf, type Deployment } from "./deployment.js";
 import type { ModelRegistry } from "./model-registry.js";
 import { expandWildcardName, isWildcard } from "./model-pattern.js";
 
@@ -69,7 +69,7 @@ export function listModels(
 }
 
 /** The concrete names one wildcard group stands for, from the provider of each of its deployments. */
-export function expandWildcard(
+function expandWildcard(
   wildcard: string,
   members: readonly Deployment[],
   modelsOf: (provider: string) => readonly string[],
@@ -78,10 +78,7 @@ export function expandWildcard(
 }
 
 function accessGroupNames(deployments: readonly Deployment[]): string[] {
-  const names = deployments.flatMap((d): unknown[] =>
-    Array.isArray(d.modelInfo.access_groups) ? d.modelInfo.access_groups : [],
-  );
-  return [...new Set(names.filter((name): name is string => typeof name === "string"))];
+  return [...new Set(deployments.flatMap(accessGroupsOf))];
 }
 
 function uniqueById(models: readonly ListedModel[]): ListedModel[] {

@@ -29,7 +29,7 @@ const COMPLEXITY_CHARS = new Set("*+?\\^$|()");
  * pattern's regex text, then how many regex metacharacters it holds; the larger wins. So a longer pattern wins
  * over a shorter one (`openai/gpt-4*` before `openai/*` before `*`).
  */
-export function patternSpecificity(pattern: string): [length: number, complexity: number] {
+function patternSpecificity(pattern: string): [length: number, complexity: number] {
   let length = 0;
   let complexity = 0;
   for (const char of pattern) {

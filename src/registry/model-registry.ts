@@ -1,5 +1,5 @@
 import type { Deployment } from "./deployment.js";
-import { type ProviderOf, WildcardRoutes } from "./wildcard-routes.js";
+import { type ProviderOf, qualifyBareName, WildcardRoutes } from "./wildcard-routes.js";
 
 export interface RegistryOptions {
   /** Lets `openai/*` serve a bare `gpt-4o` and a key's `openai/*` reach it; without it only full names match. */
@@ -16,14 +16,14 @@ export class ModelRegistry {
   private readonly stored = new Map<string, Deployment>();
   private ordered: Deployment[] = [];
   private groups = new Map<string, Deployment[]>();
-  private wildcards: WildcardRoutes;
+  // Set by rebuild(), which the constructor calls.
+  private wildcards!: WildcardRoutes;
   private readonly providerOf: ProviderOf;
   private loaded = false;
 
   constructor(configDeployments: readonly Deployment[], options: RegistryOptions = {}) {
     this.config = new Map(configDeployments.map((d) => [d.id, d]));
     this.providerOf = options.providerOf ?? (() => undefined);
-    this.wildcards = new WildcardRoutes(this.groups, this.providerOf);
     this.rebuild();
   }
 
@@ -90,9 +90,7 @@ export class ModelRegistry {
 
   /** `openai/gpt-4o` for a bare `gpt-4o` whose provider is known; LiteLLM's key patterns match this form too. */
   providerQualified(name: string): string | undefined {
-    if (name.includes("/")) return undefined;
-    const provider = this.providerOf(name);
-    return provider === undefined ? undefined : `${provider}/${name}`;
+    return qualifyBareName(name, this.providerOf);
   }
 
   private rebuild(): void {

@@ -55,7 +55,7 @@ const REQUIRED_PARAMS: Partial<Record<ProviderName, readonly string[]>> = {
 };
 
 /** The first required param the deployment lacks, if any. */
-export function missingRequiredParam(provider: ProviderName, params: Record<string, unknown>): string | undefined {
+function missingRequiredParam(provider: ProviderName, params: Record<string, unknown>): string | undefined {
   return REQUIRED_PARAMS[provider]?.find(
     (name) => params[name] === undefined || params[name] === null || params[name] === "",
   );

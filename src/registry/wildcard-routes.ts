@@ -63,9 +63,9 @@ export class WildcardRoutes {
 
   private match(name: string): { route: Route; captures: string[]; subject: string } | undefined {
     const direct = this.firstMatch(name);
-    if (direct || name.includes("/")) return direct;
-    const provider = this.providerOf(name);
-    return provider === undefined ? undefined : this.firstMatch(`${provider}/${name}`);
+    if (direct) return direct;
+    const qualified = qualifyBareName(name, this.providerOf);
+    return qualified === undefined ? undefined : this.firstMatch(qualified);
   }
 
   private firstMatch(subject: string): { route: Route; captures: string[]; subject: string } | undefined {
@@ -84,4 +84,11 @@ function withRequestedModel(deployment: Deployment, captures: readonly string[],
   if (model === template) return deployment;
   const { provider, upstreamModel } = parseModelString(model, deployment.litellmParams.custom_llm_provider);
   return { ...deployment, litellmParams: { ...deployment.litellmParams, model }, provider, upstreamModel };
+}
+
+/** `openai/gpt-4o` for a bare `gpt-4o` whose provider the cost map knows; undefined for a name with a provider. */
+export function qualifyBareName(name: string, providerOf: (model: string) => string | undefined): string | undefined {
+  if (name.includes("/")) return undefined;
+  const provider = providerOf(name);
+  return provider === undefined ? undefined : `${provider}/${name}`;
 }

@@ -127,6 +127,15 @@ describe("errors as LiteLLM answers them", () => {
     upstream.script("other-up", { kind: "status", status: 503 }, 1);
     const down = await chat({ model: "other" }).expect(503);
     expect(down.body.error.message).toMatch(/^litellm\.ServiceUnavailableError: /);
+    // The provider's own 401 is an upstream error like any other (only the proxy's key checks go unprefixed).
+    upstream.script("other-up", { kind: "status", status: 401 }, 1);
+    const rejected = await chat({ model: "other" }).expect(401);
+    expect(rejected.body.error.message).toMatch(/^litellm\.AuthenticationError: OpenAIException - /);
+    // A stream that stalls after its first chunk ends with an error frame that carries the prefix too.
+    upstream.script("slow-up", { kind: "stream-slow", chunkDelayMs: 2000 }, 1);
+    const stalled = await chat({ model: "slow", stream: true, timeout: 0.3 }).expect(200);
+    const frame = stalled.text.split("\n\n").find((line) => line.startsWith('data: {"error"'));
+    expect(JSON.parse(frame!.slice("data: ".length)).error.message).toMatch(/^litellm\.APIConnectionError: /);
   });
 
   it("refuses bad LiteLLM parameters with 400 naming them", async () => {
@@ -342,5 +351,15 @@ describe("x-litellm-* headers", () => {
     const res = await chat({ model: "gpt-4o-mini", stream: true }).expect(200);
     expect(res.headers["x-litellm-model-group"]).toBe("gpt-4o-mini");
     expect(res.headers["x-litellm-model-id"]).toBe("gpt-4o-mini-up");
+    expect(Number(res.headers["x-litellm-overhead-duration-ms"])).toBeGreaterThanOrEqual(0);
+  });
+
+  it("leaves the upstream's own time out of x-litellm-overhead-duration-ms, for single and batch calls", async () => {
+    upstream.script("slow-up", { kind: "slow", delayMs: 600 }, 1);
+    const single = await chat({ model: "slow" }).expect(200);
+    expect(Number(single.headers["x-litellm-overhead-duration-ms"])).toBeLessThan(400);
+    upstream.script("slow-up", { kind: "slow", delayMs: 600 }, 1);
+    const batch = await chat({ model: "slow,gpt-4o-mini" }).expect(200);
+    expect(Number(batch.headers["x-litellm-overhead-duration-ms"])).toBeLessThan(400);
   });
 });

@@ -3,6 +3,7 @@ import { ApiError } from "../../errors/api-error.js";
 import { apiErrorFromZod } from "../../errors/zod-error.js";
 import type { Logger } from "../../logging/logger.js";
 import { ZodError } from "zod";
+import { writeJsonText } from "../json-reply.js";
 
 interface BodyParserError {
   type?: string;
@@ -51,10 +52,5 @@ export function sendError(
     res.end(apiError.toSseFrame());
     return;
   }
-  const body = JSON.stringify(apiError.toBody());
-  res.writeHead(apiError.status, {
-    "content-type": "application/json; charset=utf-8",
-    "content-length": Buffer.byteLength(body),
-  });
-  res.end(body);
+  writeJsonText(res, apiError.status, JSON.stringify(apiError.toBody()));
 }

@@ -12,6 +12,7 @@ import type { RequestRecord } from "../middleware/request-log.js";
 import type { RouteInput } from "../route.js";
 import { relayStream } from "../stream-relay.js";
 import { connectionOf } from "../client-connection.js";
+import { writeJsonText } from "../json-reply.js";
 
 /** A batch call fans out to every model it names; the bound keeps one request from becoming hundreds. */
 const MAX_BATCH_MODELS = 10;
@@ -67,11 +68,7 @@ export async function serveCall(
   if (outcome.kind === "stream") return relayStream(res, outcome);
   if (outcome.costUsd !== undefined) res.setHeader("x-litellm-response-cost", String(outcome.costUsd));
   // The upstream's JSON as it came (or as translated): written directly, no re-encoding.
-  res.writeHead(200, {
-    "content-type": "application/json; charset=utf-8",
-    "content-length": Buffer.byteLength(outcome.body),
-  });
-  res.end(outcome.body);
+  writeJsonText(res, 200, outcome.body);
 }
 
 /**
@@ -88,10 +85,12 @@ async function serveBatch(
   if (call.stream)
     throw ApiError.badRequest("Batch completions (several models in `model`) cannot be streamed", "stream");
   for (const model of models) await deps.proxy.assertCallable(call, model);
+  let slowestUpstreamMs = 0;
   const replies = await Promise.all(
     models.map(async (model) => {
       try {
-        const outcome = await deps.proxy.handle({ ...call, model });
+        const outcome = await deps.proxy.routeChecked({ ...call, model });
+        slowestUpstreamMs = Math.max(slowestUpstreamMs, outcome.trace.upstreamMs);
         return outcome.kind === "json" ? outcome.body : "null";
       } catch (error) {
         if (error instanceof ClientGoneError) throw error;
@@ -104,15 +103,12 @@ async function serveBatch(
     throw error;
   });
   if (!replies) return;
-  const body = `[${replies.join(",")}]`;
   res.setHeader("x-litellm-model-group", models.join(","));
-  res.setHeader("x-litellm-overhead-duration-ms", "0");
-  record.upstreamMs = Math.round((performance.now() - record.receivedAt) * 100) / 100;
-  res.writeHead(200, {
-    "content-type": "application/json; charset=utf-8",
-    "content-length": Buffer.byteLength(body),
-  });
-  res.end(body);
+  // The models are called side by side: the proxy's own share is what the slowest upstream wait does not cover.
+  const elapsedMs = performance.now() - record.receivedAt;
+  res.setHeader("x-litellm-overhead-duration-ms", Math.max(0, elapsedMs - slowestUpstreamMs).toFixed(3));
+  record.upstreamMs = Math.round(slowestUpstreamMs * 100) / 100;
+  writeJsonText(res, 200, `[${replies.join(",")}]`);
 }
 
 /** LiteLLM's x-litellm-* headers: which group answered, after how many retries, and the proxy's own share of the time. */
