@@ -201,8 +201,8 @@ export class ApiError extends Error {
     return new ApiError(504, "server_error", "upstream_timeout", message);
   }
 
-  static upstreamStreamFailed(): ApiError {
-    const message = "The upstream stream failed before it finished";
+  static upstreamStreamFailed(model: string): ApiError {
+    const message = `The upstream stream of model '${model}' failed before it finished`;
     return new ApiError(502, "server_error", "upstream_stream_error", message);
   }
 

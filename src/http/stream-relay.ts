@@ -6,6 +6,8 @@ import { withLiteLLMPrefix } from "../errors/litellm-prefix.js";
 
 export interface RelayedStream {
   source: AsyncIterable<string | Buffer>;
+  /** The model group, named in the error frame should the stream fail. */
+  trace: { group: string };
   /** Called once the stream is over, however it ended. */
   finish: () => void;
 }
@@ -26,7 +28,7 @@ export async function relayStream(res: ServerResponse, stream: RelayedStream): P
     res.end();
   } catch (error) {
     if (res.destroyed) return;
-    const failure = error instanceof ApiError ? error : ApiError.upstreamStreamFailed();
+    const failure = error instanceof ApiError ? error : ApiError.upstreamStreamFailed(stream.trace.group);
     res.end(withLiteLLMPrefix(failure).toSseFrame());
   } finally {
     stream.finish();

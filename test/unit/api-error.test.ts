@@ -80,7 +80,7 @@ describe("ApiError's named factories", () => {
     ],
     ["upstreamUnreachable", ApiError.upstreamUnreachable("m"), 502, "server_error", "upstream_connection_error"],
     ["upstreamTimeout", ApiError.upstreamTimeout("m", 300), 504, "server_error", "upstream_timeout"],
-    ["upstreamStreamFailed", ApiError.upstreamStreamFailed(), 502, "server_error", "upstream_stream_error"],
+    ["upstreamStreamFailed", ApiError.upstreamStreamFailed("gpt-4o"), 502, "server_error", "upstream_stream_error"],
     ["mockException", ApiError.mockException(503, "m", "litellm.X"), 503, "server_error", "mock_response"],
     ["mockRateLimit", ApiError.mockRateLimit("m"), 429, "rate_limit_error", "mock_testing_rate_limit_error"],
     ["mockFallbackTrigger", ApiError.mockFallbackTrigger("m"), 500, "server_error", "mock_testing_fallbacks"],
@@ -134,7 +134,7 @@ describe("ApiError's named factories", () => {
   });
 
   it("travels mid-stream as one SSE frame holding the same body", () => {
-    const error = ApiError.upstreamStreamFailed();
+    const error = ApiError.upstreamStreamFailed("gpt-4o");
     expect(error.toSseFrame()).toBe(`data: ${JSON.stringify(error.toBody())}\n\n`);
   });
 });
