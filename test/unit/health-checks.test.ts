@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { ConfigFileError, parseConfigText } from "../../src/config/config-file.js";
 import { type CostMap, createCostMap } from "../../src/cost/cost-map.js";
-import { scrubSecrets } from "../../src/health/failure-text.js";
+import { scrubSecrets } from "../../src/registry/secret-scrub.js";
 import { createHealthService } from "../../src/health/health-service.js";
 import { healthSettings } from "../../src/health/health-settings.js";
 import { buildProbe, type Probe } from "../../src/health/probe.js";
