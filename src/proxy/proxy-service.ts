@@ -1,4 +1,4 @@
-import type { CostMap, CostMapEntry } from "../cost/cost-map.js";
+import { type CostMap, type CostMapEntry, isSaneUsage } from "../cost/cost-map.js";
 import { effectivePrices } from "../cost/deployment-cost.js";
 import { ApiError } from "../errors/api-error.js";
 import type { Logger } from "../logging/logger.js";
@@ -186,8 +186,9 @@ export function createProxyService(deps: ProxyServiceDeps) {
     } finally {
       trace.upstreamMs += performance.now() - started;
     }
-    if (result.kind === "failed") deps.observer?.upstreamFailed(deployment.id, result.error.code);
-    else deps.observer?.upstreamAnswered(deployment.id, (performance.now() - started) / 1000);
+    if (result.kind === "failed") {
+      if (!result.beforeCall) deps.observer?.upstreamFailed(deployment.id, result.error.code);
+    } else deps.observer?.upstreamAnswered(deployment.id, (performance.now() - started) / 1000);
     return settle(result, deployment, true, trace);
   }
 
@@ -199,9 +200,15 @@ export function createProxyService(deps: ProxyServiceDeps) {
   ): ProxyOutcome | Failure {
     if (result.kind === "failed") {
       router.end(deployment.id);
-      if (result.retryable) router.recordFailure(deployment.id);
       const { status, code } = result.error;
-      deps.logger.warn({ deploymentId: deployment.id, status, code, cause: result.cause }, "upstream call failed");
+      const line = { deploymentId: deployment.id, status, code, cause: result.cause };
+      if (result.beforeCall) {
+        // Not the deployment's fault: one caller's unsendable body must not cool it down for everyone else.
+        deps.logger[status >= 500 ? "error" : "warn"](line, "call failed before reaching the upstream");
+        return { failure: result.error, retryable: false };
+      }
+      if (result.retryable) router.recordFailure(deployment.id);
+      deps.logger.warn(line, "upstream call failed");
       return { failure: result.error, retryable: result.retryable };
     }
     if (real) router.recordSuccess(deployment.id);
@@ -231,6 +238,14 @@ export function createProxyService(deps: ProxyServiceDeps) {
   const prices = new WeakMap<Deployment, CostMapEntry | undefined>();
   function costOf(deployment: Deployment, usage: Usage | undefined): number | undefined {
     if (!usage) return undefined;
+    if (!isSaneUsage(usage)) {
+      // Priced as it came, 1e303 tokens would put an absurd cost in the header and in any spend built on it.
+      deps.logger.warn(
+        { deploymentId: deployment.id, usage },
+        "upstream usage ignored for cost: not a sane token count",
+      );
+      return undefined;
+    }
     if (!prices.has(deployment)) prices.set(deployment, effectivePrices(deployment, deps.costMap));
     return deps.costMap.costOf(prices.get(deployment), usage);
   }
