@@ -147,7 +147,7 @@ async function failedResponse(response: UpstreamResponse, input: AttemptInput): 
   const { adapter, deployment } = input;
   const { status } = response;
   if (status < 400) {
-    response.body.destroy(); // a redirect's page is of no use to anyone
+    await response.body.dump().catch(() => undefined); // a redirect's page is of no use to anyone
     return { kind: "failed", retryable: true, error: ApiError.upstreamUnexpectedStatus(input.group, status) };
   }
   const text = await response.body.text();
