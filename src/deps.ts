@@ -22,6 +22,7 @@ import { RedisChangeBus } from "./redis/redis-change-bus.js";
 import { createProxyService } from "./proxy/proxy-service.js";
 import { DeploymentRouter, routingSettings } from "./proxy/router.js";
 import { createUpstreamClient } from "./proxy/upstream-client.js";
+import { streamSettings } from "./proxy/stream-settings.js";
 import { createMetrics } from "./metrics/metrics.js";
 import { readSwitchboardVersion } from "./config/version.js";
 import { createHealthService } from "./health/health-service.js";
@@ -108,6 +109,7 @@ export async function createDeps(config: Config, options: DepsOptions): Promise<
       registry,
       router: new DeploymentRouter(settings),
       settings,
+      streams: streamSettings(config.file.generalSettings),
       client,
       costMap,
       logger,

@@ -60,6 +60,7 @@ const generalSettingsSchema = z.looseObject({
   health_check_interval: z.number().positive().nullish(),
   health_check_details: z.boolean().nullish(),
   health_check_concurrency: z.number().int().positive().nullish(),
+  stream_idle_timeout: z.number().positive().nullish(),
 });
 
 const configFileSchema = z.looseObject({

@@ -110,13 +110,24 @@ function mergeEntry(
   return Object.freeze({ ...fromPackages, ...override, key });
 }
 
+/** More tokens than any model takes or writes in one call: a figure past it is an upstream's garbage, not usage. */
+export const MAX_TOKENS_PER_CALL = 1e9;
+
+const saneCount = (value: number) => Number.isSafeInteger(value) && value >= 0 && value < MAX_TOKENS_PER_CALL;
+
+/** Usage figures an upstream sent are priced only when they are finite, non-negative integers below the bound. */
+export function isSaneUsage(usage: { promptTokens: number; completionTokens: number }): boolean {
+  return saneCount(usage.promptTokens) && saneCount(usage.completionTokens);
+}
+
 function costOf(
   entry: CostMapEntry | undefined,
   usage: { promptTokens: number; completionTokens: number },
 ): number | undefined {
   const input = entry?.input_cost_per_token;
   const output = entry?.output_cost_per_token;
-  if (input === undefined && output === undefined) return undefined;
+  if ((input === undefined && output === undefined) || !isSaneUsage(usage)) return undefined;
   // A side without a price is free, as in LiteLLM (embeddings have no output price).
-  return (input ?? 0) * usage.promptTokens + (output ?? 0) * usage.completionTokens;
+  const cost = (input ?? 0) * usage.promptTokens + (output ?? 0) * usage.completionTokens;
+  return Number.isFinite(cost) && cost >= 0 ? cost : undefined;
 }

@@ -233,4 +233,18 @@ export class ApiError extends Error {
   static unavailable(message: string): ApiError {
     return new ApiError(503, "service_unavailable", "service_unavailable", message);
   }
+
+  // Upstream calls and streams (#13): failures told apart by where they happened, cut-off streams.
+
+  /** JSON.stringify gave up on the body (nested deeper than its recursion allows): the caller's body, not the upstream. */
+  static unserialisableBody(): ApiError {
+    const message = "The request body cannot be sent upstream: it is nested too deeply to serialise";
+    return new ApiError(400, "invalid_request_error", "unserialisable_body", message);
+  }
+
+  /** An upstream status that is neither a success nor an error (a redirect: undici follows none). */
+  static upstreamUnexpectedStatus(model: string, status: number): ApiError {
+    const message = `The upstream of model '${model}' answered with an unexpected HTTP ${status}`;
+    return new ApiError(502, "server_error", "upstream_unexpected_status", message);
+  }
 }

@@ -10,6 +10,8 @@ export interface RelayedStream {
   trace: { group: string };
   /** Called once the stream is over, however it ended. */
   finish: () => void;
+  /** How long the client may leave written data untaken before it is cut off (`stream_idle_timeout`). */
+  idleTimeoutMs: number;
 }
 
 /**
@@ -22,33 +24,71 @@ export async function relayStream(res: ServerResponse, stream: RelayedStream): P
     "cache-control": "no-cache",
     "x-accel-buffering": "no",
   });
+  const stall = watchStall(res, stream.idleTimeoutMs);
   try {
-    if (stream.source instanceof Readable) await pipeBytes(stream.source, res);
-    else await writeFrames(stream.source, res);
+    if (stream.source instanceof Readable) await pipeBytes(stream.source, res, stall);
+    else await writeFrames(stream.source, res, stall);
     res.end();
   } catch (error) {
     if (res.destroyed) return;
     const failure = error instanceof ApiError ? error : ApiError.upstreamStreamFailed(stream.trace.group);
     res.end(withLiteLLMPrefix(failure).toSseFrame());
   } finally {
+    stall.stop();
     stream.finish();
   }
 }
 
+interface StallWatch {
+  /** The client has not taken what was written: starts the clock unless it is running. */
+  arm(this: void): void;
+  stop(this: void): void;
+}
+
+/**
+ * One timer per stream, running only while a write waits for the client to drain. When it fires the response is
+ * destroyed: the caller's connection closes, and its close aborts the upstream call (see client-connection.ts).
+ */
+function watchStall(res: ServerResponse, ms: number): StallWatch {
+  let timer: NodeJS.Timeout | undefined;
+  const stop = () => {
+    clearTimeout(timer);
+    timer = undefined;
+  };
+  res.on("drain", stop);
+  return {
+    arm() {
+      if (res.writableNeedDrain) timer ??= setTimeout(() => res.destroy(), ms);
+    },
+    stop() {
+      stop();
+      res.off("drain", stop);
+    },
+  };
+}
+
 /** OpenAI-compatible upstreams: their bytes, piped (pipe() pauses the upstream while the client is slow). */
-function pipeBytes(source: Readable, res: ServerResponse): Promise<void> {
+function pipeBytes(source: Readable, res: ServerResponse, stall: StallWatch): Promise<void> {
   return new Promise((resolve, reject) => {
     source.once("end", resolve);
     source.once("error", reject);
     res.once("close", resolve);
+    source.on("pause", stall.arm); // pipe() pauses the source when a write to the client returned false
     source.pipe(res, { end: false });
   });
 }
 
 /** Translated streams: frames from an async generator, waiting for the client to drain. */
-async function writeFrames(source: AsyncIterable<string | Buffer>, res: ServerResponse): Promise<void> {
+async function writeFrames(
+  source: AsyncIterable<string | Buffer>,
+  res: ServerResponse,
+  stall: StallWatch,
+): Promise<void> {
   for await (const chunk of source) {
-    if (!res.write(chunk)) await drainOrClose(res);
+    if (!res.write(chunk)) {
+      stall.arm();
+      await drainOrClose(res);
+    }
     if (res.destroyed) return;
   }
 }

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { apiErrorFromZod } from "../errors/zod-error.js";
+import type { ClientAuth } from "./clientside-auth.js";
 
 /**
  * LiteLLM's request parameters: the proxy acts on them (or keeps them for its own records) and never forwards them,
@@ -79,6 +80,8 @@ export interface CallOptions {
   numRetries?: number;
   timeoutMs?: number;
   dropParams?: boolean;
+  /** Credentials the caller sent; used only where the deployment opts in (`configurable_clientside_auth_params`). */
+  clientAuth?: ClientAuth;
 }
 
 const NO_CALL_OPTIONS: CallOptions = { mockFallbacks: false, mockRateLimit: false };
@@ -124,6 +127,14 @@ export function splitCallOptions(body: Record<string, unknown>): SplitBody {
       numRetries: raw.num_retries ?? undefined,
       timeoutMs: timeout === undefined ? undefined : timeout * 1000,
       dropParams: raw.drop_params ?? undefined,
+      clientAuth: clientAuthOf(proxyFields),
     },
   };
+}
+
+/** Kept aside, unchecked: they are looked at only for a deployment that allows them (see clientside-auth.ts). */
+function clientAuthOf(fields: Record<string, unknown>): ClientAuth | undefined {
+  const apiKey = fields.api_key ?? undefined;
+  const apiBase = fields.api_base ?? fields.base_url ?? undefined;
+  return apiKey === undefined && apiBase === undefined ? undefined : { apiKey, apiBase };
 }

@@ -1,4 +1,4 @@
-import type { CostMap, CostMapEntry } from "../cost/cost-map.js";
+import { type CostMap, type CostMapEntry, isSaneUsage } from "../cost/cost-map.js";
 import { effectivePrices } from "../cost/deployment-cost.js";
 import { ApiError } from "../errors/api-error.js";
 import type { Logger } from "../logging/logger.js";
@@ -7,10 +7,12 @@ import type { ModelRegistry } from "../registry/model-registry.js";
 import { isSupportedProvider, notCallableMessage } from "../registry/providers.js";
 import type { ModelAccess } from "../keys/model-access.js";
 import type { CallOptions } from "./call-options.js";
+import { createClientAuth } from "./clientside-auth.js";
 import { mockAttempt, mockTestingFailure } from "./mock-response.js";
 import type { ProviderAdapter, ProxyOperation } from "./provider-adapter.js";
 import { providerAdapters } from "./providers/index.js";
 import type { DeploymentRouter, RoutingSettings } from "./router.js";
+import type { StreamSettings } from "./stream-settings.js";
 import {
   type AttemptResult,
   attemptDeployment,
@@ -55,6 +57,8 @@ export type ProxyOutcome =
       source: AsyncIterable<string | Buffer>;
       finish: () => void;
       trace: CallTrace;
+      /** `stream_idle_timeout`: how long the caller may leave the stream unread before it is cut off. */
+      idleTimeoutMs: number;
     };
 
 /** Why a group or deployment gave no answer, and whether another deployment might. */
@@ -76,6 +80,7 @@ export interface ProxyServiceDeps {
   registry: ModelRegistry;
   router: DeploymentRouter;
   settings: RoutingSettings;
+  streams: StreamSettings;
   client: UpstreamClient;
   costMap: CostMap;
   logger: Logger;
@@ -87,6 +92,7 @@ export interface ProxyServiceDeps {
  */
 export function createProxyService(deps: ProxyServiceDeps) {
   const { registry, router, settings } = deps;
+  const withClientAuth = createClientAuth();
 
   /** `trace` is filled in as deployments are tried; the answer carries it. */
   async function tryGroup(request: ProxyRequest, group: string, trace: CallTrace): Promise<ProxyOutcome | Failure> {
@@ -152,10 +158,11 @@ export function createProxyService(deps: ProxyServiceDeps) {
 
   async function callDeployment(
     request: ProxyRequest,
-    deployment: Deployment,
+    routed: Deployment,
     group: string,
     trace: CallTrace,
   ): Promise<ProxyOutcome | Failure> {
+    const deployment = withClientAuth(routed, request.options.clientAuth);
     const adapter = adapterFor(request, deployment);
     if ("failure" in adapter) return adapter;
     const mocked = mockedResult(request, group);
@@ -163,7 +170,7 @@ export function createProxyService(deps: ProxyServiceDeps) {
     if (mocked)
       return mocked.kind === "failed"
         ? { failure: mocked.error, retryable: mocked.retryable }
-        : settle(mocked, deployment, false, trace);
+        : settle(mocked, routed, false, trace);
     router.begin(deployment.id);
     const started = performance.now();
     let result: AttemptResult;
@@ -186,9 +193,10 @@ export function createProxyService(deps: ProxyServiceDeps) {
     } finally {
       trace.upstreamMs += performance.now() - started;
     }
-    if (result.kind === "failed") deps.observer?.upstreamFailed(deployment.id, result.error.code);
-    else deps.observer?.upstreamAnswered(deployment.id, (performance.now() - started) / 1000);
-    return settle(result, deployment, true, trace);
+    if (result.kind === "failed") {
+      if (!result.beforeCall) deps.observer?.upstreamFailed(deployment.id, result.error.code);
+    } else deps.observer?.upstreamAnswered(deployment.id, (performance.now() - started) / 1000);
+    return settle(result, routed, true, trace); // the configured deployment: a caller's key stays out of the outcome
   }
 
   function settle(
@@ -199,9 +207,15 @@ export function createProxyService(deps: ProxyServiceDeps) {
   ): ProxyOutcome | Failure {
     if (result.kind === "failed") {
       router.end(deployment.id);
-      if (result.retryable) router.recordFailure(deployment.id);
       const { status, code } = result.error;
-      deps.logger.warn({ deploymentId: deployment.id, status, code, cause: result.cause }, "upstream call failed");
+      const line = { deploymentId: deployment.id, status, code, cause: result.cause };
+      if (result.beforeCall) {
+        // Not the deployment's fault: one caller's unsendable body must not cool it down for everyone else.
+        deps.logger[status >= 500 ? "error" : "warn"](line, "call failed before reaching the upstream");
+        return { failure: result.error, retryable: false };
+      }
+      if (result.retryable) router.recordFailure(deployment.id);
+      deps.logger.warn(line, "upstream call failed");
       return { failure: result.error, retryable: result.retryable };
     }
     if (real) router.recordSuccess(deployment.id);
@@ -211,6 +225,7 @@ export function createProxyService(deps: ProxyServiceDeps) {
         deployment,
         source: result.source,
         trace,
+        idleTimeoutMs: deps.streams.idleTimeoutMs,
         finish: () => {
           if (real) router.end(deployment.id);
           result.finish();
@@ -231,6 +246,14 @@ export function createProxyService(deps: ProxyServiceDeps) {
   const prices = new WeakMap<Deployment, CostMapEntry | undefined>();
   function costOf(deployment: Deployment, usage: Usage | undefined): number | undefined {
     if (!usage) return undefined;
+    if (!isSaneUsage(usage)) {
+      // Priced as it came, 1e303 tokens would put an absurd cost in the header and in any spend built on it.
+      deps.logger.warn(
+        { deploymentId: deployment.id, usage },
+        "upstream usage ignored for cost: not a sane token count",
+      );
+      return undefined;
+    }
     if (!prices.has(deployment)) prices.set(deployment, effectivePrices(deployment, deps.costMap));
     return deps.costMap.costOf(prices.get(deployment), usage);
   }

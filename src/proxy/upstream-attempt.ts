@@ -2,7 +2,8 @@ import { type Readable } from "node:stream";
 import { ApiError, type UpstreamFailure } from "../errors/api-error.js";
 import { errorTypeForStatus } from "../errors/error-types.js";
 import type { Deployment } from "../registry/deployment.js";
-import type { ProviderAdapter, ProxyOperation, StreamTranslator } from "./provider-adapter.js";
+import { scrubSecrets } from "../registry/secret-scrub.js";
+import type { ProviderAdapter, ProxyOperation, StreamTranslator, UpstreamRequest } from "./provider-adapter.js";
 import { AbortSwitch } from "./abort-switch.js";
 import { createSseParser } from "./sse.js";
 import type { UpstreamClient, UpstreamResponse } from "./upstream-client.js";
@@ -17,6 +18,11 @@ export type AttemptResult =
       retryable: boolean;
       /** What went wrong underneath (a socket error, say): for the log line, never for the caller. */
       cause?: string;
+      /**
+       * Set when the call failed before the upstream was reached (a body that cannot be serialised, a bug of ours):
+       * says nothing about the deployment, so it neither cools it down nor counts as an upstream failure.
+       */
+      beforeCall?: true;
     };
 
 export interface Usage {
@@ -52,6 +58,12 @@ export class ClientGoneError extends Error {}
  */
 export async function attemptDeployment(client: UpstreamClient, input: AttemptInput): Promise<AttemptResult> {
   const { adapter, deployment } = input;
+  let request: UpstreamRequest;
+  try {
+    request = adapter.buildRequest(input.op, input.body, deployment);
+  } catch (error) {
+    return failedBeforeCall(error);
+  }
   const controller = new AbortSwitch();
   const stopWatchingClient = input.client.onGone(() => controller.abort(new ClientGoneError()));
   const timer = setTimeout(() => controller.abort(new TimeoutError(input.timeoutMs)), input.timeoutMs);
@@ -61,14 +73,15 @@ export async function attemptDeployment(client: UpstreamClient, input: AttemptIn
   };
   let response: UpstreamResponse;
   try {
-    response = await client.send(adapter.buildRequest(input.op, input.body, deployment), controller, input.timeoutMs);
+    response = await client.send(request, deployment, controller, input.timeoutMs);
   } catch (error) {
     cleanup();
     return connectionFailure(error, controller, input.group);
   }
   let handedOff = false;
   try {
-    if (response.status >= 400) return await failedResponse(response, adapter);
+    // undici follows no redirect: a 3xx is as much a failure as a 5xx (and must not reach the caller as a 200).
+    if (response.status < 200 || response.status >= 300) return await failedResponse(response, input);
     if (input.stream) {
       clearTimeout(timer); // the timeout covers the wait for the first byte; a stream may then run long
       handedOff = true;
@@ -90,10 +103,25 @@ class TimeoutError extends Error {
   }
 }
 
+/**
+ * Building the request failed, so the upstream was never called: JSON.stringify throws a RangeError on a body nested
+ * too deeply for its recursion (the caller's doing, 400); anything else is a bug of ours (500, detail in the log).
+ */
+function failedBeforeCall(error: unknown): AttemptResult {
+  const cause = messageOf(error) ?? "unknown error";
+  // By name: errors thrown by V8 itself may come from another realm (see messageOf).
+  const rangeError = (error as { name?: unknown } | null | undefined)?.name === "RangeError";
+  const apiError = rangeError ? ApiError.unserialisableBody() : ApiError.internal();
+  return { kind: "failed", retryable: false, error: apiError, cause, beforeCall: true };
+}
+
 /** The caller learns which model failed; the socket error stays in `cause`, for the log. */
 function connectionFailure(error: unknown, signal: AbortSwitch, group: string): AttemptResult {
   const reason: unknown = signal.aborted ? signal.reason : error;
   if (reason instanceof ClientGoneError) throw reason;
+  // undici refuses a request it cannot send (a header value with a line break, say) before opening any socket.
+  if ((reason as { code?: unknown } | null | undefined)?.code === "UND_ERR_INVALID_ARG")
+    return failedBeforeCall(reason);
   if (reason instanceof TimeoutError) {
     return { kind: "failed", retryable: true, error: ApiError.upstreamTimeout(group, reason.ms) };
   }
@@ -115,7 +143,13 @@ function messageOf(value: unknown): string | undefined {
   return typeof message === "string" ? message : undefined;
 }
 
-async function failedResponse(response: UpstreamResponse, adapter: ProviderAdapter): Promise<AttemptResult> {
+async function failedResponse(response: UpstreamResponse, input: AttemptInput): Promise<AttemptResult> {
+  const { adapter, deployment } = input;
+  const { status } = response;
+  if (status < 400) {
+    await response.body.dump().catch(() => undefined); // a redirect's page is of no use to anyone
+    return { kind: "failed", retryable: true, error: ApiError.upstreamUnexpectedStatus(input.group, status) };
+  }
   const text = await response.body.text();
   let json: unknown;
   try {
@@ -123,12 +157,11 @@ async function failedResponse(response: UpstreamResponse, adapter: ProviderAdapt
   } catch {
     json = undefined;
   }
-  const retryable = response.status === 429 || response.status >= 500;
-  return {
-    kind: "failed",
-    retryable,
-    error: ApiError.upstreamError(response.status, adapter.exceptionName, adapter.describeError(response.status, json)),
-  };
+  const retryable = status === 429 || status >= 500;
+  const described = adapter.describeError(status, json);
+  // The upstream's own words may quote the deployment's credentials (`Incorrect API key provided: sk-...`).
+  const failure = { ...described, message: scrubSecrets(described.message, deployment) };
+  return { kind: "failed", retryable, error: ApiError.upstreamError(status, adapter.exceptionName, failure) };
 }
 
 /** Parsed even when relayed as it came: usage is needed for the cost, and a 200 that is not JSON is the upstream's fault (502). */
@@ -149,14 +182,14 @@ function readUsage(json: unknown): Usage | undefined {
 }
 
 /** An error the provider sends inside the stream becomes an OpenAI-shaped error frame with its own message. */
-function translateEvent(translator: StreamTranslator, event: string, data: string, adapter: ProviderAdapter): string[] {
+function translateEvent(translator: StreamTranslator, event: string, data: string, input: AttemptInput): string[] {
   try {
     return translator.push(event, data);
   } catch (error) {
     const info = (error as Error & { cause?: Partial<UpstreamFailure> }).cause;
     const message = info?.message ?? (error instanceof Error ? error.message : "upstream stream error");
-    throw ApiError.upstreamError(502, adapter.exceptionName, {
-      message,
+    throw ApiError.upstreamError(502, input.adapter.exceptionName, {
+      message: scrubSecrets(message, input.deployment),
       type: info?.type ?? errorTypeForStatus(502),
       code: info?.code ?? "upstream_stream_error",
     });
@@ -178,7 +211,7 @@ function streamSource(
     try {
       for await (const chunk of response.body as Readable) {
         for (const event of parse(decoder.decode(chunk as Buffer, { stream: true }))) {
-          for (const payload of translateEvent(translator, event.event, event.data, input.adapter))
+          for (const payload of translateEvent(translator, event.event, event.data, input))
             yield `data: ${payload}\n\n`;
         }
       }

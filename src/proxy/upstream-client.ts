@@ -1,4 +1,5 @@
 import { Agent, type Dispatcher } from "undici";
+import type { Deployment } from "../registry/deployment.js";
 import type { AbortSwitch } from "./abort-switch.js";
 import type { UpstreamRequest } from "./provider-adapter.js";
 
@@ -9,22 +10,79 @@ export interface UpstreamResponse {
 
 export interface UpstreamClient {
   /** `idleTimeoutMs`: the longest silence allowed between two body chunks (a stalled stream fails instead of hanging). */
-  send(request: UpstreamRequest, signal: AbortSwitch, idleTimeoutMs?: number): Promise<UpstreamResponse>;
+  send(
+    request: UpstreamRequest,
+    deployment: Deployment,
+    signal: AbortSwitch,
+    idleTimeoutMs?: number,
+  ): Promise<UpstreamResponse>;
   close(): Promise<void>;
 }
 
+export interface UpstreamClientOptions {
+  /** Connections one deployment may hold to one origin when it sets no `max_parallel_requests`. */
+  connectionsPerDeployment?: number;
+  /** A deployment's pool unused for between one and two of these is closed (gone or idle deployments). */
+  poolIdleMs?: number;
+}
+
+/** One deployment's connections. `used` is set on every call and cleared by each sweep (mark and sweep). */
+interface Pool {
+  agent: Agent;
+  connections: number;
+  /** The deployment object the connection count was read from: deployments are replaced, never edited. */
+  deployment: Deployment;
+  used: boolean;
+}
+
+const DEFAULT_CONNECTIONS = 256;
+const DEFAULT_POOL_IDLE_MS = 60_000;
+
+/** LiteLLM's `max_parallel_requests` on a deployment: its calls beyond it wait for a connection. */
+function connectionsOf(deployment: Deployment, fallback: number): number {
+  const value = deployment.litellmParams.max_parallel_requests;
+  return typeof value === "number" && Number.isInteger(value) && value > 0 ? value : fallback;
+}
+
 /**
- * One undici Agent for the process: it keeps a keep-alive connection pool per upstream origin, created on
- * first use and reused by every request after. Timeouts are per deployment: the wait for the reply is ours, the
- * silence allowed between body chunks is undici's bodyTimeout, set per request.
+ * A keep-alive pool per deployment (an undici Agent, which keeps one per upstream origin), so that one model whose
+ * streams stall (clients that never read) holds only its own connections: other models on the same origin keep
+ * theirs. Timeouts are per deployment: the wait for the reply is ours, the silence allowed between body chunks is
+ * undici's bodyTimeout, set per request.
  */
-export function createUpstreamClient(options: { connectionsPerOrigin?: number } = {}): UpstreamClient {
-  const agent = new Agent({
-    connections: options.connectionsPerOrigin ?? 256,
-    keepAliveTimeout: 30_000,
-    headersTimeout: 0,
-    bodyTimeout: 0,
-  });
+export function createUpstreamClient(options: UpstreamClientOptions = {}): UpstreamClient {
+  const fallbackConnections = options.connectionsPerDeployment ?? DEFAULT_CONNECTIONS;
+  const pools = new Map<string, Pool>();
+  const newAgent = (connections: number) =>
+    new Agent({ connections, keepAliveTimeout: 30_000, headersTimeout: 0, bodyTimeout: 0 });
+
+  // close() lets requests in flight finish, so a long stream on a swept pool is not cut.
+  const sweep = setInterval(() => {
+    for (const [id, pool] of pools) {
+      if (pool.used) pool.used = false;
+      else {
+        pools.delete(id);
+        void pool.agent.close().catch(() => undefined);
+      }
+    }
+  }, options.poolIdleMs ?? DEFAULT_POOL_IDLE_MS);
+  sweep.unref();
+
+  /** A Map get and a pointer compare per call; the count is re-read only when the deployment object changed. */
+  const poolOf = (deployment: Deployment): Pool => {
+    let pool = pools.get(deployment.id);
+    if (pool?.deployment !== deployment) {
+      const connections = connectionsOf(deployment, fallbackConnections);
+      if (!pool || pool.connections !== connections) {
+        if (pool) void pool.agent.close().catch(() => undefined);
+        pool = { agent: newAgent(connections), connections, deployment, used: true };
+        pools.set(deployment.id, pool);
+      } else pool.deployment = deployment;
+    }
+    pool.used = true;
+    return pool;
+  };
+
   const targets = new Map<string, { origin: string; path: string }>();
   // A deployment's URL is the same on every call: parsed once (the map is bounded by being cleared when full).
   const targetOf = (url: string) => {
@@ -38,9 +96,9 @@ export function createUpstreamClient(options: { connectionsPerOrigin?: number } 
     return target;
   };
   return {
-    async send(request, signal, idleTimeoutMs) {
+    async send(request, deployment, signal, idleTimeoutMs) {
       const { origin, path } = targetOf(request.url);
-      const response = await agent.request({
+      const response = await poolOf(deployment).agent.request({
         origin,
         path,
         method: "POST",
@@ -51,6 +109,11 @@ export function createUpstreamClient(options: { connectionsPerOrigin?: number } 
       });
       return { status: response.statusCode, body: response.body };
     },
-    close: () => agent.close(),
+    async close() {
+      clearInterval(sweep);
+      const closing = [...pools.values()].map((pool) => pool.agent.close());
+      pools.clear();
+      await Promise.all(closing);
+    },
   };
 }

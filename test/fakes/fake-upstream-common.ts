@@ -24,7 +24,11 @@ export type Behavior =
   | { kind: "stream-slow"; chunkDelayMs: number; chunks?: number }
   | { kind: "json"; body: unknown; status?: number }
   /** A body that is not JSON, as a misconfigured gateway in front of a provider sends (an HTML page). */
-  | { kind: "text"; body: string; status?: number };
+  | { kind: "text"; body: string; status?: number }
+  /** These SSE frames as they are (an error event, say), then the end of the stream. */
+  | { kind: "sse"; frames: string[] }
+  /** OpenAI chunks of about `frameBytes` each, `frameDelayMs` apart (or as fast as taken), until the client hangs up. */
+  | { kind: "stream-forever"; frameBytes?: number; frameDelayMs?: number };
 
 export interface FakeUpstream {
   /** e.g. http://127.0.0.1:PORT (no trailing slash); the OpenAI base URL for clients is `${url}/v1` */
@@ -119,6 +123,27 @@ function parseBody(raw: string): { body: unknown; valid: boolean } {
     return { body: JSON.parse(raw), valid: true };
   } catch {
     return { body: raw, valid: false };
+  }
+}
+
+/** Writes the same chunk for ever, waiting for drain when the client is slow, until the client goes away. */
+async function streamForever(
+  res: ServerResponse,
+  frames: { bytes: number; delayMs: number },
+  wait: (ms: number) => Promise<void>,
+  gone: Promise<void>,
+): Promise<void> {
+  res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
+  const chunk = {
+    object: "chat.completion.chunk",
+    choices: [{ index: 0, delta: { content: "x".repeat(frames.bytes) } }],
+  };
+  const frame = `data: ${JSON.stringify(chunk)}\n\n`;
+  let closed = false;
+  void gone.then(() => (closed = true));
+  while (!closed && !res.destroyed) {
+    if (!res.write(frame)) await Promise.race([new Promise((resolve) => res.once("drain", resolve)), gone]);
+    if (frames.delayMs > 0) await wait(frames.delayMs);
   }
 }
 
@@ -247,6 +272,15 @@ export async function startFakeServer(dialect: Dialect): Promise<FakeUpstream> {
         });
       case "json":
         return out.json(behavior.status ?? 200, behavior.body);
+      case "sse":
+        return out.sse(behavior.frames, 0);
+      case "stream-forever":
+        return streamForever(
+          res,
+          { bytes: behavior.frameBytes ?? 16_384, delayMs: behavior.frameDelayMs ?? 0 },
+          wait,
+          gone,
+        );
       case "text":
         if (finished()) return;
         res.writeHead(behavior.status ?? 200, { "content-type": "text/html" });
