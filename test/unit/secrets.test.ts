@@ -110,6 +110,17 @@ describe("secrets by position", () => {
     expect(masked.rpm).toBe(10);
   });
 
+  it("keeps a __proto__ key as data, never as a prototype", () => {
+    const hostile = JSON.parse(
+      '{"extra_headers":{"__proto__":{"polluted":"proto-secret-value-0123"}},"__proto__":"x"}',
+    );
+    const out = maskSecretParams(hostile as Record<string, unknown>);
+    expect(Object.getPrototypeOf(out)).toBe(Object.prototype);
+    expect(Object.getOwnPropertyNames(out.extra_headers)).toEqual(["__proto__"]);
+    expect(JSON.stringify(out)).not.toContain("proto-secret-value");
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
   it("leaves a URL without credentials as it is", () => {
     expect(maskSecretParams({ api_base: "https://api.example.test/v1" }).api_base).toBe("https://api.example.test/v1");
   });
