@@ -14,15 +14,18 @@ export function createModelStore(
   cipher: SecretCipher,
   onDecryptError: (modelId: string, field: string) => void = () => {},
 ): ModelStore {
+  // Every secret position (named fields, header values, URLs with credentials) is stored as ciphertext.
   const encrypt = (params: Record<string, unknown>) =>
     mapSecretValues(params, (value) => cipher.encrypt(JSON.stringify(value)));
-  // One row written under another SALT_KEY must not take the whole view down (LiteLLM aborts its reload):
-  // that secret reads as empty, and calls to that deployment fail upstream.
+  // Decryption goes by the ciphertext's prefix, not by position: rows written before a position counted as secret
+  // (a plain api_base with credentials, plain header values) read as they are and are encrypted on their next write.
+  // One row written under another SALT_KEY must not take the whole view down (LiteLLM aborts its reload): that
+  // secret reads as empty, and calls to that deployment fail upstream.
   const decrypt = (id: string, params: Record<string, unknown>) =>
-    mapSecretValues(params, (value, field) => {
+    mapStrings(params, "", (value, field) => {
       if (!cipher.isEncrypted(value)) return value;
       try {
-        return JSON.parse(cipher.decrypt(value));
+        return JSON.parse(cipher.decrypt(value)) as unknown;
       } catch {
         onDecryptError(id, field);
         return "";
@@ -32,7 +35,7 @@ export function createModelStore(
   const toStoredModel = (row: Row): StoredModel => ({
     id: row.modelId,
     modelName: row.modelName,
-    litellmParams: decrypt(row.modelId, jsonObject(row.litellmParams)),
+    litellmParams: decrypt(row.modelId, jsonObject(row.litellmParams)) as Record<string, unknown>,
     modelInfo: jsonObject(row.modelInfo),
     revision: Number(row.revision),
     createdAt: row.createdAt,
@@ -106,4 +109,14 @@ function toColumns(input: StoredModelInput, encrypt: (p: Record<string, unknown>
     litellmParams: encrypt(input.litellmParams) as Prisma.InputJsonObject,
     modelInfo: input.modelInfo as Prisma.InputJsonObject,
   };
+}
+
+/** Applies `transform` to every string at any depth (`field` is its dotted path, for the log). */
+function mapStrings(value: unknown, field: string, transform: (text: string, field: string) => unknown): unknown {
+  if (typeof value === "string") return transform(value, field);
+  if (Array.isArray(value)) return value.map((item, index) => mapStrings(item, `${field}[${index}]`, transform));
+  if (value === null || typeof value !== "object") return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([key, inner]) => [key, mapStrings(inner, field ? `${field}.${key}` : key, transform)]),
+  );
 }

@@ -16,6 +16,11 @@ export const REDACTED_PATHS = [
   "salt_key",
   "authorization",
   "litellm_params.api_key",
+  // Secrets by position: header values and the credentials an api_base can carry.
+  "litellm_params.api_base",
+  "litellm_params.extra_headers",
+  "litellm_params.headers",
+  "extra_headers",
   "headers.authorization",
   'headers["x-api-key"]',
   'headers["x-litellm-api-key"]',
@@ -23,6 +28,34 @@ export const REDACTED_PATHS = [
   'req.headers["x-api-key"]',
   'req.headers["x-litellm-api-key"]',
 ];
+
+// An error's text can quote a URL it failed on (node's ERR_INVALID_URL keeps it in `input`), with the user info and
+// query values of an api_base: those are masked in logged errors. Serializers run only on lines that carry the key.
+const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#"']+@/gi;
+const URL_QUERY = /(:\/\/[^\s?#"']*\?)([^\s#"']*)/g;
+
+function withoutUrlSecrets(text: string): string {
+  if (!text.includes("://")) return text;
+  return text.replace(URL_USERINFO, "$1[redacted]@").replace(URL_QUERY, (_, head: string, query: string) => {
+    const pieces = query.split("&").map((piece) => {
+      const at = piece.indexOf("=");
+      return at < 0 || at === piece.length - 1 ? piece : `${piece.slice(0, at + 1)}[redacted]`;
+    });
+    return head + pieces.join("&");
+  });
+}
+
+function scrubStrings(value: unknown, depth = 0): unknown {
+  if (typeof value === "string") return withoutUrlSecrets(value);
+  if (depth > 4 || value === null || typeof value !== "object") return value;
+  if (Array.isArray(value)) return value.map((item) => scrubStrings(item, depth + 1));
+  return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, scrubStrings(inner, depth + 1)]));
+}
+
+export const logSerializers = {
+  err: (error: unknown) => scrubStrings(pino.stdSerializers.err(error as Error)),
+  cause: (cause: unknown) => scrubStrings(cause),
+};
 
 export interface LoggerOptions {
   level: string;
@@ -34,6 +67,7 @@ export function createLogger(options: LoggerOptions): Logger {
   const base = {
     level: options.level,
     redact: { paths: REDACTED_PATHS, censor: "[redacted]" },
+    serializers: logSerializers,
     base: { service: "switchboard" },
   };
   if (options.destination) return pino(base, options.destination);

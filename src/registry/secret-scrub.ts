@@ -1,5 +1,6 @@
 import type { Deployment } from "./deployment.js";
 import { mapSecretValues, maskSecret } from "./secret-fields.js";
+import { urlSecretParts } from "./secret-urls.js";
 
 // Upstream error text can quote a deployment's credentials (`Incorrect API key provided: sk-...`): every message
 // that came from an upstream goes through scrubSecrets before anyone outside the replica reads it.
@@ -16,14 +17,16 @@ function collectStrings(value: unknown, into: string[]): void {
   }
 }
 
-function secretValues(deployment: Deployment): string[] {
+/** Every secret of the deployment as a message could quote it: named values, header values, URL credentials. */
+export function secretValues(deployment: Deployment): string[] {
   const found: string[] = [];
-  mapSecretValues({ ...deployment.litellmParams }, (value) => {
-    collectStrings(value, found);
+  mapSecretValues({ ...deployment.litellmParams }, (value, kind) => {
+    if (kind === "url" && typeof value === "string") collectStrings(urlSecretParts(value), found);
+    else collectStrings(value, found);
     return value;
   });
   // Longest first, so a secret that contains another is masked whole.
-  return found.sort((a, b) => b.length - a.length);
+  return [...new Set(found)].sort((a, b) => b.length - a.length);
 }
 
 function quotesPartOf(message: string, secret: string): boolean {

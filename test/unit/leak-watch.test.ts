@@ -25,4 +25,29 @@ describe("the suite-wide secret watch", () => {
     expect(leakedSecrets()).toHaveLength(2);
     capturedBodies.length = 0; // leave nothing for the after-file check, which would (rightly) fail on these
   });
+
+  it("registers secrets by position: header values in every form, URL passwords and query values", () => {
+    registerBodySecrets({
+      litellm_params: {
+        api_base: "https://user:watch-url-password@host.test/v1?api-key=watch-query-value",
+        headers: [
+          ["X-Header-Name-Long", "watch-pair-value-3333"],
+          { name: "X-Entry-Name-Long", value: "watch-entry-4444" },
+        ],
+        extra_headers: { "X-Authentication": "watch-xauth-5555" },
+        extra_body: { nested: [{ connection_string: "watch-conn-string-6666" }] },
+      },
+    });
+    const leaked = [
+      "watch-url-password",
+      "watch-query-value",
+      "watch-pair-value-3333",
+      "watch-entry-4444",
+      "watch-xauth-5555",
+      "watch-conn-string-6666",
+    ];
+    capturedBodies.push(JSON.stringify({ leaked, names: ["X-Header-Name-Long", "X-Entry-Name-Long", "host.test/v1"] }));
+    expect(leakedSecrets()).toHaveLength(leaked.length);
+    capturedBodies.length = 0;
+  });
 });

@@ -4,7 +4,7 @@ import { ApiError } from "../../errors/api-error.js";
 import type { Deployment } from "../../registry/deployment.js";
 import { listModels } from "../../registry/model-listing.js";
 import type { ModelRegistry } from "../../registry/model-registry.js";
-import { type ModelInfoItem, toModelGroupInfo, toModelInfoItem } from "../views/model-view.js";
+import { type Audience, type ModelInfoItem, toModelGroupInfo, toModelInfoItem } from "../views/model-view.js";
 import type { Caller } from "../middleware/auth.js";
 import type { Assert, Fits } from "../openapi/json-schema.js";
 import { defineRoute } from "../route.js";
@@ -25,10 +25,14 @@ export const modelGroupQuerySchema = z.object({ model_group: z.string().min(1).o
 
 const nullableNumber = z.number().nullable();
 
-/** Secrets (api_key and the like) are masked in every response. */
+/** Secrets (api_key and the like, header values, api_base credentials) are masked in every response. */
 export const litellmParamsResponseSchema = z
   .looseObject({ model: z.string() })
-  .describe("The deployment's litellm_params; api_key and other secrets are masked");
+  .describe(
+    "The deployment's litellm_params, every secret masked (api_key and other secret-named fields, every header " +
+      "value, the user info and query values of api_base). A virtual key sees only model, custom_llm_provider, " +
+      "mode, rpm, tpm, max_parallel_requests, timeout and stream_timeout.",
+  );
 
 // Cost-map fields (max_input_tokens, input_cost_per_token, ...) sit under the user's own model_info fields.
 const modelInfoFieldsSchema = z.looseObject({
@@ -109,8 +113,9 @@ function compare(a: string | number, b: string | number): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-function render(deployments: readonly Deployment[], costMap: CostMap): ModelInfoItem[] {
-  return deployments.map((d) => toModelInfoItem(d, costMap));
+function render(deployments: readonly Deployment[], costMap: CostMap, caller: Caller): ModelInfoItem[] {
+  const audience: Audience = caller.kind === "master" ? "master" : "virtual";
+  return deployments.map((d) => toModelInfoItem(d, costMap, audience));
 }
 
 /** What this caller may see: a virtual key sees only the groups it can call. */
@@ -133,12 +138,12 @@ export const modelInfoRoutes = [
     errors: [400, 401, 404, 500],
     handler: ({ query, caller }, { registry, costMap }: ModelInfoDeps) => {
       const id = query.litellm_model_id;
-      if (id === undefined) return { data: render(visible(registry, caller), costMap) };
+      if (id === undefined) return { data: render(visible(registry, caller), costMap, caller) };
       const deployment = registry.byId(id);
       if (!deployment || !caller.access.allows(deployment.modelName)) {
         throw ApiError.notFound(`Model id ${id} not found`, "litellm_model_id");
       }
-      return { data: render([deployment], costMap) };
+      return { data: render([deployment], costMap, caller) };
     },
   }),
   defineRoute({
@@ -155,7 +160,7 @@ export const modelInfoRoutes = [
       const deployments = visible(registry, caller).filter(
         (d) => query.model === undefined || d.modelName === query.model,
       );
-      let items = render(deployments, costMap);
+      let items = render(deployments, costMap, caller);
       if (query.modelId) items = items.filter((item) => item.model_info.id === query.modelId);
       if (query.search) {
         const needle = query.search.toLowerCase();

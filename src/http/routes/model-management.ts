@@ -99,7 +99,8 @@ const tags = ["model management"];
 
 const UPDATE_DESCRIPTION =
   "Merged key by key into the stored deployment, as LiteLLM does: a field that is absent or `null` keeps the stored " +
-  'value, any other value replaces it, and `""` removes that key from litellm_params or model_info. `blocked` is ' +
+  'value, any other value replaces it, and `""` removes that key from litellm_params or model_info. A secret sent ' +
+  "back exactly as masked (a header value, a part of api_base, an api_key) keeps the stored secret. `blocked` is " +
   "accepted and ignored.";
 
 export interface ModelManagementDeps {
@@ -117,8 +118,9 @@ export const modelManagementRoutes = [
     path: "/model/new",
     summary: "Add a deployment",
     description:
-      "`model_info.id` is generated when not given. `null` in any optional field means not given. Secrets in litellm_params are " +
-      "encrypted at rest. A provider name LiteLLM does not know is a 400 `unsupported_provider` with the closest name suggested; " +
+      "`model_info.id` is generated when not given. `null` in any optional field means not given. Secrets in litellm_params " +
+      "(secret-named fields at any depth, every header value, the user info and query values of api_base) are encrypted " +
+      "at rest and masked in the reply. A provider name LiteLLM does not know is a 400 `unsupported_provider` with the closest name suggested; " +
       "a LiteLLM provider Switchboard cannot call yet is stored and listed with `model_info.callable: false`.",
     tags,
     security: "master",

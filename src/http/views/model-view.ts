@@ -3,9 +3,36 @@ import { costMapEntryFor } from "../../cost/deployment-cost.js";
 import type { Deployment } from "../../registry/deployment.js";
 import type { StoredModel } from "../../registry/ports.js";
 import { notCallableReason, parseModelString } from "../../registry/providers.js";
-import { maskSecretParams } from "../../registry/secret-fields.js";
+import { isSecretField, maskSecretParams } from "../../registry/secret-fields.js";
 
-// Wire shapes (snake_case, as LiteLLM answers). Secrets are masked in every one of them.
+// Wire shapes (snake_case, as LiteLLM answers). Secrets are masked in every one of them; a virtual key sees only
+// a deployment's routing facts, never where it points or how it authenticates.
+
+/** Who reads the view: the master key sees every param, masked; a virtual key only ROUTING_PARAMS. */
+export type Audience = "master" | "virtual";
+
+/** What a virtual key may know of a deployment's litellm_params: which model, whose, and its limits. */
+const ROUTING_PARAMS = [
+  "model",
+  "custom_llm_provider",
+  "mode",
+  "rpm",
+  "tpm",
+  "max_parallel_requests",
+  "timeout",
+  "stream_timeout",
+] as const;
+
+function routingParams(params: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const name of ROUTING_PARAMS) if (params[name] !== undefined) out[name] = params[name];
+  return out;
+}
+
+/** model_info as a virtual key sees it: secret-named fields dropped, URL credentials masked. */
+function publicModelInfo(info: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  return maskSecretParams(Object.fromEntries(Object.entries(info).filter(([name]) => !isSecretField(name))));
+}
 
 export interface ModelInfoItem {
   model_name: string;
@@ -14,7 +41,7 @@ export interface ModelInfoItem {
 }
 
 /** Cost-map fields under the user's own model_info: what the user set wins. */
-function enrichedModelInfo(deployment: Deployment, costMap: CostMap): Record<string, unknown> {
+function enrichedModelInfo(deployment: Deployment, costMap: CostMap, audience: Audience): Record<string, unknown> {
   const costs = costMapEntryFor(deployment, costMap) ?? {};
   const audit = deployment.audit
     ? {
@@ -26,7 +53,7 @@ function enrichedModelInfo(deployment: Deployment, costMap: CostMap): Record<str
     : {};
   return {
     ...costs,
-    ...deployment.modelInfo,
+    ...(audience === "master" ? deployment.modelInfo : publicModelInfo(deployment.modelInfo)),
     id: deployment.id,
     db_model: deployment.source === "db",
     ...callability(deployment.provider),
@@ -40,11 +67,14 @@ function callability(provider: string): { callable: boolean; not_callable_reason
   return reason ? { callable: false, not_callable_reason: reason } : { callable: true };
 }
 
-export function toModelInfoItem(deployment: Deployment, costMap: CostMap): ModelInfoItem {
+export function toModelInfoItem(deployment: Deployment, costMap: CostMap, audience: Audience): ModelInfoItem {
   return {
     model_name: deployment.modelName,
-    litellm_params: maskSecretParams({ ...deployment.litellmParams }),
-    model_info: enrichedModelInfo(deployment, costMap),
+    litellm_params:
+      audience === "master"
+        ? maskSecretParams({ ...deployment.litellmParams })
+        : routingParams(deployment.litellmParams),
+    model_info: enrichedModelInfo(deployment, costMap, audience),
   };
 }
 
@@ -82,7 +112,8 @@ function sumOf(values: unknown[]): number | null {
 
 /** One entry per model_name, summarised over its deployments as LiteLLM's /model_group/info does. */
 export function toModelGroupInfo(group: string, members: readonly Deployment[], costMap: CostMap) {
-  const infos = members.map((d) => enrichedModelInfo(d, costMap));
+  // Only named, non-secret fields are picked from these, for any caller.
+  const infos = members.map((d) => enrichedModelInfo(d, costMap, "virtual"));
   const pick = (field: string) => infos.map((info) => info[field]);
   const anyTrue = (field: string) => pick(field).some((value) => value === true);
   return {
