@@ -73,8 +73,17 @@ export function requestHeaders(
   return { "content-type": "application/json", ...fixed, ...(apiKey ? auth(apiKey) : {}), ...extraHeaders(deployment) };
 }
 
+/**
+ * `base` + `path`, where the base may carry its own query string (a gateway's `?api-key=...`): the path goes before
+ * it, and a query on the path is appended to the base's.
+ */
 export function joinUrl(base: string, path: string): string {
-  return `${base.replace(/\/+$/, "")}${path}`;
+  const baseQueryAt = base.indexOf("?");
+  if (baseQueryAt === -1) return `${base.replace(/\/+$/, "")}${path}`;
+  const pathQueryAt = path.indexOf("?");
+  const pathOnly = pathQueryAt === -1 ? path : path.slice(0, pathQueryAt);
+  const pathQuery = pathQueryAt === -1 ? "" : `&${path.slice(pathQueryAt + 1)}`;
+  return `${base.slice(0, baseQueryAt).replace(/\/+$/, "")}${pathOnly}${base.slice(baseQueryAt)}${pathQuery}`;
 }
 
 /** OpenAI's own error shape, when an OpenAI-compatible upstream sent one. */

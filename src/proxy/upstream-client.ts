@@ -35,6 +35,19 @@ interface Pool {
   used: boolean;
 }
 
+/** Where one upstream URL points; user info in it (`https://user:pass@host`) is sent as Basic auth, as curl does. */
+interface Target {
+  origin: string;
+  path: string;
+  basicAuth?: string;
+}
+
+function basicAuthOf(url: URL): string | undefined {
+  if (url.username === "" && url.password === "") return undefined;
+  const credentials = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
+  return `Basic ${Buffer.from(credentials).toString("base64")}`;
+}
+
 const DEFAULT_CONNECTIONS = 256;
 const DEFAULT_POOL_IDLE_MS = 60_000;
 
@@ -83,13 +96,13 @@ export function createUpstreamClient(options: UpstreamClientOptions = {}): Upstr
     return pool;
   };
 
-  const targets = new Map<string, { origin: string; path: string }>();
+  const targets = new Map<string, Target>();
   // A deployment's URL is the same on every call: parsed once (the map is bounded by being cleared when full).
   const targetOf = (url: string) => {
     let target = targets.get(url);
     if (!target) {
       const parsed = new URL(url);
-      target = { origin: parsed.origin, path: parsed.pathname + parsed.search };
+      target = { origin: parsed.origin, path: parsed.pathname + parsed.search, basicAuth: basicAuthOf(parsed) };
       if (targets.size >= 1000) targets.clear();
       targets.set(url, target);
     }
@@ -97,12 +110,16 @@ export function createUpstreamClient(options: UpstreamClientOptions = {}): Upstr
   };
   return {
     async send(request, deployment, signal, idleTimeoutMs) {
-      const { origin, path } = targetOf(request.url);
+      const { origin, path, basicAuth } = targetOf(request.url);
+      const headers =
+        basicAuth && !request.headers.authorization
+          ? { ...request.headers, authorization: basicAuth }
+          : request.headers;
       const response = await poolOf(deployment).agent.request({
         origin,
         path,
         method: "POST",
-        headers: request.headers,
+        headers,
         body: request.body,
         signal,
         bodyTimeout: idleTimeoutMs ?? 0,

@@ -27,6 +27,8 @@ model_list:
     model_info: { id: azure-1 }
   - model_name: keyless
     litellm_params: { model: openai/gpt-4o-mini, api_base: "${url}/v1", api_key: os.environ/NEVER_SET_KEY }
+  - model_name: behind-gateway
+    litellm_params: { model: openai/gpt-4o-mini, api_base: "${url.replace("//", "//gw-user:gw-pass-0123456789@")}/v1?tenant=acme" }
 `;
   fixture = await startProxyFixture({ fake: startFakeOpenAI, configYaml, env: { UPSTREAM_KEY } });
   ({ upstream, proxy } = fixture);
@@ -52,6 +54,17 @@ describe("chat completions through the official openai client", () => {
     expect(sent.path).toBe("/v1/chat/completions");
     expect(sent.body.model).toBe("gpt-4o-mini");
     expect(sent.headers.authorization).toBe(`Bearer ${UPSTREAM_KEY}`);
+  });
+
+  it("sends an api_base's user info as Basic auth and keeps its query string after the path", async () => {
+    const reply = await proxy.post("/v1/chat/completions", {
+      model: "behind-gateway",
+      messages: [{ role: "user", content: "hi" }],
+    });
+    expect(reply.status).toBe(200);
+    const sent = upstream.requests.at(-1)!;
+    expect(sent.path).toBe("/v1/chat/completions?tenant=acme");
+    expect(sent.headers.authorization).toBe(`Basic ${Buffer.from("gw-user:gw-pass-0123456789").toString("base64")}`);
   });
 
   it("streams chunk by chunk and ends the stream", async () => {
@@ -106,7 +119,7 @@ describe("other endpoints", () => {
   it("models.list lists the model groups", async () => {
     const ids: string[] = [];
     for await (const model of client.models.list()) ids.push(model.id);
-    expect(ids.sort()).toEqual(["azure-gpt", "embedder", "gpt-4o-mini", "keyless"]);
+    expect(ids.sort()).toEqual(["azure-gpt", "behind-gateway", "embedder", "gpt-4o-mini", "keyless"]);
   });
 
   it("azure deployments use Azure's URL form and api-key header", async () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "@jest/globals";
+import { joinUrl } from "../../src/proxy/provider-adapter.js";
 import { LITELLM_PROVIDERS } from "../../src/registry/litellm-providers.js";
 import {
   closestLiteLlmProvider,
@@ -101,5 +102,16 @@ describe("provider checks of a deployment's params", () => {
     expect(notCallableReason("groq")).toBe(
       'Switchboard cannot call provider "groq" yet (callable providers: openai, azure, anthropic)',
     );
+  });
+});
+
+describe("an upstream URL from api_base and a path", () => {
+  it("joins them with one slash", () => {
+    expect(joinUrl("https://h/v1/", "/chat/completions")).toBe("https://h/v1/chat/completions");
+  });
+
+  it("puts the path before the base's query string and merges the path's own query", () => {
+    expect(joinUrl("https://h/v1?api-key=k", "/chat/completions")).toBe("https://h/v1/chat/completions?api-key=k");
+    expect(joinUrl("https://h/?a=1", "/openai/x?api-version=2")).toBe("https://h/openai/x?a=1&api-version=2");
   });
 });
