@@ -51,12 +51,17 @@ export function stringParam(deployment: Deployment, name: string): string | unde
   return typeof value === "string" && value !== "" ? value : undefined;
 }
 
-/** Headers configured on the deployment (`extra_headers`), e.g. an org id or a gateway token. */
+/**
+ * Headers configured on the deployment, e.g. an org id or a gateway token: LiteLLM's `headers` and `extra_headers`
+ * (object form; `extra_headers` wins where both name a header).
+ */
 function extraHeaders(deployment: Deployment): Record<string, string> {
-  const value = deployment.litellmParams.extra_headers;
-  if (!value || typeof value !== "object" || Array.isArray(value)) return {};
   const out: Record<string, string> = {};
-  for (const [key, inner] of Object.entries(value)) if (typeof inner === "string") out[key] = inner;
+  for (const field of ["headers", "extra_headers"]) {
+    const value = deployment.litellmParams[field];
+    if (!value || typeof value !== "object" || Array.isArray(value)) continue;
+    for (const [key, inner] of Object.entries(value)) if (typeof inner === "string") out[key] = inner;
+  }
   return out;
 }
 

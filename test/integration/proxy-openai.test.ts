@@ -28,7 +28,7 @@ model_list:
   - model_name: keyless
     litellm_params: { model: openai/gpt-4o-mini, api_base: "${url}/v1", api_key: os.environ/NEVER_SET_KEY }
   - model_name: behind-gateway
-    litellm_params: { model: openai/gpt-4o-mini, api_base: "${url.replace("//", "//gw-user:gw-pass-0123456789@")}/v1?tenant=acme" }
+    litellm_params: { model: openai/gpt-4o-mini, api_base: "${url.replace("//", "//gw-user:gw-pass-0123456789@")}/v1?tenant=acme", headers: { X-Gateway-Tenant: acme } }
 `;
   fixture = await startProxyFixture({ fake: startFakeOpenAI, configYaml, env: { UPSTREAM_KEY } });
   ({ upstream, proxy } = fixture);
@@ -56,7 +56,7 @@ describe("chat completions through the official openai client", () => {
     expect(sent.headers.authorization).toBe(`Bearer ${UPSTREAM_KEY}`);
   });
 
-  it("sends an api_base's user info as Basic auth and keeps its query string after the path", async () => {
+  it("sends an api_base's user info as Basic auth, keeps its query string after the path, and sends `headers`", async () => {
     const reply = await proxy.post("/v1/chat/completions", {
       model: "behind-gateway",
       messages: [{ role: "user", content: "hi" }],
@@ -65,6 +65,7 @@ describe("chat completions through the official openai client", () => {
     const sent = upstream.requests.at(-1)!;
     expect(sent.path).toBe("/v1/chat/completions?tenant=acme");
     expect(sent.headers.authorization).toBe(`Basic ${Buffer.from("gw-user:gw-pass-0123456789").toString("base64")}`);
+    expect(sent.headers["x-gateway-tenant"]).toBe("acme");
   });
 
   it("streams chunk by chunk and ends the stream", async () => {
