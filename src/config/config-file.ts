@@ -6,12 +6,13 @@ import type { ConfigDeployment, MissingEnvRef } from "../registry/deployment.js"
 import { configModelId } from "../registry/model-id.js";
 import { notCallableReason, parseModelString, providerProblem } from "../registry/providers.js";
 import { resolveEnvRefs } from "./env-refs.js";
+import { idSchema, nameSchema } from "./names.js";
 
 const KNOWN_SECTIONS = new Set(["model_list", "general_settings", "router_settings", "litellm_settings"]);
 
 const nonNegativeInt = z.number().int().nonnegative();
 
-export const modelStringSchema = z.string().trim().min(1);
+export const modelStringSchema = nameSchema;
 
 /** The optional litellm_params Switchboard reads, with their types (the API's write bodies reuse them). */
 export const litellmParamTypes = {
@@ -30,10 +31,10 @@ export const litellmParamsSchema = z.looseObject({
   ...z.object(litellmParamTypes).partial().shape,
 });
 
-export const modelInfoSchema = z.looseObject({ id: z.string().trim().min(1).optional() });
+export const modelInfoSchema = z.looseObject({ id: idSchema.optional() });
 
 const configModelSchema = z.object({
-  model_name: z.string().trim().min(1),
+  model_name: nameSchema,
   litellm_params: litellmParamsSchema,
   model_info: modelInfoSchema.optional(),
   // LiteLLM also takes rpm/tpm beside litellm_params and copies them in.

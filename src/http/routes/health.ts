@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { idSchema, nameSchema } from "../../config/names.js";
 import { ApiError } from "../../errors/api-error.js";
 import type { HealthReport } from "../../health/health-report.js";
 import type { HealthService } from "../../health/health-service.js";
@@ -22,18 +23,10 @@ export interface HealthDeps {
 }
 
 export const healthQuerySchema = z.object({
-  model: z
-    .string()
-    .trim()
-    .min(1)
+  model: nameSchema
     .optional()
     .describe("Only the deployments of this model group (else those whose litellm_params.model it is)"),
-  model_id: z
-    .string()
-    .trim()
-    .min(1)
-    .optional()
-    .describe("Only this deployment (its model_info.id); an unknown id is a 404"),
+  model_id: idSchema.optional().describe("Only this deployment (its model_info.id); an unknown id is a 404"),
 });
 
 const livenessSchema = z.object({ status: z.literal("alive") });

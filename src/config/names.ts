@@ -1,0 +1,33 @@
+import { z } from "zod";
+
+// Every name and id a caller or config.yaml gives (model names, deployment ids, key aliases, user and team ids,
+// query ids, path parameters) goes through one rule, so none can carry a NUL to PostgreSQL (a 500 there), break a
+// log line, or be echoed back megabytes long. The rule lives in config/ because config.yaml and the HTTP routes
+// both validate with it.
+
+export const MAX_NAME_LENGTH = 256;
+
+// Unicode's Cc category is exactly C0 (U+0000–U+001F), DEL and C1 (U+007F–U+009F).
+/** At most MAX_NAME_LENGTH code points, none of them a control character. One test decides the common case. */
+const WELL_FORMED = /^\P{Cc}{0,256}$/u;
+const CONTROL = /\p{Cc}/u;
+
+/** Why a name breaks the rule, or undefined when it keeps it. Never quotes the value. */
+export function nameProblem(value: string): string | undefined {
+  if (WELL_FORMED.test(value)) return undefined;
+  return CONTROL.test(value) ? "must not contain control characters" : `must be at most ${MAX_NAME_LENGTH} characters`;
+}
+
+function checkName(value: string, ctx: z.RefinementCtx): void {
+  const problem = nameProblem(value);
+  if (problem) ctx.addIssue({ code: "custom", message: problem });
+}
+
+/** A required name or id: surrounding whitespace trimmed, then 1 to 256 characters, no control characters. */
+export const nameSchema = z.string().trim().min(1, "must not be empty").superRefine(checkName);
+
+/** The same rule for ids: a deployment's model_info.id, a key's token, a user or team id. */
+export const idSchema = nameSchema;
+
+/** A caller's label kept exactly as sent (it may be empty): at most 256 characters, no control characters. */
+export const labelSchema = z.string().superRefine(checkName);
