@@ -7,7 +7,7 @@ import type { Security } from "../route.js";
 import { assertMaster, type AuthDeps, type Caller, createAuthenticator } from "./auth.js";
 import { sendError } from "./error-handler.js";
 import { requestIdFor } from "./request-id.js";
-import { type RequestRecord, watchRequest } from "./request-log.js";
+import { forLog, type RequestRecord, watchRequest } from "./request-log.js";
 
 export interface PipelineDeps extends AuthDeps {
   logger: Logger;
@@ -70,7 +70,7 @@ export function createRequestPipeline(deps: PipelineDeps): RequestPipeline {
       sendError(res, answered, deps.logger, {
         requestId: where.record?.requestId,
         method: where.method,
-        path: where.path,
+        path: forLog(where.path),
       });
     },
   };
