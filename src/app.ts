@@ -11,6 +11,7 @@ import type { KeyRegistry } from "./keys/key-registry.js";
 import type { KeyService } from "./keys/key-service.js";
 import type { HealthService } from "./health/health-service.js";
 import type { Metrics } from "./metrics/metrics.js";
+import { cachedProbe } from "./health/cached-probe.js";
 import { ParallelRequestLimiter } from "./keys/parallel-limit.js";
 import { createExpressApp } from "./http/express-app.js";
 import { createRequestPipeline } from "./http/middleware/pipeline.js";
@@ -42,6 +43,9 @@ export interface AppDeps {
   version: string;
 }
 
+/** Readiness asks the database at most about once a second (see cachedProbe). */
+const READINESS_PROBE = { ttlMs: 1000, timeoutMs: 2000 };
+
 /**
  * The HTTP app. No I/O here: everything it touches arrives in deps, so tests can build several at once.
  * Every route is defined once (src/http/routes/) and goes through one request pipeline; the hot path's routes are
@@ -51,6 +55,7 @@ export function createApp(deps: AppDeps): RequestListener {
   const openApiDocument = buildOpenApiDocument(API_ROUTES, API_COMPONENTS);
   const routeDeps: RouteDeps = {
     ...deps,
+    databaseCheck: cachedProbe(deps.database, READINESS_PROBE),
     limiter: new ParallelRequestLimiter(),
     openApiDocument,
     routeList: { routes: routeEntries(openApiDocument) },
