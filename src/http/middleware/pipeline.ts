@@ -47,6 +47,9 @@ export function createRequestPipeline(deps: PipelineDeps): RequestPipeline {
       const record: RequestRecord = { requestId: requestIdFor(req), receivedAt: performance.now(), route };
       res.setHeader("x-request-id", record.requestId);
       res.setHeader("x-litellm-call-id", record.requestId);
+      // Replies carry keys' data, completions and errors that no shared cache or browser cache may keep. Set on
+      // every reply, open ones too (probes, the OpenAPI document lose nothing by it): the route is not known yet.
+      res.setHeader("cache-control", "no-store");
       watchRequest(deps, req, res, path, record);
       return record;
     },
