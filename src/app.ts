@@ -1,4 +1,5 @@
 import type { RequestListener } from "node:http";
+import type { CorsSettings } from "./config/cors-settings.js";
 import type { CostMap } from "./cost/cost-map.js";
 import type { Logger } from "./logging/logger.js";
 import type { ModelRegistry } from "./registry/model-registry.js";
@@ -14,6 +15,7 @@ import type { Metrics } from "./metrics/metrics.js";
 import { cachedProbe } from "./health/cached-probe.js";
 import { ParallelRequestLimiter } from "./keys/parallel-limit.js";
 import { createExpressApp } from "./http/express-app.js";
+import { createCors } from "./http/middleware/cors.js";
 import { createRequestPipeline } from "./http/middleware/pipeline.js";
 import { createNodeRoutes } from "./http/node-routes.js";
 import { buildOpenApiDocument } from "./http/openapi/document.js";
@@ -41,6 +43,8 @@ export interface AppDeps {
   health: HealthService;
   /** Switchboard's version (package.json), read once at start. */
   version: string;
+  /** Which browser origins may call (general_settings.cors_*). */
+  cors: CorsSettings;
 }
 
 /** Readiness asks the database at most about once a second (see cachedProbe). */
@@ -72,7 +76,10 @@ export function createApp(deps: AppDeps): RequestListener {
     routeDeps,
     pipeline,
   );
+  const cors = createCors(deps.cors);
   return (req, res) => {
+    // CORS comes before authentication and routing (a preflight carries no key), and costs nothing without Origin.
+    if (req.headers.origin !== undefined && cors(req, res)) return;
     if (!hot(req, res)) rest(req, res);
   };
 }

@@ -5,6 +5,7 @@ import { formatIssues } from "../errors/zod-error.js";
 import type { ConfigDeployment, MissingEnvRef } from "../registry/deployment.js";
 import { configModelId } from "../registry/model-id.js";
 import { notCallableReason, parseModelString, providerProblem } from "../registry/providers.js";
+import { type CorsSettings, corsSettings, corsSettingsFields } from "./cors-settings.js";
 import { resolveEnvRefs } from "./env-refs.js";
 import { idSchema, nameSchema } from "./names.js";
 
@@ -61,6 +62,7 @@ const generalSettingsSchema = z.looseObject({
   health_check_interval: z.number().positive().nullish(),
   health_check_details: z.boolean().nullish(),
   health_check_concurrency: z.number().int().positive().nullish(),
+  ...corsSettingsFields,
 });
 
 const configFileSchema = z.looseObject({
@@ -81,6 +83,8 @@ export interface ConfigFile {
   generalSettings: GeneralSettings;
   routerSettings: RouterSettings;
   litellmSettings: LitellmSettings;
+  /** Which browser origins may call the proxy (general_settings.cors_*). */
+  cors: CorsSettings;
   /** Non-fatal findings to log once at start (unset env vars, ignored sections). */
   warnings: string[];
 }
@@ -155,6 +159,7 @@ export function parseConfigText(text: string, env: NodeJS.ProcessEnv, path = "co
     generalSettings: general,
     routerSettings: parsed.data.router_settings ?? {},
     litellmSettings: parsed.data.litellm_settings ?? {},
+    cors: corsSettings(general, warnings),
     warnings,
   };
 }

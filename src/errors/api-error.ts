@@ -233,4 +233,12 @@ export class ApiError extends Error {
   static unavailable(message: string): ApiError {
     return new ApiError(503, "service_unavailable", "service_unavailable", message);
   }
+
+  // Edges: CORS.
+
+  /** A browser preflight from an origin that general_settings.cors_allow_origins does not list. */
+  static corsOriginNotAllowed(): ApiError {
+    const message = "This origin is not allowed to call the proxy (general_settings.cors_allow_origins)";
+    return new ApiError(403, "permission_error", "cors_origin_not_allowed", message);
+  }
 }
