@@ -31,3 +31,42 @@ export const idSchema = nameSchema;
 
 /** A caller's label kept exactly as sent (it may be empty): at most 256 characters, no control characters. */
 export const labelSchema = z.string().superRefine(checkName);
+
+/**
+ * Where the first NUL sits in a JSON value, keys included, or undefined. PostgreSQL stores neither a NUL in text nor
+ * the escape \u0000 in jsonb, so a body bound for a JSON column is checked whole. Walked without recursion: a body
+ * may be nested deeper than the stack.
+ */
+export function nulPath(value: unknown): PropertyKey[] | undefined {
+  // Each entry points at its parent, so the path is built only for the NUL found (copying it per node is quadratic).
+  interface Entry {
+    value: unknown;
+    key: PropertyKey;
+    parent: Entry | undefined;
+  }
+  const pathOf = (entry: Entry | undefined): PropertyKey[] => {
+    const path: PropertyKey[] = [];
+    for (let at = entry; at?.parent !== undefined; at = at.parent) path.push(at.key);
+    return path.reverse();
+  };
+  const pending: Entry[] = [{ value, key: "", parent: undefined }];
+  for (let entry = pending.pop(); entry !== undefined; entry = pending.pop()) {
+    const current = entry.value;
+    if (typeof current === "string") {
+      if (current.includes("\u0000")) return pathOf(entry);
+    } else if (current !== null && typeof current === "object") {
+      const isArray = Array.isArray(current);
+      for (const [key, child] of Object.entries(current)) {
+        if (key.includes("\u0000")) return pathOf(entry);
+        pending.push({ value: child, key: isArray ? Number(key) : key, parent: entry });
+      }
+    }
+  }
+  return undefined;
+}
+
+/** A refinement for bodies stored as JSON: a NUL anywhere is a 400 naming where it is. */
+export function rejectNul(value: unknown, ctx: z.RefinementCtx): void {
+  const path = nulPath(value);
+  if (path) ctx.addIssue({ code: "custom", path, message: "must not contain NUL characters" });
+}

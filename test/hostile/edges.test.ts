@@ -110,6 +110,19 @@ describe("names and ids", () => {
         ["POST", "/v1/chat/completions", { model: bad, messages: [{ role: "user", content: "hi" }] }, "model"],
       );
     }
+    // PostgreSQL stores no NUL in a JSON column either: anywhere in a stored body, it is named.
+    const deep = { model: "openai/gpt-4o", extra: { deep: ["ok", "a\u0000"] } };
+    cases.push(
+      ["POST", "/model/new", { model_name: "m", litellm_params: deep }, "litellm_params.extra.deep[1]"],
+      [
+        "POST",
+        "/model/new",
+        { model_name: "m", litellm_params: { model: "openai/gpt-4o" }, model_info: { "k\u0000": 1 } },
+        "model_info",
+      ],
+      ["POST", "/key/generate", { metadata: { note: "x\u0000" } }, "metadata.note"],
+      ["POST", "/key/update", { key: "sk-whatever", aliases: { a: "\u0000" } }, "aliases.a"],
+    );
     for (const [method, path, body, param] of cases) {
       const res = await send(method, path, body);
       expect({ path, param, status: res.status }).toEqual({ path, param, status: 400 });

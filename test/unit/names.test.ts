@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@jest/globals";
 import { ConfigFileError, parseConfigText } from "../../src/config/config-file.js";
-import { labelSchema, MAX_NAME_LENGTH, nameProblem, nameSchema } from "../../src/config/names.js";
+import { labelSchema, MAX_NAME_LENGTH, nameProblem, nameSchema, nulPath } from "../../src/config/names.js";
 
 function configProblems(text: string): string[] {
   try {
@@ -56,5 +56,14 @@ model_list:
       "model_list[1].litellm_params.model: must be at most 256 characters",
       "model_list[1].model_info.id: must not contain control characters",
     ]);
+  });
+
+  it("finds a NUL anywhere in a JSON value, keys included, however deep, without recursion", () => {
+    expect(nulPath({ a: [1, "ok", { b: null }], c: "fine" })).toBeUndefined();
+    expect(nulPath({ a: [1, "ok", { b: "x\u0000" }] })).toEqual(["a", 2, "b"]);
+    expect(nulPath({ a: { "k\u0000": 1 } })).toEqual(["a"]);
+    let deep: unknown = "\u0000";
+    for (let i = 0; i < 100_000; i++) deep = [deep];
+    expect(nulPath(deep)).toHaveLength(100_000);
   });
 });

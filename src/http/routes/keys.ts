@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { labelSchema } from "../../config/names.js";
+import { labelSchema, rejectNul } from "../../config/names.js";
 import { ApiError } from "../../errors/api-error.js";
 import type { KeyRegistry } from "../../keys/key-registry.js";
 import { KEY_TYPES } from "../../keys/key-options.js";
@@ -225,7 +225,7 @@ export const keyRoutes = [
     tags,
     security: "master",
     fresh: true,
-    body: generateKeyBodySchema,
+    body: generateKeyBodySchema.superRefine(rejectNul),
     response: generatedKeySchema,
     handler: async ({ body, caller }, deps: KeyRoutesDeps) => {
       // The master key is checked before virtual keys, so a virtual key equal to it could never be used.
@@ -263,7 +263,7 @@ export const keyRoutes = [
     tags,
     security: "master",
     fresh: true,
-    body: updateKeyBodySchema,
+    body: updateKeyBodySchema.superRefine(rejectNul),
     response: updatedKeySchema,
     errors: [400, 401, 403, 404, 413, 500],
     handler: async ({ body: { key, ...options }, caller }, deps: KeyRoutesDeps) => {

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { litellmParamTypes, modelStringSchema } from "../../config/config-file.js";
-import { idSchema, nameSchema } from "../../config/names.js";
+import { idSchema, nameSchema, rejectNul } from "../../config/names.js";
 import type { ChangeLog, ChangeOp } from "../../sync/ports.js";
 import type { ModelService } from "../../registry/model-service.js";
 import { toStoredModelResponse } from "../views/model-view.js";
@@ -125,7 +125,7 @@ export const modelManagementRoutes = [
       "a LiteLLM provider Switchboard cannot call yet is stored and listed with `model_info.callable: false`.",
     tags,
     security: "master",
-    body: newModelBodySchema,
+    body: newModelBodySchema.superRefine(rejectNul),
     response: storedModelSchema,
     errors: [400, 401, 403, 409, 413, 500],
     handler: async ({ body, caller }, { models }: ModelManagementDeps) =>
@@ -138,7 +138,7 @@ export const modelManagementRoutes = [
     description: UPDATE_DESCRIPTION,
     tags,
     security: "master",
-    body: updateModelBodySchema,
+    body: updateModelBodySchema.superRefine(rejectNul),
     response: storedModelSchema,
     errors: [400, 401, 403, 404, 413, 500],
     handler: async ({ body, caller }, { models }: ModelManagementDeps) =>
@@ -152,7 +152,7 @@ export const modelManagementRoutes = [
     tags,
     security: "master",
     params: { id: "The deployment's model_info.id" },
-    body: modelPatchSchema,
+    body: modelPatchSchema.superRefine(rejectNul),
     response: storedModelSchema,
     errors: [400, 401, 403, 404, 413, 500],
     handler: async ({ body, params, caller }, { models }: ModelManagementDeps) => {
