@@ -18,19 +18,21 @@ export function nameProblem(value: string): string | undefined {
   return CONTROL.test(value) ? "must not contain control characters" : `must be at most ${MAX_NAME_LENGTH} characters`;
 }
 
-function checkName(value: string, ctx: z.RefinementCtx): void {
-  const problem = nameProblem(value);
-  if (problem) ctx.addIssue({ code: "custom", message: problem });
+/** One regex test when the name is fine (the inference routes check every `model`); the message only on failure. */
+function keepsTheRule<T extends z.ZodString>(schema: T) {
+  return schema.refine((value) => WELL_FORMED.test(value), {
+    error: (issue) => nameProblem(typeof issue.input === "string" ? issue.input : ""),
+  });
 }
 
 /** A required name or id: surrounding whitespace trimmed, then 1 to 256 characters, no control characters. */
-export const nameSchema = z.string().trim().min(1, "must not be empty").superRefine(checkName);
+export const nameSchema = keepsTheRule(z.string().trim().min(1, "must not be empty"));
 
 /** The same rule for ids: a deployment's model_info.id, a key's token, a user or team id. */
 export const idSchema = nameSchema;
 
 /** A caller's label kept exactly as sent (it may be empty): at most 256 characters, no control characters. */
-export const labelSchema = z.string().superRefine(checkName);
+export const labelSchema = keepsTheRule(z.string());
 
 /**
  * Where the first NUL sits in a JSON value, keys included, or undefined. PostgreSQL stores neither a NUL in text nor
