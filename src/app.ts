@@ -1,4 +1,5 @@
 import type { RequestListener } from "node:http";
+import type { CorsSettings } from "./config/cors-settings.js";
 import type { CostMap } from "./cost/cost-map.js";
 import type { Logger } from "./logging/logger.js";
 import type { ModelRegistry } from "./registry/model-registry.js";
@@ -11,8 +12,10 @@ import type { KeyRegistry } from "./keys/key-registry.js";
 import type { KeyService } from "./keys/key-service.js";
 import type { HealthService } from "./health/health-service.js";
 import type { Metrics } from "./metrics/metrics.js";
+import { cachedProbe } from "./health/cached-probe.js";
 import { ParallelRequestLimiter } from "./keys/parallel-limit.js";
 import { createExpressApp } from "./http/express-app.js";
+import { createCors } from "./http/middleware/cors.js";
 import { createRequestPipeline } from "./http/middleware/pipeline.js";
 import { createNodeRoutes } from "./http/node-routes.js";
 import { buildOpenApiDocument } from "./http/openapi/document.js";
@@ -40,7 +43,12 @@ export interface AppDeps {
   health: HealthService;
   /** Switchboard's version (package.json), read once at start. */
   version: string;
+  /** Which browser origins may call (general_settings.cors_*). */
+  cors: CorsSettings;
 }
+
+/** Readiness asks the database at most about once a second (see cachedProbe). */
+const READINESS_PROBE = { ttlMs: 1000, timeoutMs: 2000 };
 
 /**
  * The HTTP app. No I/O here: everything it touches arrives in deps, so tests can build several at once.
@@ -51,6 +59,7 @@ export function createApp(deps: AppDeps): RequestListener {
   const openApiDocument = buildOpenApiDocument(API_ROUTES, API_COMPONENTS);
   const routeDeps: RouteDeps = {
     ...deps,
+    databaseCheck: cachedProbe(deps.database, READINESS_PROBE),
     limiter: new ParallelRequestLimiter(),
     openApiDocument,
     routeList: { routes: routeEntries(openApiDocument) },
@@ -67,7 +76,10 @@ export function createApp(deps: AppDeps): RequestListener {
     routeDeps,
     pipeline,
   );
+  const cors = createCors(deps.cors);
   return (req, res) => {
+    // CORS comes before authentication and routing (a preflight carries no key), and costs nothing without Origin.
+    if (req.headers.origin !== undefined && cors(req, res)) return;
     if (!hot(req, res)) rest(req, res);
   };
 }

@@ -146,6 +146,7 @@ export async function createDeps(config: Config, options: DepsOptions): Promise<
         ensureFresh: () => sync.ensureFresh(),
         health,
         version,
+        cors: config.file.cors,
       },
       sync,
       bus,

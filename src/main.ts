@@ -1,10 +1,11 @@
-import { createServer, type Server } from "node:http";
+import type { Server } from "node:http";
 import { createApp } from "./app.js";
 import { ConfigFileError } from "./config/config-file.js";
 import { parseCliArgs, usage } from "./config/cli-args.js";
 import { EnvError } from "./config/env.js";
 import { type Config, loadConfig, StartupError } from "./config/load-config.js";
 import { createDeps } from "./deps.js";
+import { createHttpServer } from "./http/server.js";
 import { createLogger, type Logger } from "./logging/logger.js";
 
 // The only entry point and the only file that exits the process.
@@ -45,7 +46,7 @@ async function main(): Promise<void> {
   for (const warning of config.warnings) logger.warn(warning);
   const replica = await createDeps(config, { logger });
   const app = createApp(replica.deps);
-  const server: Server = createServer(app);
+  const server: Server = createHttpServer(app, config.env.server);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject); // EADDRINUSE and friends
     server.listen(config.env.port, config.env.host, () => {

@@ -5,13 +5,15 @@ import { formatIssues } from "../errors/zod-error.js";
 import type { ConfigDeployment, MissingEnvRef } from "../registry/deployment.js";
 import { configModelId } from "../registry/model-id.js";
 import { notCallableReason, parseModelString, providerProblem } from "../registry/providers.js";
+import { type CorsSettings, corsSettings, corsSettingsFields } from "./cors-settings.js";
 import { resolveEnvRefs } from "./env-refs.js";
+import { idSchema, nameSchema } from "./names.js";
 
 const KNOWN_SECTIONS = new Set(["model_list", "general_settings", "router_settings", "litellm_settings"]);
 
 const nonNegativeInt = z.number().int().nonnegative();
 
-export const modelStringSchema = z.string().trim().min(1);
+export const modelStringSchema = nameSchema;
 
 /** The optional litellm_params Switchboard reads, with their types (the API's write bodies reuse them). */
 export const litellmParamTypes = {
@@ -30,10 +32,10 @@ export const litellmParamsSchema = z.looseObject({
   ...z.object(litellmParamTypes).partial().shape,
 });
 
-export const modelInfoSchema = z.looseObject({ id: z.string().trim().min(1).optional() });
+export const modelInfoSchema = z.looseObject({ id: idSchema.optional() });
 
 const configModelSchema = z.object({
-  model_name: z.string().trim().min(1),
+  model_name: nameSchema,
   litellm_params: litellmParamsSchema,
   model_info: modelInfoSchema.optional(),
   // LiteLLM also takes rpm/tpm beside litellm_params and copies them in.
@@ -61,6 +63,7 @@ const generalSettingsSchema = z.looseObject({
   health_check_details: z.boolean().nullish(),
   health_check_concurrency: z.number().int().positive().nullish(),
   stream_idle_timeout: z.number().positive().nullish(),
+  ...corsSettingsFields,
 });
 
 const configFileSchema = z.looseObject({
@@ -81,6 +84,8 @@ export interface ConfigFile {
   generalSettings: GeneralSettings;
   routerSettings: RouterSettings;
   litellmSettings: LitellmSettings;
+  /** Which browser origins may call the proxy (general_settings.cors_*). */
+  cors: CorsSettings;
   /** Non-fatal findings to log once at start (unset env vars, ignored sections). */
   warnings: string[];
 }
@@ -155,6 +160,7 @@ export function parseConfigText(text: string, env: NodeJS.ProcessEnv, path = "co
     generalSettings: general,
     routerSettings: parsed.data.router_settings ?? {},
     litellmSettings: parsed.data.litellm_settings ?? {},
+    cors: corsSettings(general, warnings),
     warnings,
   };
 }

@@ -30,9 +30,42 @@ export const envSchema = z.object({
   MODEL_COST_MAP_PATH: optionalText.describe("LiteLLM-format price JSON overriding the bundled cost map"),
   METRICS_PUBLIC: booleanFlag,
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10000),
+  // Set on the HTTP server before config.yaml matters; a client that trickles its headers or body is cut off.
+  HTTP_HEADERS_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .default(10_000)
+    .describe("How long a client may take to send a request's headers"),
+  HTTP_REQUEST_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .default(120_000)
+    .describe("How long a client may take to send a whole request, body included (not the response)"),
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(5_000)
+    .describe("How long an idle keep-alive connection stays open; above the load balancer's idle timeout behind one"),
+  HTTP_MAX_CONNECTIONS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(4096)
+    .describe("Open client connections per replica; past it new ones are closed at once"),
 });
 
 export type RawEnv = z.infer<typeof envSchema>;
+
+/** The HTTP server's own limits (see createHttpServer). */
+export interface ServerLimits {
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+  maxConnections: number;
+}
 
 export interface Env {
   port: number;
@@ -50,6 +83,7 @@ export interface Env {
   modelCostMapPath?: string;
   metricsPublic: boolean;
   shutdownGraceMs: number;
+  server: ServerLimits;
 }
 
 export class EnvError extends Error {
@@ -62,6 +96,9 @@ export function parseEnv(source: NodeJS.ProcessEnv): Env {
   const parsed = envSchema.safeParse(source);
   if (!parsed.success) throw new EnvError(formatIssues(parsed.error, source));
   const raw = parsed.data;
+  if (raw.HTTP_HEADERS_TIMEOUT_MS > raw.HTTP_REQUEST_TIMEOUT_MS) {
+    throw new EnvError(["HTTP_HEADERS_TIMEOUT_MS: must not be above HTTP_REQUEST_TIMEOUT_MS"]);
+  }
   return {
     port: raw.PORT,
     host: raw.HOST,
@@ -78,5 +115,11 @@ export function parseEnv(source: NodeJS.ProcessEnv): Env {
     modelCostMapPath: raw.MODEL_COST_MAP_PATH,
     metricsPublic: raw.METRICS_PUBLIC,
     shutdownGraceMs: raw.SHUTDOWN_GRACE_MS,
+    server: {
+      headersTimeoutMs: raw.HTTP_HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: raw.HTTP_REQUEST_TIMEOUT_MS,
+      keepAliveTimeoutMs: raw.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+      maxConnections: raw.HTTP_MAX_CONNECTIONS,
+    },
   };
 }

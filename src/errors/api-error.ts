@@ -247,4 +247,12 @@ export class ApiError extends Error {
     const message = `The upstream of model '${model}' answered with an unexpected HTTP ${status}`;
     return new ApiError(502, "server_error", "upstream_unexpected_status", message);
   }
+
+  // Edges: CORS.
+
+  /** A browser preflight from an origin that general_settings.cors_allow_origins does not list. */
+  static corsOriginNotAllowed(): ApiError {
+    const message = "This origin is not allowed to call the proxy (general_settings.cors_allow_origins)";
+    return new ApiError(403, "permission_error", "cors_origin_not_allowed", message);
+  }
 }

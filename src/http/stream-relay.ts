@@ -21,7 +21,7 @@ export interface RelayedStream {
 export async function relayStream(res: ServerResponse, stream: RelayedStream): Promise<void> {
   res.writeHead(200, {
     "content-type": "text/event-stream; charset=utf-8",
-    "cache-control": "no-cache",
+    "cache-control": "no-store",
     "x-accel-buffering": "no",
   });
   const stall = watchStall(res, stream.idleTimeoutMs);

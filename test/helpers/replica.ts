@@ -1,5 +1,5 @@
 import type { AddressInfo } from "node:net";
-import { createServer, type RequestListener, type Server } from "node:http";
+import type { RequestListener, Server } from "node:http";
 import supertest from "supertest";
 import { createApp } from "../../src/app.js";
 import { parseConfigText } from "../../src/config/config-file.js";
@@ -7,6 +7,7 @@ import { parseEnv } from "../../src/config/env.js";
 import { resolveConfig } from "../../src/config/load-config.js";
 import { type CostMap, createCostMap } from "../../src/cost/cost-map.js";
 import { createDeps, type Deps } from "../../src/deps.js";
+import { createHttpServer } from "../../src/http/server.js";
 import { createLogger } from "../../src/logging/logger.js";
 import type { ChangeBus } from "../../src/sync/ports.js";
 import { capturedBodies, registerBodySecrets, registerEnvSecrets } from "./leak-watch.js";
@@ -127,7 +128,7 @@ export async function startReplica(options: ReplicaOptions = {}): Promise<TestRe
     requestCount: () => requests,
     listen: async () => {
       server ??= await new Promise<Server>((resolve) => {
-        const listening = createServer(app).listen(0, "127.0.0.1", () => resolve(listening));
+        const listening = createHttpServer(app, config.env.server).listen(0, "127.0.0.1", () => resolve(listening));
       });
       return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     },

@@ -4,6 +4,7 @@ import { startFakeOpenAI } from "../fakes/fake-openai.js";
 import type { FakeUpstream } from "../fakes/fake-upstream-common.js";
 import { startReplica, TEST_MASTER_KEY, type TestReplica } from "../helpers/replica.js";
 import { type ProxyFixture, startProxyFixture } from "../helpers/proxy-fixture.js";
+import { eventually } from "../helpers/eventually.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/test-database.js";
 
 const UPSTREAM_SECRET = "sk-upstream-operating-secret-0123456789";
@@ -161,7 +162,8 @@ describe("readiness", () => {
     try {
       await replica.anonymous().get("/health/readiness").expect(200);
       await own.drop();
-      const res = await replica.anonymous().get("/health/readiness").expect(503);
+      // The database check is cached for about a second: the 503 comes with the next probe.
+      const res = await eventually(() => replica.anonymous().get("/health/readiness").expect(503), 5000, 100);
       expect(res.body).toMatchObject({ status: "unhealthy", database: "unreachable", registry: { loaded: true } });
     } finally {
       await replica.close();

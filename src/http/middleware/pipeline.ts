@@ -7,7 +7,7 @@ import type { Security } from "../route.js";
 import { assertMaster, type AuthDeps, type Caller, createAuthenticator } from "./auth.js";
 import { sendError } from "./error-handler.js";
 import { requestIdFor } from "./request-id.js";
-import { type RequestRecord, watchRequest } from "./request-log.js";
+import { forLog, type RequestRecord, watchRequest } from "./request-log.js";
 
 export interface PipelineDeps extends AuthDeps {
   logger: Logger;
@@ -47,6 +47,9 @@ export function createRequestPipeline(deps: PipelineDeps): RequestPipeline {
       const record: RequestRecord = { requestId: requestIdFor(req), receivedAt: performance.now(), route };
       res.setHeader("x-request-id", record.requestId);
       res.setHeader("x-litellm-call-id", record.requestId);
+      // Replies carry keys' data, completions and errors that no shared cache or browser cache may keep. Set on
+      // every reply, open ones too (probes, the OpenAPI document lose nothing by it): the route is not known yet.
+      res.setHeader("cache-control", "no-store");
       watchRequest(deps, req, res, path, record);
       return record;
     },
@@ -70,7 +73,7 @@ export function createRequestPipeline(deps: PipelineDeps): RequestPipeline {
       sendError(res, answered, deps.logger, {
         requestId: where.record?.requestId,
         method: where.method,
-        path: where.path,
+        path: forLog(where.path),
       });
     },
   };

@@ -17,6 +17,17 @@ export interface RequestRecord {
   upstreamMs?: number;
 }
 
+/** A log line carries at most this much of any string a caller chose (a path, a model name). */
+const LOGGED_TEXT_LIMIT = 256;
+
+/** A caller's string as a log line may carry it: a bounded prefix, and how long the whole was. */
+export function forLog(text: string): string;
+export function forLog(text: string | undefined): string | undefined;
+export function forLog(text: string | undefined): string | undefined {
+  if (text === undefined || text.length <= LOGGED_TEXT_LIMIT) return text;
+  return `${text.slice(0, LOGGED_TEXT_LIMIT)}…(${text.length} characters)`;
+}
+
 const QUIET_PATHS = new Set(["/health/liveliness", "/health/liveness", "/health/readiness", "/metrics"]);
 
 /**
@@ -41,11 +52,11 @@ export function watchRequest(
     metrics.observeRequest(route, req.method ?? "", status, elapsedMs / 1000);
     if (QUIET_PATHS.has(path)) return;
     const line = {
-      req: { id: record.requestId, method: req.method, path },
+      req: { id: record.requestId, method: req.method, path: forLog(path) },
       res: { status },
       route,
       responseTime: Math.round(elapsedMs * 100) / 100,
-      model_group: record.modelGroup,
+      model_group: forLog(record.modelGroup),
       deployment_id: record.deploymentId,
       upstream_ms: record.upstreamMs,
       aborted: res.writableFinished ? undefined : true,

@@ -1,10 +1,11 @@
 import { z } from "zod";
+import { idSchema, nameSchema } from "../../config/names.js";
 import { ApiError } from "../../errors/api-error.js";
 import type { HealthReport } from "../../health/health-report.js";
 import type { HealthService } from "../../health/health-service.js";
 import { ClientGoneError } from "../../proxy/upstream-attempt.js";
 import type { ModelRegistry } from "../../registry/model-registry.js";
-import type { HealthProbe } from "../../health/ports.js";
+import type { CachedCheck } from "../../health/cached-probe.js";
 import type { BusStatus } from "../../sync/ports.js";
 import type { SyncStatus } from "../../sync/revision-sync.js";
 import type { Assert, Fits } from "../openapi/json-schema.js";
@@ -12,7 +13,8 @@ import { defineRoute } from "../route.js";
 import { connectionOf } from "../client-connection.js";
 
 export interface HealthDeps {
-  database: HealthProbe;
+  /** The database check, cached and single-flight (health/cached-probe.ts): readiness never queries per call. */
+  databaseCheck: CachedCheck;
   registry: ModelRegistry;
   syncStatus: () => SyncStatus;
   isDraining: () => boolean;
@@ -22,18 +24,10 @@ export interface HealthDeps {
 }
 
 export const healthQuerySchema = z.object({
-  model: z
-    .string()
-    .trim()
-    .min(1)
+  model: nameSchema
     .optional()
     .describe("Only the deployments of this model group (else those whose litellm_params.model it is)"),
-  model_id: z
-    .string()
-    .trim()
-    .min(1)
-    .optional()
-    .describe("Only this deployment (its model_info.id); an unknown id is a 404"),
+  model_id: idSchema.optional().describe("Only this deployment (its model_info.id); an unknown id is a 404"),
 });
 
 const livenessSchema = z.object({ status: z.literal("alive") });
@@ -117,7 +111,9 @@ export const healthRoutes = [
     method: "get",
     path: "/health/readiness",
     summary: "Readiness: this replica should receive traffic",
-    description: "Ready when the database answers, the model registry is loaded and the replica is not draining.",
+    description:
+      "Ready when the database answers, the model registry is loaded and the replica is not draining. The database " +
+      "check is shared and cached for about a second, so polling this never adds load on PostgreSQL.",
     tags: ["health"],
     security: "none",
     ignoresBody: true,
@@ -129,12 +125,7 @@ export const healthRoutes = [
     },
     handler: async ({ res }, deps: HealthDeps) => {
       const sync = deps.syncStatus();
-      let database: "connected" | "unreachable" = "connected";
-      try {
-        await deps.database.ping();
-      } catch {
-        database = "unreachable";
-      }
+      const database = (await deps.databaseCheck()) ? "connected" : "unreachable";
       const registryLoaded = deps.registry.isLoaded();
       const draining = deps.isDraining();
       const ready = database === "connected" && registryLoaded && !draining;

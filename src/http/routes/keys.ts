@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { labelSchema, rejectNul } from "../../config/names.js";
 import { ApiError } from "../../errors/api-error.js";
 import type { KeyRegistry } from "../../keys/key-registry.js";
 import { KEY_TYPES } from "../../keys/key-options.js";
@@ -13,20 +14,22 @@ const count = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 /** LiteLLM refuses negative budgets ("max_budget cannot be negative"). */
 const amount = z.number().min(0);
 const object = z.record(z.string(), z.unknown());
+/** Keys, aliases and ids are kept exactly as sent (no trimming), within the one rule for names (config/names.ts). */
+const given = labelSchema.min(1);
 const perModelLimits = z.record(z.string(), count);
 
 // Every field is optional and nullable, as in LiteLLM's request models (its clients send explicit nulls). Fields
 // LiteLLM takes that are not listed here are accepted and ignored, as pydantic ignores unknown fields there.
 const keySettingFields = {
-  key_alias: z.string().min(1).nullish(),
-  duration: z.string().min(1).nullish().describe('30s, 10m, 12h, 30d, 2w, 1mo; null or "-1": never expires'),
-  models: z.array(z.string().min(1)).nullish(),
+  key_alias: given.nullish(),
+  duration: given.nullish().describe('30s, 10m, 12h, 30d, 2w, 1mo; null or "-1": never expires'),
+  models: z.array(given).nullish(),
   metadata: object.nullish(),
   max_parallel_requests: count.nullish().describe("0 refuses every call of the key"),
   blocked: z.boolean().nullish().describe("A blocked key is refused with 401"),
-  user_id: z.string().nullish(),
-  team_id: z.string().nullish(),
-  organization_id: z.string().nullish(),
+  user_id: labelSchema.nullish(),
+  team_id: labelSchema.nullish(),
+  organization_id: labelSchema.nullish(),
   spend: amount.nullish(),
   // LiteLLM's UI sends an empty budget as "".
   max_budget: z
@@ -34,7 +37,7 @@ const keySettingFields = {
     .nullish()
     .transform((value) => (value === "" ? null : value)),
   soft_budget: amount.nullish(),
-  budget_duration: z.string().min(1).nullish(),
+  budget_duration: given.nullish(),
   tpm_limit: count.nullish(),
   rpm_limit: count.nullish(),
   model_max_budget: object.nullish(),
@@ -45,35 +48,35 @@ const keySettingFields = {
   permissions: object.nullish(),
   allowed_cache_controls: z.array(z.unknown()).nullish(),
   allowed_routes: z.array(z.unknown()).nullish(),
-  tags: z.array(z.string()).nullish().describe("Kept in metadata.tags, as LiteLLM does"),
-  guardrails: z.array(z.string()).nullish().describe("Kept in metadata.guardrails, as LiteLLM does"),
-  enforced_params: z.array(z.string()).nullish().describe("Kept in metadata.enforced_params, as LiteLLM does"),
+  tags: z.array(labelSchema).nullish().describe("Kept in metadata.tags, as LiteLLM does"),
+  guardrails: z.array(labelSchema).nullish().describe("Kept in metadata.guardrails, as LiteLLM does"),
+  enforced_params: z.array(labelSchema).nullish().describe("Kept in metadata.enforced_params, as LiteLLM does"),
 };
 
 export const generateKeyBodySchema = z.object({
   ...keySettingFields,
-  key: z.string().min(1).nullish().describe("The raw key to use instead of a generated one; must start with sk-"),
+  key: given.nullish().describe("The raw key to use instead of a generated one; must start with sk-"),
   key_type: z.enum(KEY_TYPES).nullish().describe("llm_api, management or read_only set allowed_routes, as in LiteLLM"),
   send_invite_email: z.boolean().nullish().describe("Accepted; Switchboard sends no email"),
 });
-export const updateKeyBodySchema = z.object({ key: z.string().min(1), ...keySettingFields });
+export const updateKeyBodySchema = z.object({ key: given, ...keySettingFields });
 export const deleteKeysBodySchema = z
-  .object({ keys: z.array(z.string().min(1)).nullish(), key_aliases: z.array(z.string().min(1)).nullish() })
+  .object({ keys: z.array(given).nullish(), key_aliases: z.array(given).nullish() })
   .refine((body) => (body.keys?.length ?? 0) + (body.key_aliases?.length ?? 0) > 0, {
     message: "At least one of 'keys' or 'key_aliases' must be provided.",
     path: ["keys"],
   });
 export const keyInfoQuerySchema = z.object({
-  key: z.string().optional().describe("Raw key or token; without it, the calling virtual key"),
+  key: labelSchema.optional().describe("Raw key or token; without it, the calling virtual key"),
 });
 export const keyListQuerySchema = z.object({
   page: z.coerce.number().int().min(1).default(1),
   size: z.coerce.number().int().min(1).max(100).default(10),
-  user_id: z.string().optional(),
-  team_id: z.string().optional(),
-  organization_id: z.string().optional(),
-  key_alias: z.string().optional(),
-  key_hash: z.string().optional().describe("A token (sha256 hex) or raw key"),
+  user_id: labelSchema.optional(),
+  team_id: labelSchema.optional(),
+  organization_id: labelSchema.optional(),
+  key_alias: labelSchema.optional(),
+  key_hash: given.optional().describe("A token (sha256 hex) or raw key"),
   return_full_object: z
     .stringbool()
     .default(false)
@@ -222,7 +225,7 @@ export const keyRoutes = [
     tags,
     security: "master",
     fresh: true,
-    body: generateKeyBodySchema,
+    body: generateKeyBodySchema.superRefine(rejectNul),
     response: generatedKeySchema,
     handler: async ({ body, caller }, deps: KeyRoutesDeps) => {
       // The master key is checked before virtual keys, so a virtual key equal to it could never be used.
@@ -260,7 +263,7 @@ export const keyRoutes = [
     tags,
     security: "master",
     fresh: true,
-    body: updateKeyBodySchema,
+    body: updateKeyBodySchema.superRefine(rejectNul),
     response: updatedKeySchema,
     errors: [400, 401, 403, 404, 413, 500],
     handler: async ({ body: { key, ...options }, caller }, deps: KeyRoutesDeps) => {

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { CostMap } from "../../cost/cost-map.js";
+import { idSchema, labelSchema, nameSchema } from "../../config/names.js";
 import { ApiError } from "../../errors/api-error.js";
 import type { Deployment } from "../../registry/deployment.js";
 import { listModels } from "../../registry/model-listing.js";
@@ -9,19 +10,19 @@ import type { Caller } from "../middleware/auth.js";
 import type { Assert, Fits } from "../openapi/json-schema.js";
 import { defineRoute } from "../route.js";
 
-export const modelInfoQuerySchema = z.object({ litellm_model_id: z.string().min(1).optional() });
+export const modelInfoQuerySchema = z.object({ litellm_model_id: idSchema.optional() });
 
 export const modelInfoV2QuerySchema = z.object({
   page: z.coerce.number().int().min(1).default(1),
   size: z.coerce.number().int().min(1).max(1000).default(50),
-  model: z.string().min(1).optional().describe("Only the deployments of this model group (exact model_name)"),
-  search: z.string().optional(),
-  modelId: z.string().min(1).optional(),
+  model: nameSchema.optional().describe("Only the deployments of this model group (exact model_name)"),
+  search: labelSchema.optional(),
+  modelId: idSchema.optional(),
   sortBy: z.enum(["model_name", "created_at", "updated_at", "costs"]).optional(),
   sortOrder: z.enum(["asc", "desc"]).default("asc"),
 });
 
-export const modelGroupQuerySchema = z.object({ model_group: z.string().min(1).optional() });
+export const modelGroupQuerySchema = z.object({ model_group: nameSchema.optional() });
 
 const nullableNumber = z.number().nullable();
 

@@ -1,10 +1,12 @@
 import { z } from "zod";
 import { litellmParamTypes, modelStringSchema } from "../../config/config-file.js";
+import { idSchema, nameSchema, rejectNul } from "../../config/names.js";
 import type { ChangeLog, ChangeOp } from "../../sync/ports.js";
 import type { ModelService } from "../../registry/model-service.js";
 import { toStoredModelResponse } from "../views/model-view.js";
 import type { Assert, Fits } from "../openapi/json-schema.js";
 import { defineRoute } from "../route.js";
+import { parseJson } from "../validate.js";
 import { litellmParamsResponseSchema } from "./model-info.js";
 
 // LiteLLM's request models are all Optional[...] and its clients send explicit nulls: every optional field here
@@ -24,16 +26,14 @@ function orEmpty<T extends Record<string, z.ZodType>>(shape: T) {
   };
 }
 
-const modelInfoIdSchema = z.string().trim().min(1);
-
 export const newModelBodySchema = z.object({
-  model_name: z.string().trim().min(1),
+  model_name: nameSchema,
   litellm_params: z.looseObject({ model: modelStringSchema, ...nullish(litellmParamTypes) }),
-  model_info: z.looseObject({ id: modelInfoIdSchema.nullish() }).nullish(),
+  model_info: z.looseObject({ id: idSchema.nullish() }).nullish(),
 });
 
 export const modelPatchSchema = z.object({
-  model_name: z.string().trim().min(1).nullish(),
+  model_name: nameSchema.nullish(),
   litellm_params: z
     .looseObject({ model: modelStringSchema.nullish(), ...nullish(orEmpty(litellmParamTypes)) })
     .nullish(),
@@ -43,13 +43,16 @@ export const modelPatchSchema = z.object({
 });
 
 export const updateModelBodySchema = modelPatchSchema.extend({
-  model_info: z.looseObject({ id: modelInfoIdSchema }),
+  model_info: z.looseObject({ id: idSchema }),
 });
 
-export const deleteModelBodySchema = z.object({ id: z.string().trim().min(1) });
+/** A path parameter is a caller's id like any other. */
+const idParamSchema = z.object({ id: idSchema });
+
+export const deleteModelBodySchema = z.object({ id: idSchema });
 
 export const historyQuerySchema = z.object({
-  id: z.string().min(1).optional(),
+  id: idSchema.optional(),
   since_revision: z.coerce.number().int().nonnegative().optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
 });
@@ -124,7 +127,7 @@ export const modelManagementRoutes = [
       "a LiteLLM provider Switchboard cannot call yet is stored and listed with `model_info.callable: false`.",
     tags,
     security: "master",
-    body: newModelBodySchema,
+    body: newModelBodySchema.superRefine(rejectNul),
     response: storedModelSchema,
     errors: [400, 401, 403, 409, 413, 500],
     handler: async ({ body, caller }, { models }: ModelManagementDeps) =>
@@ -137,7 +140,7 @@ export const modelManagementRoutes = [
     description: UPDATE_DESCRIPTION,
     tags,
     security: "master",
-    body: updateModelBodySchema,
+    body: updateModelBodySchema.superRefine(rejectNul),
     response: storedModelSchema,
     errors: [400, 401, 403, 404, 413, 500],
     handler: async ({ body, caller }, { models }: ModelManagementDeps) =>
@@ -151,11 +154,13 @@ export const modelManagementRoutes = [
     tags,
     security: "master",
     params: { id: "The deployment's model_info.id" },
-    body: modelPatchSchema,
+    body: modelPatchSchema.superRefine(rejectNul),
     response: storedModelSchema,
     errors: [400, 401, 403, 404, 413, 500],
-    handler: async ({ body, params, caller }, { models }: ModelManagementDeps) =>
-      toStoredModelResponse(await models.update(params.id!, body, caller.actor)),
+    handler: async ({ body, params, caller }, { models }: ModelManagementDeps) => {
+      const { id } = parseJson(idParamSchema, params);
+      return toStoredModelResponse(await models.update(id, body, caller.actor));
+    },
   }),
   defineRoute({
     method: "post",

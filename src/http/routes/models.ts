@@ -1,11 +1,13 @@
 import { z } from "zod";
 import type { CostMap } from "../../cost/cost-map.js";
+import { nameSchema } from "../../config/names.js";
 import { ApiError } from "../../errors/api-error.js";
 import { listModels } from "../../registry/model-listing.js";
 import type { ModelRegistry } from "../../registry/model-registry.js";
 import { toOpenAiModel } from "../views/model-view.js";
 import type { Assert, Fits } from "../openapi/json-schema.js";
 import { defineRoute } from "../route.js";
+import { parseJson } from "../validate.js";
 
 const TRUE_WORDS = ["true", "t", "1", "yes", "y", "on"];
 const FALSE_WORDS = ["false", "f", "0", "no", "n", "off"];
@@ -24,6 +26,9 @@ export const modelListQuerySchema = z.object({
   include_model_access_groups: queryFlag.describe("Also list access-group names"),
   only_model_access_groups: queryFlag.describe("List only access-group names (with include_model_access_groups=true)"),
 });
+
+/** The model named in the path, under the one rule for names. */
+const nameParamSchema = z.object({ name: nameSchema });
 
 export const openAiModelSchema = z.object({
   id: z.string().describe("A name callers send as `model`: a model_name, or a model a wildcard deployment serves"),
@@ -85,9 +90,9 @@ export const modelsRoutes = [
     },
     restParam: "name",
     response: openAiModelSchema,
-    errors: [401, 404, 500],
+    errors: [400, 401, 404, 500],
     handler: ({ params, caller }, { registry }: ModelsDeps) => {
-      const name = params.name!;
+      const { name } = parseJson(nameParamSchema, params);
       const members = registry.resolve(name);
       if (members.length === 0 || !caller.access.allows(name)) throw ApiError.modelNotFound(name);
       return toOpenAiModel(name, members);

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { nameSchema } from "../../config/names.js";
 import type { OpenAiChatChunk, OpenAiChatCompletion } from "../../proxy/providers/anthropic-response.js";
 import type { ProxyOperation } from "../../proxy/provider-adapter.js";
 import type { ErrorStatus } from "../openapi/error-schema.js";
@@ -9,7 +10,8 @@ import { type InferenceBody, type ProxyCallDeps, serveCall } from "./proxy-call.
 /** Chat requests may carry images; nginx's client_max_body_size matches. */
 export const PROXY_BODY_LIMIT_BYTES = 20 * 1024 * 1024;
 
-const model = z.string().trim().min(1);
+// Bounded and free of control characters: a caller's model name is echoed in errors and written to the log.
+const model = nameSchema;
 // LiteLLM's clients send explicit nulls for what they do not set.
 const stream = z.boolean().nullish();
 const textOrList = z.union([z.string(), z.array(z.unknown()).min(1)]);
