@@ -96,8 +96,10 @@ export class ApiError extends Error {
     return new ApiError(status, "invalid_request_error", code, message);
   }
 
+  /** The path is the caller's: echoed only as far as a name may be long. */
   static routeNotFound(method: string, path: string): ApiError {
-    return new ApiError(404, "invalid_request_error", "unknown_route", `Unknown route: ${method} ${path}`);
+    const shown = path.length <= 256 ? path : `${path.slice(0, 256)}…`;
+    return new ApiError(404, "invalid_request_error", "unknown_route", `Unknown route: ${method} ${shown}`);
   }
 
   static conflict(message: string, param: string | null = null): ApiError {

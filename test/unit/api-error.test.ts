@@ -91,6 +91,12 @@ describe("ApiError's named factories", () => {
     expect(API_ERROR_TYPES).toContain(error.type);
   });
 
+  it("echoes at most 256 characters of an unknown path", () => {
+    const message = ApiError.routeNotFound("GET", `/${"a".repeat(10_000)}`).message;
+    expect(message.length).toBeLessThan(300);
+    expect(message).toMatch(/^Unknown route: GET \/a+…$/);
+  });
+
   it("is built only through them: the constructor is private", () => {
     // @ts-expect-error -- the constructor is private; `npm run typecheck` fails here the day it becomes public.
     const build = (): ApiError => new ApiError(500, "server_error", "internal_error", "built by hand");
