@@ -144,6 +144,7 @@ export async function createDeps(config: Config, options: DepsOptions): Promise<
         ensureFresh: () => sync.ensureFresh(),
         health,
         version,
+        requestLimits: config.requestLimits,
       },
       sync,
       bus,

@@ -6,6 +6,7 @@ import type { ConfigDeployment, MissingEnvRef } from "../registry/deployment.js"
 import { configModelId } from "../registry/model-id.js";
 import { notCallableReason, parseModelString, providerProblem } from "../registry/providers.js";
 import { resolveEnvRefs } from "./env-refs.js";
+import { requestLimitSettingsShape } from "./request-limits.js";
 
 const KNOWN_SECTIONS = new Set(["model_list", "general_settings", "router_settings", "litellm_settings"]);
 
@@ -60,6 +61,7 @@ const generalSettingsSchema = z.looseObject({
   health_check_interval: z.number().positive().nullish(),
   health_check_details: z.boolean().nullish(),
   health_check_concurrency: z.number().int().positive().nullish(),
+  ...requestLimitSettingsShape,
 });
 
 const configFileSchema = z.looseObject({
