@@ -30,21 +30,31 @@ export class JsonShapeScanner {
   /** Scans the next chunk; a problem once a limit is passed (the scanner is then done with this body). */
   scan(chunk: Uint8Array): ShapeProblem | undefined {
     const length = chunk.length;
-    let i = 0;
+    const { maxDepth, maxElements } = this;
+    // State in locals for the loop: the byte loop is the reader's hot part.
+    let depth = this.depth;
+    let elements = this.elements;
+    let problem: ShapeProblem | undefined;
+    let i = this.inString ? this.skipString(chunk, 0) : 0;
     while (i < length) {
-      if (this.inString) {
-        i = this.skipString(chunk, i);
-        continue;
-      }
       const byte = chunk[i++]!;
-      if (byte === QUOTE) this.inString = true;
-      else if (byte === OPEN_ARRAY || byte === OPEN_OBJECT) {
-        if (++this.depth > this.maxDepth) return "depth";
-        if (++this.elements > this.maxElements) return "elements";
-      } else if (byte === CLOSE_ARRAY || byte === CLOSE_OBJECT) this.depth--;
-      else if (byte === COMMA && ++this.elements > this.maxElements) return "elements";
+      if (byte === QUOTE) {
+        this.inString = true;
+        i = this.skipString(chunk, i);
+      } else if (byte === OPEN_ARRAY || byte === OPEN_OBJECT) {
+        if (++depth > maxDepth) problem = "depth";
+        else if (++elements > maxElements) problem = "elements";
+        else continue;
+        break;
+      } else if (byte === CLOSE_ARRAY || byte === CLOSE_OBJECT) depth--;
+      else if (byte === COMMA && ++elements > maxElements) {
+        problem = "elements";
+        break;
+      }
     }
-    return undefined;
+    this.depth = depth;
+    this.elements = elements;
+    return problem;
   }
 
   /** From inside a string at `from`: the index after its closing quote, or the chunk's length. */
