@@ -42,6 +42,7 @@ function mount<Deps>(router: Router, route: Route<Deps>, { deps, pipeline, body:
   router[route.method](paths, async (req, res) => {
     const record = recordOf(res);
     record.route = label;
+    if (!route.body) closeUnlessRead(req, res); // a body it will never read is not awaited either
     try {
       const caller = await guard(req.headers);
       if (route.admit) await route.admit(caller, res, deps);

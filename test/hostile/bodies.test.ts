@@ -39,8 +39,10 @@ function rawRequest(base: string, request: RawRequest): Promise<RawReply> {
   const head = `${request.method ?? "POST"} ${request.path} HTTP/1.1\r\n${Object.entries(headers)
     .map(([name, value]) => `${name}: ${value}\r\n`)
     .join("")}\r\n`;
-  socket.write(head);
-  if (request.body !== undefined) socket.write(request.body);
+  // One write, so a small body arrives with its head.
+  socket.write(
+    request.body === undefined ? head : Buffer.concat([Buffer.from(head, "latin1"), Buffer.from(request.body)]),
+  );
   return new Promise((resolve, reject) => {
     let received = Buffer.alloc(0);
     const onData = (chunk: Buffer) => {
@@ -118,13 +120,24 @@ describe("keyless and unknown-path bodies", () => {
     }
   });
 
-  it("cuts a slow keyless upload off at once: 401 and the connection closed, the rest never awaited", async () => {
-    for (const path of ["/v1/chat/completions", "/model/new"]) {
+  it("cuts a slow keyless upload off at once: answered, the connection closed, the rest never awaited", async () => {
+    const cases: Array<[method: string, path: string, status: number]> = [
+      ["POST", "/v1/chat/completions", 401],
+      ["POST", "/model/new", 401],
+      ["POST", "/no/such/path", 404],
+      ["GET", "/health/liveliness", 200], // an open route that reads no body does not wait for one either
+    ];
+    for (const [method, path, status] of cases) {
       const headers = json({ "content-length": String(10 * 1024 * 1024) });
-      const reply = await rawRequest(base, { path, headers, body: '{"model":"x",' });
-      expect([reply.status, reply.headers.connection]).toEqual([401, "close"]);
+      const reply = await rawRequest(base, { method, path, headers, body: '{"model":"x",' });
+      expect([path, reply.status, reply.headers.connection]).toEqual([path, status, "close"]);
       await reply.closed; // without the other 10 MB ever being sent
     }
+  });
+
+  it("keeps the connection of a refused request that has no body", async () => {
+    const reply = await rawRequest(base, { method: "GET", path: "/v1/models", headers: { "content-length": "0" } });
+    expect([reply.status, reply.headers.connection]).toEqual([401, "keep-alive"]);
   });
 
   it("refuses a compressed body from a valid key with 415 unless compression is accepted", async () => {

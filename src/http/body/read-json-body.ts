@@ -113,9 +113,14 @@ function collect(
 }
 
 /**
- * Before an error is answered: when the request's body was not read to its end, the connection closes after the
- * answer instead of node:http draining the rest (a slow upload would hold it for minutes).
+ * Before answering without having read the body (an error, or a route that takes none): when part of a body has yet
+ * to arrive, the connection closes after the answer instead of node:http draining the rest (a slow upload would
+ * hold it for minutes). A request without a body keeps its connection; one with a body may have sent all of it
+ * already (node:http marks it complete only once it is parsed), and closes all the same: it is being refused.
  */
 export function closeUnlessRead(req: IncomingMessage, res: ServerResponse): void {
-  if (!req.complete && !res.headersSent) res.setHeader("connection", "close");
+  if (req.complete || res.headersSent) return;
+  const { headers } = req;
+  if (headers["transfer-encoding"] !== undefined || Number(headers["content-length"]) > 0)
+    res.setHeader("connection", "close");
 }
