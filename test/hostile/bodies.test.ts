@@ -265,5 +265,14 @@ describe("the replica-wide buffer budget and compressed bodies when accepted", (
     expect([spaces.status, codeOf(spaces)]).toEqual([413, "payload_too_large"]);
     const deep = await send(gzipSync(nested(500_000)));
     expect([deep.status, codeOf(deep)]).toEqual([400, "json_too_deep"]);
+    const corrupt = await send(Buffer.concat([gzipSync("{}").subarray(0, 10), Buffer.alloc(64, 7)]));
+    expect([corrupt.status, codeOf(corrupt)]).toEqual([400, "invalid_encoding"]);
+    const stacked = await rawRequest(smallBase, {
+      path: "/v1/chat/completions",
+      headers: keyed(TEST_MASTER_KEY, { "content-encoding": "gzip, br", "content-length": "2" }),
+      body: "{}",
+    });
+    expect([stacked.status, codeOf(stacked)]).toEqual([415, "unsupported_encoding"]);
+    await small.get("/health/liveliness").expect(200); // still serving after all of them
   });
 });

@@ -75,9 +75,9 @@ function collect(
     const settle = (error: ApiError | undefined, value?: unknown) => {
       if (settled) return;
       settled = true;
+      // The error listener stays: an inflater still being fed may yet fail, and an unheard 'error' would throw.
       source.off("data", onData);
       source.off("end", onEnd);
-      source.off("error", onError);
       req.off("close", onClose);
       collector.release();
       if (!error) return resolve(value);
