@@ -20,7 +20,9 @@ import { createRequestPipeline } from "./http/middleware/pipeline.js";
 import { createNodeRoutes } from "./http/node-routes.js";
 import { buildOpenApiDocument } from "./http/openapi/document.js";
 import { API_COMPONENTS, API_ROUTES, type RouteDeps } from "./http/routes/index.js";
-import { PROXY_BODY_LIMIT_BYTES } from "./http/routes/proxy.js";
+import type { RequestLimits } from "./config/request-limits.js";
+import { BodyBudget } from "./http/body/body-budget.js";
+import type { BodyPolicy } from "./http/body/read-json-body.js";
 import { routeEntries } from "./http/routes/route-list.js";
 
 export interface AppDeps {
@@ -45,6 +47,24 @@ export interface AppDeps {
   version: string;
   /** Which browser origins may call (general_settings.cors_*). */
   cors: CorsSettings;
+  /** general_settings' limits on request bodies. */
+  requestLimits: RequestLimits;
+}
+
+/** The inference and management body policies, sharing one replica-wide buffer budget. */
+function bodyPolicies(limits: RequestLimits): { inference: BodyPolicy; management: BodyPolicy } {
+  const budget = new BodyBudget(limits.bufferBytes);
+  const shared = {
+    maxDepth: limits.maxDepth,
+    maxElements: limits.maxElements,
+    acceptCompressed: limits.acceptCompressed,
+    maxCompressionRatio: limits.maxCompressionRatio,
+    budget,
+  };
+  return {
+    inference: { ...shared, limitBytes: limits.inferenceBytes },
+    management: { ...shared, limitBytes: limits.managementBytes },
+  };
 }
 
 /** Readiness asks the database at most about once a second (see cachedProbe). */
@@ -65,16 +85,16 @@ export function createApp(deps: AppDeps): RequestListener {
     routeList: { routes: routeEntries(openApiDocument) },
   };
   const pipeline = createRequestPipeline(deps);
+  const bodies = bodyPolicies(deps.requestLimits);
   const hot = createNodeRoutes(
     API_ROUTES.filter((route) => route.hotPath),
     routeDeps,
     pipeline,
-    { bodyLimitBytes: PROXY_BODY_LIMIT_BYTES },
+    { body: bodies.inference },
   );
   const rest = createExpressApp(
     API_ROUTES.filter((route) => !route.hotPath),
-    routeDeps,
-    pipeline,
+    { deps: routeDeps, pipeline, body: bodies.management },
   );
   const cors = createCors(deps.cors);
   return (req, res) => {

@@ -147,6 +147,7 @@ export async function createDeps(config: Config, options: DepsOptions): Promise<
         health,
         version,
         cors: config.file.cors,
+        requestLimits: config.requestLimits,
       },
       sync,
       bus,

@@ -8,6 +8,7 @@ import { notCallableReason, parseModelString, providerProblem } from "../registr
 import { type CorsSettings, corsSettings, corsSettingsFields } from "./cors-settings.js";
 import { resolveEnvRefs } from "./env-refs.js";
 import { idSchema, nameSchema } from "./names.js";
+import { requestLimitSettingsShape } from "./request-limits.js";
 
 const KNOWN_SECTIONS = new Set(["model_list", "general_settings", "router_settings", "litellm_settings"]);
 
@@ -64,6 +65,7 @@ const generalSettingsSchema = z.looseObject({
   health_check_concurrency: z.number().int().positive().nullish(),
   stream_idle_timeout: z.number().positive().nullish(),
   ...corsSettingsFields,
+  ...requestLimitSettingsShape,
 });
 
 const configFileSchema = z.looseObject({

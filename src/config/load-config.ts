@@ -2,6 +2,7 @@ import { type ConfigFile, loadConfigFile } from "./config-file.js";
 import { type Env, parseEnv } from "./env.js";
 import { loadOrCreateMasterKey } from "./master-key.js";
 import type { CliArgs } from "./cli-args.js";
+import { type RequestLimits, requestLimits } from "./request-limits.js";
 
 export type StorageMode = "embedded" | "postgres";
 
@@ -12,6 +13,8 @@ export interface Config {
   masterKey: string;
   /** Encrypts stored secrets: SALT_KEY, else the master key. */
   encryptionSecret: string;
+  /** How request bodies are read: general_settings' size, shape, compression and buffering limits. */
+  requestLimits: RequestLimits;
   /** Start-up notes for main to log once (never containing a secret). */
   warnings: string[];
   /** Set when embedded mode created a master key on this start, so main can show it once. */
@@ -55,6 +58,7 @@ export async function resolveConfig(env: Env, file: ConfigFile): Promise<Config>
     storageMode,
     masterKey,
     encryptionSecret: env.saltKey ?? masterKey,
+    requestLimits: requestLimits(file.generalSettings),
     warnings,
     generatedMasterKeyPath,
   };

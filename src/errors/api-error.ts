@@ -257,4 +257,53 @@ export class ApiError extends Error {
     const message = "This origin is not allowed to call the proxy (general_settings.cors_allow_origins)";
     return new ApiError(403, "permission_error", "cors_origin_not_allowed", message);
   }
+
+  // Request bodies: their size, shape and encoding, and the replica's budget for buffering them.
+
+  /** LiteLLM's wording for `max_request_size_mb`, with 413 (LiteLLM answers 400) so clients see a size error. */
+  static requestTooLarge(limitBytes: number, sizeBytes?: number): ApiError {
+    const size = sizeBytes === undefined ? "" : ` Request size is ${megabytes(sizeBytes)} MB.`;
+    const message = `Request size is too large.${size} Max size is ${megabytes(limitBytes)} MB`;
+    return new ApiError(413, "invalid_request_error", "payload_too_large", message, "content-length");
+  }
+
+  static jsonTooDeep(limit: number): ApiError {
+    const message = `Request body nests arrays and objects deeper than ${limit} levels (max_request_json_depth)`;
+    return new ApiError(400, "invalid_request_error", "json_too_deep", message, "body");
+  }
+
+  static jsonTooManyElements(limit: number): ApiError {
+    const message = `Request body has more than ${limit} JSON elements (max_request_json_elements)`;
+    return new ApiError(400, "invalid_request_error", "json_too_many_elements", message, "body");
+  }
+
+  static compressedBodyRefused(encoding: string): ApiError {
+    const message = `Request bodies with content-encoding '${encoding.slice(0, 40)}' are not accepted; send the body uncompressed`;
+    return new ApiError(415, "invalid_request_error", "unsupported_encoding", message, "content-encoding");
+  }
+
+  static compressionRatioExceeded(ratio: number): ApiError {
+    const message = `Compressed request body inflates to more than ${ratio} times its size (max_request_compression_ratio)`;
+    return new ApiError(413, "invalid_request_error", "payload_too_large", message, "content-encoding");
+  }
+
+  static corruptCompressedBody(): ApiError {
+    return new ApiError(400, "invalid_request_error", "invalid_encoding", "Compressed request body cannot be inflated");
+  }
+
+  /** The replica holds as many request bodies as its budget allows (max_buffered_request_mb); sent with retry-after. */
+  static bodyBufferFull(): ApiError {
+    const message = "This replica is reading too many request bodies right now; retry shortly";
+    return new ApiError(503, "service_unavailable", "request_buffer_full", message);
+  }
+
+  /** The client stopped sending before its body was complete (nobody is left to read this answer). */
+  static bodyIncomplete(): ApiError {
+    return new ApiError(400, "invalid_request_error", "incomplete_body", "Request body ended before it was complete");
+  }
+}
+
+/** Bytes as MB with at most three decimals: `20`, `0.5`. */
+function megabytes(bytes: number): string {
+  return String(Math.round((bytes / (1024 * 1024)) * 1000) / 1000);
 }

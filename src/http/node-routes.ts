@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Guard, RequestPipeline } from "./middleware/pipeline.js";
 import type { RequestRecord } from "./middleware/request-log.js";
-import { readJsonBody } from "./read-json-body.js";
+import { type BodyPolicy, closeUnlessRead, readJsonBody } from "./body/read-json-body.js";
 import { NO_PARAMS, pathsOf, type Route } from "./route.js";
 import { parseJson, withPathParams } from "./validate.js";
 import { writeJsonText } from "./json-reply.js";
@@ -106,16 +106,21 @@ export function createNodeRoutes<Deps>(
   routes: readonly Route<Deps>[],
   deps: Deps,
   pipeline: RequestPipeline,
-  options: { bodyLimitBytes: number },
+  options: { body: BodyPolicy },
 ): (req: IncomingMessage, res: ServerResponse) => boolean {
   const tables = buildTables(routes, pipeline);
 
+  // Match, guard, admission, then the body: a refused caller's body is never read.
   async function serve(matched: Matched<Deps>, req: IncomingMessage, res: ServerResponse, record: RequestRecord) {
     const { route, params } = matched;
     const caller = await matched.guard(req.headers);
+    if (route.admit) {
+      const admitted = route.admit(caller, res, deps);
+      if (admitted) await admitted;
+    }
     let body: unknown;
     if (route.body) {
-      const json = await readJsonBody(req, options.bodyLimitBytes);
+      const json = await readJsonBody(req, res, options.body);
       body = parseJson(route.body, route.paramsInBody && params !== NO_PARAMS ? withPathParams(json, params) : json);
     }
     const reply: unknown = await route.handler({ query: undefined, body, params, caller, req, res, record }, deps);
@@ -130,6 +135,7 @@ export function createNodeRoutes<Deps>(
     if (!matched) return false;
     const record = pipeline.start(req, res, path, matched.label);
     serve(matched, req, res, record).catch((error: unknown) => {
+      closeUnlessRead(req, res);
       pipeline.fail(res, error, { record, method: req.method, path }, matched.route.litellmErrors);
     });
     return true;

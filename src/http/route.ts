@@ -76,7 +76,7 @@ export interface RouteDefinition<
   body?: Body;
   /** Catch this replica up with PostgreSQL first: the answer reflects writes made through another replica. */
   fresh?: boolean;
-  /** Served before the JSON body parser: probes and the document answer whatever body comes with them. */
+  /** Probes and the document: listed first on express, and whatever body comes with them is never read. */
   ignoresBody?: boolean;
   /** The path parameter that takes the rest of the path, slashes included (`openai/gpt-4o`). */
   restParam?: string;
@@ -91,6 +91,12 @@ export interface RouteDefinition<
   litellmErrors?: boolean;
   /** When this is true for a replica, the route needs no key there (and its handler gets no caller). */
   openWhen?: (deps: Deps) => boolean;
+  /**
+   * Admission, after the guard and before the body is read: takes what the caller may hold (the key's parallel
+   * slot; later rate limits and budgets) or throws (429). Whatever it takes is released when the response closes.
+   * A refused caller's body is never read.
+   */
+  admit?(caller: CallerFor<S>, res: ServerResponse, deps: Deps): void | Promise<void>;
   /**
    * Answers the request. A returned value is the JSON body (with the status the handler set, else 200);
    * undefined means the handler wrote the response itself, or the caller has gone. Method syntax on purpose: its

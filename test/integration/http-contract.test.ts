@@ -97,6 +97,13 @@ describe("error contract", () => {
     expect(res.headers["x-request-id"]).toMatch(/\S+/);
   });
 
+  it("authenticates before reading a body: malformed JSON without a key is a 401, not a 400", async () => {
+    for (const path of ["/model/new", "/v1/chat/completions"]) {
+      const res = await proxy.anonymous().post(path).set("Content-Type", "application/json").send('{"model_name": ');
+      expect([path, res.status, res.body.error.code]).toEqual([path, 401, "invalid_api_key"]);
+    }
+  });
+
   it("answers a body over 1 MB with 413", async () => {
     const huge = { model_name: "x", litellm_params: { model: "gpt-4o", padding: "a".repeat(1_100_000) } };
     const res = await proxy.post("/model/new", huge).expect(413);

@@ -35,7 +35,6 @@ export async function serveCall(
 ): Promise<void> {
   record.modelGroup = body.model;
   const { upstreamBody, options } = splitCallOptions(body);
-  holdParallelSlot(res, caller, deps.limiter);
   const models = batchModels(op, body.model);
   const call: ProxyRequest = {
     model: body.model,
@@ -132,10 +131,13 @@ function batchModels(op: ProxyOperation, model: string): string[] | undefined {
   return models;
 }
 
-/** `max_parallel_requests` of the calling key, released when the response ends however it ends. */
-function holdParallelSlot(res: ServerResponse, caller: Caller, limiter: ParallelRequestLimiter): void {
+/**
+ * The inference routes' admission: `max_parallel_requests` of the calling key, taken before the body is read and
+ * released when the response ends however it ends.
+ */
+export function holdParallelSlot(caller: Caller, res: ServerResponse, deps: ProxyCallDeps): void {
   if (caller.kind !== "virtual" || caller.key.maxParallelRequests === null) return;
-  const release = limiter.tryAcquire(caller.key.token, caller.key.maxParallelRequests);
+  const release = deps.limiter.tryAcquire(caller.key.token, caller.key.maxParallelRequests);
   if (!release) {
     throw ApiError.parallelRequestLimit(caller.key.maxParallelRequests);
   }

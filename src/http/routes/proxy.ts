@@ -5,10 +5,7 @@ import type { ProxyOperation } from "../../proxy/provider-adapter.js";
 import type { ErrorStatus } from "../openapi/error-schema.js";
 import type { Assert, Fits } from "../openapi/json-schema.js";
 import { defineRoute, type RouteDefinition } from "../route.js";
-import { type InferenceBody, type ProxyCallDeps, serveCall } from "./proxy-call.js";
-
-/** Chat requests may carry images; nginx's client_max_body_size matches. */
-export const PROXY_BODY_LIMIT_BYTES = 20 * 1024 * 1024;
+import { holdParallelSlot, type InferenceBody, type ProxyCallDeps, serveCall } from "./proxy-call.js";
 
 // Bounded and free of control characters: a caller's model name is echoed in errors and written to the log.
 const model = nameSchema;
@@ -144,6 +141,7 @@ const shared = {
   hotPath: true,
   paramsInBody: true,
   litellmErrors: true,
+  admit: holdParallelSlot,
 } as const;
 
 function inferenceRoute<Body extends z.ZodType<InferenceBody>>(
