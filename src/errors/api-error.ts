@@ -80,14 +80,6 @@ export class ApiError extends Error {
     return new ApiError(400, "invalid_request_error", "invalid_json", "Request body is not valid JSON");
   }
 
-  static payloadTooLarge(limit: string): ApiError {
-    return new ApiError(413, "invalid_request_error", "payload_too_large", `Request body is larger than ${limit}`);
-  }
-
-  static unsupportedEncoding(): ApiError {
-    return new ApiError(415, "invalid_request_error", "unsupported_encoding", "Unsupported request body encoding");
-  }
-
   /**
    * A request express's own stack could not read (a corrupt gzip body, a malformed %-escape in the path): its 4xx
    * status and its message, which is meant for the client.

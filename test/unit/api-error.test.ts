@@ -17,8 +17,6 @@ describe("ApiError's named factories", () => {
       "missing_required_field",
     ],
     ["invalidJson", ApiError.invalidJson(), 400, "invalid_request_error", "invalid_json"],
-    ["payloadTooLarge", ApiError.payloadTooLarge("1mb"), 413, "invalid_request_error", "payload_too_large"],
-    ["unsupportedEncoding", ApiError.unsupportedEncoding(), 415, "invalid_request_error", "unsupported_encoding"],
     ["requestTooLarge", ApiError.requestTooLarge(1024), 413, "invalid_request_error", "payload_too_large"],
     ["jsonTooDeep", ApiError.jsonTooDeep(128), 400, "invalid_request_error", "json_too_deep"],
     ["jsonTooManyElements", ApiError.jsonTooManyElements(9), 400, "invalid_request_error", "json_too_many_elements"],

@@ -5,25 +5,20 @@ import type { Logger } from "../../logging/logger.js";
 import { ZodError } from "zod";
 import { writeJsonText } from "../json-reply.js";
 
-interface BodyParserError {
+/** What express's own stack throws for a request it cannot take (bodies are read by src/http/body/, not express). */
+interface ExpressError {
   type?: string;
   status?: number;
   statusCode?: number;
   expose?: boolean;
-  limit?: number;
 }
 
 function toApiError(error: unknown): ApiError | undefined {
   if (error instanceof ApiError) return error;
   if (error instanceof ZodError) return apiErrorFromZod(error, undefined);
-  const parser = error as BodyParserError;
-  if (parser?.type === "entity.parse.failed") return ApiError.invalidJson();
-  if (parser?.type === "entity.too.large") return ApiError.payloadTooLarge(`${parser.limit ?? "the limit"} bytes`);
-  if (parser?.type === "encoding.unsupported" || parser?.type === "charset.unsupported") {
-    return ApiError.unsupportedEncoding();
-  }
-  // Other client errors from express's stack carry a 4xx status and a message meant for the client: body-parser
-  // marks them `expose` (a corrupt gzip body), the router throws a URIError for a malformed %-escape in the path.
+  const parser = error as ExpressError;
+  // Client errors from express's stack carry a 4xx status and a message meant for the client (`expose`); the router
+  // throws a URIError for a malformed %-escape in the path.
   const status = parser?.status ?? parser?.statusCode;
   const clientFacing = parser?.expose === true || error instanceof URIError;
   if (typeof status === "number" && status >= 400 && status < 500 && clientFacing) {

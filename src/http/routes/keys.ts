@@ -221,7 +221,7 @@ export const keyRoutes = [
       "`models` may name model groups, access groups or `all-proxy-models`; empty means every model. Every field may be " +
       "null (= not given); fields LiteLLM takes that are not listed are accepted and ignored. Budgets, tpm/rpm limits, " +
       "aliases, config, permissions, allowed routes and cache controls are stored and shown but not enforced yet.",
-    errors: [400, 401, 403, 409, 413, 500],
+    errors: [400, 401, 403, 409, 413, 415, 500, 503],
     tags,
     security: "master",
     fresh: true,
@@ -265,7 +265,7 @@ export const keyRoutes = [
     fresh: true,
     body: updateKeyBodySchema.superRefine(rejectNul),
     response: updatedKeySchema,
-    errors: [400, 401, 403, 404, 413, 500],
+    errors: [400, 401, 403, 404, 413, 415, 500, 503],
     handler: async ({ body: { key, ...options }, caller }, deps: KeyRoutesDeps) => {
       const updated = await deps.keyService.update(key, options, caller.actor);
       // LiteLLM answers `key` as sent; the token stands in for it, so a raw key never comes back.
@@ -281,7 +281,7 @@ export const keyRoutes = [
     fresh: true,
     body: deleteKeysBodySchema,
     response: deletedKeysSchema,
-    errors: [400, 401, 403, 404, 413, 500],
+    errors: [400, 401, 403, 404, 413, 415, 500, 503],
     handler: async ({ body, caller }, deps: KeyRoutesDeps) => {
       const deleted = await deps.keyService.delete(
         { keys: body.keys ?? [], keyAliases: body.key_aliases ?? [] },

@@ -129,7 +129,7 @@ export const modelManagementRoutes = [
     security: "master",
     body: newModelBodySchema.superRefine(rejectNul),
     response: storedModelSchema,
-    errors: [400, 401, 403, 409, 413, 500],
+    errors: [400, 401, 403, 409, 413, 415, 500, 503],
     handler: async ({ body, caller }, { models }: ModelManagementDeps) =>
       toStoredModelResponse(await models.create(body, caller.actor)),
   }),
@@ -142,7 +142,7 @@ export const modelManagementRoutes = [
     security: "master",
     body: updateModelBodySchema.superRefine(rejectNul),
     response: storedModelSchema,
-    errors: [400, 401, 403, 404, 413, 500],
+    errors: [400, 401, 403, 404, 413, 415, 500, 503],
     handler: async ({ body, caller }, { models }: ModelManagementDeps) =>
       toStoredModelResponse(await models.update(body.model_info.id, body, caller.actor)),
   }),
@@ -156,7 +156,7 @@ export const modelManagementRoutes = [
     params: { id: "The deployment's model_info.id" },
     body: modelPatchSchema.superRefine(rejectNul),
     response: storedModelSchema,
-    errors: [400, 401, 403, 404, 413, 500],
+    errors: [400, 401, 403, 404, 413, 415, 500, 503],
     handler: async ({ body, params, caller }, { models }: ModelManagementDeps) => {
       const { id } = parseJson(idParamSchema, params);
       return toStoredModelResponse(await models.update(id, body, caller.actor));
@@ -170,7 +170,7 @@ export const modelManagementRoutes = [
     security: "master",
     body: deleteModelBodySchema,
     response: deleteModelResponseSchema,
-    errors: [400, 401, 403, 404, 413, 500],
+    errors: [400, 401, 403, 404, 413, 415, 500, 503],
     handler: async ({ body: { id }, caller }, { models }: ModelManagementDeps) => {
       await models.delete(id, caller.actor);
       return { message: `Model: ${id} deleted successfully` };

@@ -123,7 +123,7 @@ const PROXY_DESCRIPTION =
   "upstream's status; error messages start with LiteLLM's exception class (`litellm.BadRequestError: ...`).";
 
 // 429 is the key's parallel limit or what is left after every deployment was tried, as are the 5xx.
-const errors: readonly ErrorStatus[] = [400, 401, 404, 413, 429, 500, 502, 503, 504];
+const errors: readonly ErrorStatus[] = [400, 401, 404, 413, 415, 429, 500, 502, 503, 504];
 
 /**
  * Azure OpenAI's URL forms, which LiteLLM serves so that `AzureOpenAI(azure_endpoint=<proxy>)` works: the model is
