@@ -4,7 +4,8 @@
 // with autocannon, in the same run, the upstream directly, through the thin proxy and through Switchboard: 10 and
 // 50 connections, plain and streaming chat. RUNS=<rounds per configuration, each loading the thin proxy and
 // Switchboard back to back> (default 5), DURATION=<seconds per load> (default 5), WARMUP=<seconds of load before
-// measuring> (default 20).
+// measuring> (default 20). COMPARE_WITH=<another checkout, built> puts that checkout's Switchboard where the thin
+// proxy stands, so two builds are compared round by round on the same machine at the same moment.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -21,6 +22,9 @@ const DURATION = Number(process.env.DURATION ?? 5);
 const RUNS = Number(process.env.RUNS ?? 5);
 const WARMUP = Number(process.env.WARMUP ?? 20);
 const MASTER_KEY = "sk-bench-overhead";
+const BASELINE_DIR = process.env.COMPARE_WITH;
+/** What the proxy is compared with, in the table's column names. */
+const FLOOR = BASELINE_DIR ? "baseline" : "thin";
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -172,16 +176,6 @@ async function main(): Promise<void> {
     port: upstreamPort,
     child: await start([join(root, "bench/tiny-upstream.mjs")], { PORT: String(upstreamPort) }, upstreamPort, "/"),
   };
-  const thinPort = await freePort();
-  const thin = {
-    port: thinPort,
-    child: await start(
-      [join(root, "bench/thin-proxy.mjs")],
-      { PORT: String(thinPort), UPSTREAM: `http://127.0.0.1:${upstream.port}/v1` },
-      thinPort,
-      "/",
-    ),
-  };
   const dataDir = await mkdtemp(join(tmpdir(), "switchboard-bench-"));
   const configPath = join(dataDir, "config.yaml");
   // A priced model, so every reply also has its cost worked out (x-litellm-response-cost), as in production.
@@ -189,16 +183,25 @@ async function main(): Promise<void> {
     configPath,
     `model_list:\n  - model_name: bench-model\n    litellm_params: { model: openai/gpt-4o-mini, api_base: "http://127.0.0.1:${upstream.port}/v1", api_key: sk-upstream }\n`,
   );
-  const proxyPort = await freePort();
-  const proxy = {
-    port: proxyPort,
-    child: await start(
-      [join(root, "dist/main.js"), "--config", configPath, "--port", String(proxyPort)],
-      { DATA_DIR: dataDir, MASTER_KEY, LOG_LEVEL: "info" },
-      proxyPort,
-      "/health/liveliness",
-    ),
+  const startSwitchboard = async (checkout: string, name: string) => {
+    const port = await freePort();
+    const args = [join(checkout, "dist/main.js"), "--config", configPath, "--port", String(port)];
+    const env = { DATA_DIR: join(dataDir, name), MASTER_KEY, LOG_LEVEL: "info" };
+    return { port, child: await start(args, env, port, "/health/liveliness") };
   };
+  const thinPort = await freePort();
+  const thin = BASELINE_DIR
+    ? await startSwitchboard(BASELINE_DIR, "baseline")
+    : {
+        port: thinPort,
+        child: await start(
+          [join(root, "bench/thin-proxy.mjs")],
+          { PORT: String(thinPort), UPSTREAM: `http://127.0.0.1:${upstream.port}/v1` },
+          thinPort,
+          "/",
+        ),
+      };
+  const proxy = await startSwitchboard(root, "proxy");
   const direct = `http://127.0.0.1:${upstream.port}/v1/chat/completions`;
   const viaThin = `http://127.0.0.1:${thin.port}/v1/chat/completions`;
   const proxied = `http://127.0.0.1:${proxy.port}/v1/chat/completions`;
@@ -209,8 +212,9 @@ async function main(): Promise<void> {
     const upstreamOn = (cpu: number) => pinned && pin(upstream.child.pid!, cpu);
     upstreamOn(0);
     // Warm-up: V8 keeps optimising the proxy's request path for the first ten-odd seconds of load.
-    await Promise.all([load(proxied, 10, false, true, WARMUP), load(viaThin, 10, false, false, WARMUP)]);
-    await Promise.all([load(proxied, 10, true, true, WARMUP / 4), load(viaThin, 10, true, false, WARMUP / 4)]);
+    const floorAuth = BASELINE_DIR !== undefined;
+    await Promise.all([load(proxied, 10, false, true, WARMUP), load(viaThin, 10, false, floorAuth, WARMUP)]);
+    await Promise.all([load(proxied, 10, true, true, WARMUP / 4), load(viaThin, 10, true, floorAuth, WARMUP / 4)]);
     const rows = [];
     for (const stream of [false, true]) {
       for (const connections of [10, 50]) {
@@ -218,7 +222,7 @@ async function main(): Promise<void> {
         const base = await load(direct, connections, stream, false);
         upstreamOn(0);
         const pair = await measurePair(
-          { url: viaThin, pid: thin.child.pid!, auth: false },
+          { url: viaThin, pid: thin.child.pid!, auth: floorAuth },
           { url: proxied, pid: proxy.child.pid!, auth: true },
           connections,
           stream,
@@ -229,18 +233,18 @@ async function main(): Promise<void> {
           connections,
           direct_rps: round(base.rps, 0),
           direct_p50_ms: base.p50,
-          thin_rps: round(floor.rps, 0),
-          thin_p50_ms: floor.p50,
-          thin_cpu_ms_per_req: round(floor.cpu, 3),
+          [`${FLOOR}_rps`]: round(floor.rps, 0),
+          [`${FLOOR}_p50_ms`]: floor.p50,
+          [`${FLOOR}_cpu_ms_per_req`]: round(floor.cpu, 3),
           proxied_rps: round(via.rps, 0),
           proxied_p50_ms: via.p50,
           added_p50_ms: round(via.p50 - base.p50),
           added_mean_ms: round(via.mean - base.mean),
           proxied_p99_ms: via.p99,
           proxy_cpu_ms_per_req: round(via.cpu, 3),
-          cpu_vs_thin: round(pair.ratio, 2),
+          [`cpu_vs_${FLOOR}`]: round(pair.ratio, 2),
           cpu_all_runs: via.cpuRuns.map((cpu) => round(cpu, 3)).join(" "),
-          thin_cpu_all_runs: floor.cpuRuns.map((cpu) => round(cpu, 3)).join(" "),
+          [`${FLOOR}_cpu_all_runs`]: floor.cpuRuns.map((cpu) => round(cpu, 3)).join(" "),
         });
       }
     }
@@ -256,7 +260,7 @@ async function main(): Promise<void> {
       for (let round = 0; round < 5; round++) {
         rounds.push([
           await sequentialMs(direct, false, stream),
-          await sequentialMs(viaThin, false, stream),
+          await sequentialMs(viaThin, floorAuth, stream),
           await sequentialMs(proxied, true, stream),
         ]);
       }
@@ -264,11 +268,11 @@ async function main(): Promise<void> {
       const [alone, viaFloor, via] = [medianOf(0), medianOf(1), medianOf(2)];
       const what = stream ? "first stream chunk" : "whole json reply";
       console.log(
-        `${what}, p50 of 300 sequential requests (median of 5 interleaved rounds): direct ${round(alone)} ms, thin proxy ${round(viaFloor)} ms, through Switchboard ${round(via)} ms, added ${round(via - alone)} ms`,
+        `${what}, p50 of 300 sequential requests (median of 5 interleaved rounds): direct ${round(alone)} ms, ${BASELINE_DIR ? "baseline build" : "thin proxy"} ${round(viaFloor)} ms, through Switchboard ${round(via)} ms, added ${round(via - alone)} ms`,
       );
     }
     console.log(
-      `machine: ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, ${round(totalmem() / 2 ** 30, 1)} GiB, Node ${process.version}; ${DURATION} s per run; load generator, upstream and proxies share the machine${pinned ? "; under load, proxy measured on CPU 1 and load generator on CPU 0 (taskset); sequential calls unpinned" : ", unpinned"}`,
+      `${BASELINE_DIR ? `baseline: the build in ${BASELINE_DIR}; ` : ""}machine: ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, ${round(totalmem() / 2 ** 30, 1)} GiB, Node ${process.version}; ${DURATION} s per run; load generator, upstream and proxies share the machine${pinned ? "; under load, proxy measured on CPU 1 and load generator on CPU 0 (taskset); sequential calls unpinned" : ", unpinned"}`,
     );
   } finally {
     proxy.child.kill("SIGTERM");
