@@ -1,5 +1,6 @@
 import { describe, expect, it } from "@jest/globals";
-import { ConfigFileError, parseConfigText } from "../../src/config/config-file.js";
+import { configProblems } from "../helpers/config-problems.js";
+import { parseConfigText } from "../../src/config/config-file.js";
 import { parseEnv } from "../../src/config/env.js";
 import { resolveConfig, StartupError } from "../../src/config/load-config.js";
 import { configModelId } from "../../src/registry/model-id.js";
@@ -26,16 +27,6 @@ litellm_settings:
 environment_variables:
   SOMETHING: x
 `;
-
-function problemsOf(text: string): string[] {
-  try {
-    parseConfigText(text, {});
-  } catch (error) {
-    if (error instanceof ConfigFileError) return error.problems;
-    throw error;
-  }
-  throw new Error("expected the config to be rejected");
-}
 
 describe("config.yaml loading", () => {
   it("resolves os.environ/ references and keeps unknown params and model_info keys", () => {
@@ -94,7 +85,7 @@ describe("config.yaml loading", () => {
   });
 
   it("lists every problem of a bad file with its path", () => {
-    const problems = problemsOf(`
+    const problems = configProblems(`
 model_list:
   - model_name: ok
     litellm_params: { model: gpt-4o }
@@ -112,13 +103,13 @@ model_list:
   });
 
   it("refuses a provider name LiteLLM does not know, suggesting the closest one", () => {
-    expect(problemsOf("model_list: [{model_name: x, litellm_params: {model: opnai/gpt-4o}}]")).toEqual([
+    expect(configProblems("model_list: [{model_name: x, litellm_params: {model: opnai/gpt-4o}}]")).toEqual([
       'model_list[0].litellm_params.model: Unsupported provider "opnai" in model "opnai/gpt-4o": it is not a LiteLLM provider. Did you mean "openai"?',
     ]);
   });
 
   it("refuses an unknown name that resembles no provider, pointing at LiteLLM's list instead of guessing", () => {
-    expect(problemsOf("model_list: [{model_name: x, litellm_params: {model: foo/bar}}]")).toEqual([
+    expect(configProblems("model_list: [{model_name: x, litellm_params: {model: foo/bar}}]")).toEqual([
       'model_list[0].litellm_params.model: Unsupported provider "foo" in model "foo/bar": it is not a LiteLLM provider. ' +
         "See https://docs.litellm.ai/docs/providers for the provider names LiteLLM uses.",
     ]);
@@ -126,14 +117,14 @@ model_list:
 
   it("names custom_llm_provider when that is where the unknown provider came from", () => {
     expect(
-      problemsOf("model_list: [{model_name: x, litellm_params: {model: gpt-4o, custom_llm_provider: antrhopic}}]"),
+      configProblems("model_list: [{model_name: x, litellm_params: {model: gpt-4o, custom_llm_provider: antrhopic}}]"),
     ).toEqual([
       'model_list[0].litellm_params.custom_llm_provider: Unsupported provider "antrhopic" in custom_llm_provider: it is not a LiteLLM provider. Did you mean "anthropic"?',
     ]);
   });
 
   it("lists every typo of a file at once, beside the other problems", () => {
-    const problems = problemsOf(`
+    const problems = configProblems(`
 model_list:
   - { model_name: a, litellm_params: { model: opnai/gpt-4o } }
   - { model_name: b, litellm_params: { model: bedrok/anthropic.claude-v2 } }
@@ -147,13 +138,13 @@ model_list:
   });
 
   it("requires api_base for azure deployments", () => {
-    expect(problemsOf("model_list: [{model_name: x, litellm_params: {model: azure/my-deployment}}]")).toEqual([
+    expect(configProblems("model_list: [{model_name: x, litellm_params: {model: azure/my-deployment}}]")).toEqual([
       "model_list[0].litellm_params.api_base: Required for azure deployments",
     ]);
   });
 
   it("rejects duplicate ids", () => {
-    const problems = problemsOf(`
+    const problems = configProblems(`
 model_list:
   - { model_name: a, litellm_params: { model: gpt-4o }, model_info: { id: same } }
   - { model_name: b, litellm_params: { model: gpt-4o }, model_info: { id: same } }
@@ -162,7 +153,7 @@ model_list:
   });
 
   it("reports YAML syntax errors without a stack trace", () => {
-    const [problem] = problemsOf("model_list: [unclosed");
+    const [problem] = configProblems("model_list: [unclosed");
     expect(problem).toMatch(/^not valid YAML: /);
   });
 

@@ -1,16 +1,6 @@
 import { describe, expect, it } from "@jest/globals";
-import { ConfigFileError, parseConfigText } from "../../src/config/config-file.js";
+import { configProblems } from "../helpers/config-problems.js";
 import { labelSchema, MAX_NAME_LENGTH, nameProblem, nameSchema, nulPath } from "../../src/config/names.js";
-
-function configProblems(text: string): string[] {
-  try {
-    parseConfigText(text, {});
-  } catch (error) {
-    if (error instanceof ConfigFileError) return error.problems;
-    throw error;
-  }
-  throw new Error("expected the config to be rejected");
-}
 
 describe("the one rule for names and ids", () => {
   it("accepts ordinary names, slashes, unicode and exactly 256 characters", () => {

@@ -1,18 +1,9 @@
 import { describe, expect, it } from "@jest/globals";
-import { ConfigFileError, parseConfigText } from "../../src/config/config-file.js";
+import { configProblems } from "../helpers/config-problems.js";
+import { parseConfigText } from "../../src/config/config-file.js";
 import { requestLimits } from "../../src/config/request-limits.js";
 
 const MB = 1024 * 1024;
-
-function problemsOf(text: string): string[] {
-  try {
-    parseConfigText(text, {});
-  } catch (error) {
-    if (error instanceof ConfigFileError) return error.problems;
-    throw error;
-  }
-  return [];
-}
 
 describe("request body limits from general_settings", () => {
   it("has production defaults: 20 MB inference, 1 MB management, no compression, a 256 MB buffer", () => {
@@ -52,7 +43,7 @@ describe("request body limits from general_settings", () => {
   });
 
   it("reports every bad value with its path", () => {
-    const problems = problemsOf(
+    const problems = configProblems(
       [
         "general_settings:",
         "  max_request_size_mb: -1",
