@@ -11,6 +11,9 @@ import type { KeyRegistry } from "./keys/key-registry.js";
 import type { KeyService } from "./keys/key-service.js";
 import type { HealthService } from "./health/health-service.js";
 import type { Metrics } from "./metrics/metrics.js";
+import type { SpendService } from "./spend/spend-service.js";
+import { hashKey } from "./keys/virtual-key.js";
+import { createSpendCapture } from "./http/spend-capture.js";
 import { ParallelRequestLimiter } from "./keys/parallel-limit.js";
 import { createExpressApp } from "./http/express-app.js";
 import { createRequestPipeline } from "./http/middleware/pipeline.js";
@@ -38,6 +41,8 @@ export interface AppDeps {
   /** Catches this replica up with PostgreSQL when it is behind (see RevisionSync.ensureFresh). */
   ensureFresh: () => Promise<void>;
   health: HealthService;
+  /** Spend of answered calls; `spend.status()` is what readiness should show (buffered records, Redis ok/down). */
+  spend: SpendService;
   /** Switchboard's version (package.json), read once at start. */
   version: string;
 }
@@ -52,6 +57,7 @@ export function createApp(deps: AppDeps): RequestListener {
   const routeDeps: RouteDeps = {
     ...deps,
     limiter: new ParallelRequestLimiter(),
+    spendCapture: createSpendCapture({ recorder: deps.spend, masterKeyToken: hashKey(deps.masterKey) }),
     openApiDocument,
     routeList: { routes: routeEntries(openApiDocument) },
   };

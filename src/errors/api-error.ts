@@ -233,4 +233,11 @@ export class ApiError extends Error {
   static unavailable(message: string): ApiError {
     return new ApiError(503, "service_unavailable", "service_unavailable", message);
   }
+
+  // Spend.
+
+  /** A virtual key asked for spend of another key: as /key/info answers, 403. */
+  static otherKeysSpend(): ApiError {
+    return ApiError.forbidden("A virtual key can only read its own spend: leave api_key out, or name the calling key");
+  }
 }
