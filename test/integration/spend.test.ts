@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import type supertest from "supertest";
 import { startFakeOpenAI } from "../fakes/fake-openai.js";
 import type { FakeUpstream } from "../fakes/fake-upstream-common.js";
 import { eventually } from "../helpers/eventually.js";
@@ -43,7 +44,7 @@ interface LogRow {
   [field: string]: unknown;
 }
 
-async function logsOf(request: { get(path: string): import("supertest").Test }, query = ""): Promise<LogRow[]> {
+async function logsOf(request: { get(path: string): supertest.Test }, query = ""): Promise<LogRow[]> {
   const res = await request.get(`/spend/logs${query}`).expect(200);
   return res.body as LogRow[];
 }
