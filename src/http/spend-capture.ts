@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { ServerResponse } from "node:http";
+import type { IncomingMessage } from "node:http";
 import type { ProxyOperation } from "../proxy/provider-adapter.js";
 import type { Deployment } from "../registry/deployment.js";
 import { callerMetadata, callerTags, callerUser, loggableApiBase } from "../spend/caller-fields.js";
@@ -20,7 +20,7 @@ export interface CapturedCall {
   body: Record<string, unknown>;
   caller: Caller;
   record: RequestRecord;
-  /** From `start()`. */
+  /** From `requestIdOf()`. */
   callId: string;
 }
 
@@ -74,13 +74,13 @@ export function createSpendCapture(options: { recorder: SpendRecorder; masterKey
   return {
     enabled: recorder.enabled,
     /**
-     * Mints the call's id (LiteLLM's call id, also the spend log's request_id) and sends it as x-litellm-call-id.
-     * Never the caller's x-request-id: a caller repeating one id would otherwise have only its first call counted.
+     * The spend log's request_id: the request id, which x-litellm-call-id and x-request-id carry. When the caller
+     * chose it (x-request-id), it gets a unique suffix: calls repeating one id would otherwise share one row, and
+     * only the first would be counted.
      */
-    start(res: ServerResponse): string {
-      const callId = randomUUID();
-      res.setHeader("x-litellm-call-id", callId);
-      return callId;
+    requestIdOf(req: IncomingMessage, record: RequestRecord): string {
+      const chosen = req.headers["x-request-id"] === record.requestId;
+      return chosen ? `${record.requestId}:${randomUUID()}` : record.requestId;
     },
     /** After the reply: the answered call with its cost and usage. Also the seam for a stream's finish. */
     answered(call: CapturedCall, answered: AnsweredCall): void {

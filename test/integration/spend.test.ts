@@ -65,7 +65,7 @@ describe("spend of answered calls", () => {
     const cost = Number(res.headers["x-litellm-response-cost"]);
     const callId = res.headers["x-litellm-call-id"] as string;
     expect(cost).toBeGreaterThan(0);
-    expect(callId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(callId).toBe(res.headers["x-request-id"]);
 
     await eventually(async () => {
       const info = await proxy.withKey(key).get("/key/info").expect(200);
@@ -98,7 +98,7 @@ describe("spend of answered calls", () => {
     expect(stored).not.toContain(UPSTREAM_KEY);
   });
 
-  it("records embeddings, and a caller's x-request-id never becomes the log's request id", async () => {
+  it("records embeddings, and calls repeating a caller's x-request-id get a row each", async () => {
     const { key, token } = await newKey("embedder");
     for (let i = 0; i < 2; i++) {
       await proxy
@@ -111,6 +111,7 @@ describe("spend of answered calls", () => {
       const rows = await logsOf(proxy, `?api_key=${token}`);
       expect(rows.map((row) => row.call_type)).toEqual(["aembedding", "aembedding"]);
       expect(new Set(rows.map((row) => row.request_id)).size).toBe(2);
+      for (const row of rows) expect(row.request_id).toMatch(/^same-id-every-time:[0-9a-f-]{36}$/);
     });
   });
 

@@ -32,7 +32,7 @@ export type InferenceBody = Record<string, unknown> & { model: string; stream?: 
 /** One inference call: routed to one of the model's deployments, its reply relayed as it comes. */
 export async function serveCall(
   op: ProxyOperation,
-  { body, caller, res, record }: RouteInput<unknown, InferenceBody, Caller>,
+  { body, caller, req, res, record }: RouteInput<unknown, InferenceBody, Caller>,
   deps: ProxyCallDeps,
 ): Promise<void> {
   record.modelGroup = body.model;
@@ -52,7 +52,7 @@ export async function serveCall(
   if (models) return serveBatch(models, call, res, record, deps);
   const started = performance.now();
   const spent: CapturedCall | undefined = deps.spendCapture.enabled
-    ? { op, body, caller, record, callId: deps.spendCapture.start(res) }
+    ? { op, body, caller, record, callId: deps.spendCapture.requestIdOf(req, record) }
     : undefined;
   let outcome: ProxyOutcome;
   try {
