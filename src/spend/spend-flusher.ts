@@ -42,7 +42,7 @@ export function createSpendFlusher(options: SpendFlusherOptions) {
 
   async function flushAll(): Promise<void> {
     try {
-      while ((await flushBatch()) === options.batchSize && !stopped);
+      while ((await flushBatch()) === options.batchSize);
       if (failing) logger.info("spend flushing resumed");
       failing = false;
     } catch (err) {
