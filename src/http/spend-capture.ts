@@ -14,6 +14,9 @@ const CALL_TYPES: Readonly<Record<ProxyOperation, string>> = {
   embeddings: "aembedding",
 };
 
+/** A failed call's model group is the caller's `model`, which may name nothing that exists. */
+const MAX_GROUP_NAME = 256;
+
 /** One call as the route saw it, for its spend log row. */
 export interface CapturedCall {
   op: ProxyOperation;
@@ -86,9 +89,9 @@ export function createSpendCapture(options: { recorder: SpendRecorder; masterKey
     answered(call: CapturedCall, answered: AnsweredCall): void {
       recorder.record(build(call, answered, answered.trace.group));
     },
-    /** A call that got an error: logged as a failure with zero spend. */
+    /** A call that got an error: logged as a failure with zero spend. `group` is as the caller sent it: bounded. */
     failed(call: CapturedCall, group: string): void {
-      recorder.record(build(call, undefined, group));
+      recorder.record(build(call, undefined, group.slice(0, MAX_GROUP_NAME)));
     },
   };
 }
