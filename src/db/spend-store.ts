@@ -98,7 +98,12 @@ async function addInserted(tx: Tx, inserted: readonly SpendRecord[]): Promise<vo
     add(global, "", record);
   }
   for (const [token, sum] of sorted(byKey)) {
-    if (sum.spend > 0) await tx.virtualKey.updateMany({ where: { token }, data: { spend: { increment: sum.spend } } });
+    if (sum.spend <= 0) continue;
+    // UTC explicitly: the column is a timestamp without time zone, written by Prisma in UTC elsewhere.
+    await tx.$executeRaw`
+      UPDATE "LiteLLM_VerificationToken"
+      SET spend = spend + ${sum.spend}, spend_updated_at = now() AT TIME ZONE 'UTC'
+      WHERE token = ${token}`;
   }
   await addToTotals(tx, "model_group", byGroup);
   await addToTotals(tx, "deployment", byDeployment);
@@ -124,9 +129,13 @@ export function createSpendStore(prisma: PrismaClient): SpendStore {
       });
     },
 
-    async keySpends() {
-      const rows = await prisma.virtualKey.findMany({ select: { token: true, spend: true } });
-      return new Map(rows.map((row) => [row.token, row.spend]));
+    async keySpends(since) {
+      const [clock] = await prisma.$queryRaw<Array<{ now: Date }>>`SELECT now() AS now`;
+      const rows = await prisma.virtualKey.findMany({
+        where: since === undefined ? undefined : { spendUpdatedAt: { gte: since } },
+        select: { token: true, spend: true },
+      });
+      return { spends: new Map(rows.map((row) => [row.token, row.spend])), readAt: clock!.now };
     },
 
     async logs(filter: SpendLogFilter) {

@@ -1,6 +1,11 @@
 import type { Logger } from "../logging/logger.js";
 import type { SpendStore } from "./ports.js";
 
+/** Longer than any flush transaction: one that committed after a read began is still seen by the next. */
+const OVERLAP_MS = 30_000;
+/** Every this many reads, every key is read again. */
+const FULL_READ_EVERY = 60;
+
 /** The fields of a virtual key its spend is read from. */
 export interface KeySpendSource {
   token: string;
@@ -20,20 +25,31 @@ export function createKeySpendCache(options: {
   refreshMs: number;
 }) {
   let spends = new Map<string, number>();
-  /** When the query behind `spends` was sent: a key row written after that is newer than the cache. */
+  /** When the query behind `spends` was sent (this replica's clock): a key row written after that is newer. */
   let readAt = 0;
+  /** The database's clock at the last read, for the next incremental one. */
+  let databaseReadAt: Date | undefined;
+  let reads = 0;
   let timer: NodeJS.Timeout | undefined;
   let refreshing: Promise<void> | undefined;
   let stopped = true;
 
-  function refresh(): Promise<void> {
+  async function read(): Promise<void> {
     const sentAt = Date.now();
-    refreshing ??= options.store
-      .keySpends()
-      .then((fresh) => {
-        spends = fresh;
-        readAt = sentAt;
-      })
+    // Mostly only keys whose spend moved since the last read (with an overlap for flushes that committed late),
+    // now and then every key (rows edited by hand, keys removed).
+    const full = databaseReadAt === undefined || reads % FULL_READ_EVERY === 0;
+    const since = full ? undefined : new Date(databaseReadAt!.getTime() - OVERLAP_MS);
+    const result = await options.store.keySpends(since);
+    reads += 1;
+    if (full) spends = result.spends;
+    else for (const [token, spend] of result.spends) spends.set(token, spend);
+    databaseReadAt = result.readAt;
+    readAt = sentAt;
+  }
+
+  function refresh(): Promise<void> {
+    refreshing ??= read()
       .catch((err: unknown) => options.logger.debug({ err }, "key spend refresh failed"))
       .finally(() => (refreshing = undefined));
     return refreshing;

@@ -68,8 +68,11 @@ export interface SpendStore {
    * deployment, global), all in one transaction; answers how many were new. Writing the same record twice is a no-op.
    */
   write(records: readonly SpendRecord[]): Promise<number>;
-  /** Every key's spend, by token. */
-  keySpends(): Promise<Map<string, number>>;
+  /**
+   * Keys' spend by token: every key's, or only those a flush added to at or after `since` (database time). `readAt`
+   * is the database's clock when the read began, for the next call's `since`.
+   */
+  keySpends(since?: Date): Promise<{ spends: Map<string, number>; readAt: Date }>;
   /** Log rows, newest first. */
   logs(filter: SpendLogFilter): Promise<SpendRecord[]>;
   /** The cluster's spend so far. */

@@ -227,12 +227,12 @@ describe("flushing to PostgreSQL", () => {
       for (const r of batch) queue.push(r);
       await flusher.flushNow(); // database down: nothing written, entries stay pending
       expect(attempts).toBe(1);
-      expect((await store.keySpends()).get(token)).toBe(0);
+      expect((await store.keySpends()).spends.get(token)).toBe(0);
       mode = "lose-ack";
       await flusher.flushNow(); // committed, then failed before the ack
       await flusher.flushNow(); // the same entries again: inserted nothing, added nothing
       expect(attempts).toBe(3);
-      expect((await store.keySpends()).get(token)).toBeCloseTo(0.75, 12);
+      expect((await store.keySpends()).spends.get(token)).toBeCloseTo(0.75, 12);
       const rows = await db.query<{ n: string }>(`SELECT count(*) AS n FROM "LiteLLM_SpendLogs" WHERE api_key = $1`, [
         token,
       ]);
