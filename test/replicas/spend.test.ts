@@ -162,6 +162,7 @@ describe("the Redis spend queue", () => {
       await survivor.ack(claimed.map((entry) => entry.id));
       expect(await survivor.take(10)).toEqual([]);
     } finally {
+      await dying.close();
       await survivor.close();
     }
   });
