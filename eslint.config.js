@@ -15,16 +15,17 @@ import tseslint from "typescript-eslint";
 // import every folder but generated/) imports them, so http/ and the domain never reach storage. Only src/db/ imports
 // Prisma, pg and PGlite, only src/redis/ imports ioredis (restrictPackages below).
 const layers = {
-  http: ["health", "metrics"], // routes, middleware, OpenAPI and wire views: the outermost layer
+  http: ["health", "metrics", "spend"], // routes, middleware, OpenAPI and wire views: the outermost layer
   health: ["proxy"], // model health checks, through the proxy's upstream client
   proxy: ["keys", "cost", "config"], // routing and upstream calls
   keys: ["registry"], // virtual keys and the models a key reaches
   cost: ["registry"],
+  spend: ["config", "logging"], // spend records, their queue and store ports, the flusher
   config: ["registry"], // builds the registry's ConfigDeployment from config.yaml
   registry: ["sync", "errors"], // the model domain and its ModelStore port
   sync: ["logging"], // revision machinery and its ChangeLog/ChangeBus ports
-  db: ["keys", "crypto", "generated"],
-  redis: ["sync"],
+  db: ["keys", "spend", "crypto", "generated"],
+  redis: ["sync", "spend"],
   metrics: [], // proxy/ reports through an observer that metrics' object fits by shape
   crypto: [],
   errors: [],

@@ -13,6 +13,9 @@ import type { KeyService } from "./keys/key-service.js";
 import type { HealthService } from "./health/health-service.js";
 import type { Metrics } from "./metrics/metrics.js";
 import { cachedProbe } from "./health/cached-probe.js";
+import type { SpendService } from "./spend/spend-service.js";
+import { hashKey } from "./keys/virtual-key.js";
+import { createSpendCapture } from "./http/spend-capture.js";
 import { ParallelRequestLimiter } from "./keys/parallel-limit.js";
 import { createExpressApp } from "./http/express-app.js";
 import { createCors } from "./http/middleware/cors.js";
@@ -43,6 +46,8 @@ export interface AppDeps {
   /** Catches this replica up with PostgreSQL when it is behind (see RevisionSync.ensureFresh). */
   ensureFresh: () => Promise<void>;
   health: HealthService;
+  /** Spend of answered calls; `spend.status()` is what readiness should show (buffered records, Redis ok/down). */
+  spend: SpendService;
   /** Switchboard's version (package.json), read once at start. */
   version: string;
   /** Which browser origins may call (general_settings.cors_*). */
@@ -81,6 +86,7 @@ export function createApp(deps: AppDeps): RequestListener {
     ...deps,
     databaseCheck: cachedProbe(deps.database, READINESS_PROBE),
     limiter: new ParallelRequestLimiter(),
+    spendCapture: createSpendCapture({ recorder: deps.spend, masterKeyToken: hashKey(deps.masterKey) }),
     openApiDocument,
     routeList: { routes: routeEntries(openApiDocument) },
   };

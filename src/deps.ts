@@ -27,6 +27,12 @@ import { createMetrics } from "./metrics/metrics.js";
 import { readSwitchboardVersion } from "./config/version.js";
 import { createHealthService } from "./health/health-service.js";
 import { healthSettings } from "./health/health-settings.js";
+import { createSpendStore } from "./db/spend-store.js";
+import { RedisSpendQueue } from "./redis/spend-queue.js";
+import { MemorySpendQueue } from "./spend/memory-queue.js";
+import type { SpendQueue } from "./spend/ports.js";
+import { createSpendService } from "./spend/spend-service.js";
+import { type SpendSettings, spendSettings } from "./spend/spend-settings.js";
 
 export interface DepsOptions {
   logger: Logger;
@@ -124,6 +130,15 @@ export async function createDeps(config: Config, options: DepsOptions): Promise<
       settings: healthSettings(config.file.generalSettings),
     });
     closers.push(() => health.close()); // before the client closes: it drops the checks in flight
+    const spendConfig = spendSettings(config.file.generalSettings);
+    const spend = createSpendService({
+      queue: spendQueueFor(config, spendConfig, logger),
+      store: createSpendStore(database.prisma),
+      logger,
+      settings: spendConfig,
+    });
+    closers.push(() => spend.close()); // before the database closes: its last flush writes there
+    await spend.start();
     const version = await readSwitchboardVersion();
     health.start();
     let draining = false;
@@ -145,6 +160,7 @@ export async function createDeps(config: Config, options: DepsOptions): Promise<
         metricsPublic: config.env.metricsPublic,
         ensureFresh: () => sync.ensureFresh(),
         health,
+        spend,
         version,
         cors: config.file.cors,
         requestLimits: config.requestLimits,
@@ -160,4 +176,16 @@ export async function createDeps(config: Config, options: DepsOptions): Promise<
     await closeAll();
     throw error;
   }
+}
+
+/** A Redis stream shared by the replicas when there is Redis; this replica's memory otherwise. */
+function spendQueueFor(config: Config, settings: SpendSettings, logger: Logger): SpendQueue {
+  if (!config.env.redisUrl) return new MemorySpendQueue(settings.bufferLimit);
+  return new RedisSpendQueue({
+    url: config.env.redisUrl,
+    keyPrefix: config.env.redisKeyPrefix,
+    logger,
+    bufferLimit: settings.bufferLimit,
+    claimIdleMs: settings.claimIdleMs,
+  });
 }

@@ -66,6 +66,11 @@ const generalSettingsSchema = z.looseObject({
   stream_idle_timeout: z.number().positive().nullish(),
   ...corsSettingsFields,
   ...requestLimitSettingsShape,
+  // Spend (src/spend/spend-settings.ts).
+  disable_spend_logs: z.boolean().nullish(),
+  proxy_batch_write_at: z.number().positive().max(3600).nullish(),
+  spend_buffer_limit: z.number().int().positive().max(10_000_000).nullish(),
+  spend_claim_idle_seconds: z.number().positive().max(3600).nullish(),
 });
 
 const configFileSchema = z.looseObject({

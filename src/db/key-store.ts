@@ -95,6 +95,8 @@ export function createKeyStore(prisma: PrismaClient): KeyStore {
     update(token, edit, actor) {
       return revisionedUpdate(prisma, async (tx, missing) => {
         const change = await appendChange(tx, { entity: "key", op: "update", entityId: token, actor });
+        // Locks the row first: a spend flush adding to `spend` meanwhile would otherwise be overwritten below.
+        await tx.$executeRaw`SELECT 1 FROM "LiteLLM_VerificationToken" WHERE token = ${token} FOR UPDATE`;
         const current = (await tx.virtualKey.findUnique({ where: { token } })) ?? missing();
         const row = await tx.virtualKey.update({
           where: { token },

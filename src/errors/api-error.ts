@@ -293,6 +293,13 @@ export class ApiError extends Error {
   static bodyIncomplete(): ApiError {
     return new ApiError(400, "invalid_request_error", "incomplete_body", "Request body ended before it was complete");
   }
+
+  // Spend.
+
+  /** A virtual key asked for spend of another key: as /key/info answers, 403. */
+  static otherKeysSpend(): ApiError {
+    return ApiError.forbidden("A virtual key can only read its own spend: leave api_key out, or name the calling key");
+  }
 }
 
 /** Bytes as MB with at most three decimals: `20`, `0.5`. */

@@ -5,7 +5,15 @@ export function changeChannel(prefix: string): string {
   return `${prefix}:changes`;
 }
 
-export function connectionName(prefix: string, role: "pub" | "sub", replicaId: string): string {
+export function connectionName(prefix: string, role: "pub" | "sub" | "spend", replicaId: string): string {
   // Redis client names may not contain spaces.
   return `${prefix}:${role}:${replicaId}`.replace(/\s+/g, "_");
 }
+
+/** The stream answered calls wait in until a replica's flusher has written them to PostgreSQL. */
+export function spendStream(prefix: string): string {
+  return `${prefix}:spend`;
+}
+
+/** The consumer group every replica's spend flusher reads the stream in. */
+export const SPEND_GROUP = "spend-flushers";

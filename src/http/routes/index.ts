@@ -9,6 +9,7 @@ import { modelsComponents, type ModelsDeps, modelsRoutes } from "./models.js";
 import { proxyComponents, proxyRoutes } from "./proxy.js";
 import type { ProxyCallDeps } from "./proxy-call.js";
 import { type MetaDeps, routeListComponents, routeListRoutes } from "./route-list.js";
+import { spendComponents, spendRoutes, type SpendRoutesDeps } from "./spend.js";
 
 /** What the handlers of all routes need between them. */
 export type RouteDeps = HealthDeps &
@@ -18,7 +19,8 @@ export type RouteDeps = HealthDeps &
   ModelManagementDeps &
   ProxyCallDeps &
   KeyRoutesDeps &
-  MetricsDeps;
+  MetricsDeps &
+  SpendRoutesDeps;
 
 /** Every route of the app, in the order /openapi.json and GET /routes list them. */
 export const API_ROUTES: readonly Route<RouteDeps>[] = [
@@ -29,6 +31,7 @@ export const API_ROUTES: readonly Route<RouteDeps>[] = [
   ...modelManagementRoutes,
   ...proxyRoutes,
   ...keyRoutes,
+  ...spendRoutes,
   ...metricsRoutes,
 ];
 
@@ -41,4 +44,5 @@ export const API_COMPONENTS: ReadonlyArray<Readonly<Record<string, z.ZodType>>> 
   managementComponents,
   proxyComponents,
   keysComponents,
+  spendComponents,
 ];

@@ -6,6 +6,7 @@ import { KEY_TYPES } from "../../keys/key-options.js";
 import { type KeyService, tokenOf } from "../../keys/key-service.js";
 import { toGeneratedKey, toKeyInfo } from "../views/key-view.js";
 import type { VirtualKey } from "../../keys/virtual-key.js";
+import type { SpendService } from "../../spend/spend-service.js";
 import type { Caller } from "../middleware/auth.js";
 import type { Assert, Fits } from "../openapi/json-schema.js";
 import { defineRoute } from "../route.js";
@@ -93,7 +94,7 @@ const keyInfoSchema = z.object({
   max_parallel_requests: z.number().int().nullable(),
   expires: z.iso.datetime().nullable(),
   blocked: z.boolean().nullable().describe("true: every call with the key is refused with 401"),
-  spend: z.number().describe("Stored as given; not tracked yet"),
+  spend: z.number().describe("USD spent by the key across the cluster; trails the calls by a second or two"),
   user_id: z.string().nullable(),
   team_id: z.string().nullable(),
   organization_id: z.string().nullable(),
@@ -204,6 +205,7 @@ export interface KeyRoutesDeps {
   keyService: KeyService;
   keys: KeyRegistry;
   masterKey: string;
+  spend: Pick<SpendService, "keySpend">;
 }
 
 const tags = ["virtual keys"];
@@ -250,7 +252,7 @@ export const keyRoutes = [
     errors: [400, 401, 403, 404, 500],
     handler: ({ query, caller }, deps: KeyRoutesDeps) => {
       const found = keyToShow(deps.keyService, caller, query.key);
-      return { key: found.token, info: toKeyInfo(found) };
+      return { key: found.token, info: toKeyInfo(found, deps.spend.keySpend(found)) };
     },
   }),
   defineRoute({
@@ -306,7 +308,9 @@ export const keyRoutes = [
       const all = listed(deps.keys.all(), query).reverse();
       const shown = all.slice((page - 1) * size, page * size);
       return {
-        keys: query.return_full_object ? shown.map(toKeyInfo) : shown.map((key) => key.token),
+        keys: query.return_full_object
+          ? shown.map((key) => toKeyInfo(key, deps.spend.keySpend(key)))
+          : shown.map((key) => key.token),
         total_count: all.length,
         current_page: page,
         total_pages: Math.ceil(all.length / size),

@@ -13,6 +13,7 @@ import type { RouteInput } from "../route.js";
 import { relayStream } from "../stream-relay.js";
 import { connectionOf } from "../client-connection.js";
 import { writeJsonText } from "../json-reply.js";
+import type { CapturedCall, SpendCapture } from "../spend-capture.js";
 
 /** A batch call fans out to every model it names; the bound keeps one request from becoming hundreds. */
 const MAX_BATCH_MODELS = 10;
@@ -22,6 +23,7 @@ export interface ProxyCallDeps {
   metrics: Metrics;
   /** `max_parallel_requests` of virtual keys, counted on this replica. */
   limiter: ParallelRequestLimiter;
+  spendCapture: SpendCapture;
 }
 
 /** An inference body as its route validated it: only what routing needs is checked. */
@@ -30,7 +32,7 @@ export type InferenceBody = Record<string, unknown> & { model: string; stream?: 
 /** One inference call: routed to one of the model's deployments, its reply relayed as it comes. */
 export async function serveCall(
   op: ProxyOperation,
-  { body, caller, res, record }: RouteInput<unknown, InferenceBody, Caller>,
+  { body, caller, req, res, record }: RouteInput<unknown, InferenceBody, Caller>,
   deps: ProxyCallDeps,
 ): Promise<void> {
   record.modelGroup = body.model;
@@ -48,12 +50,16 @@ export async function serveCall(
   };
   if (models) return serveBatch(models, call, res, record, deps);
   const started = performance.now();
+  const spent: CapturedCall | undefined = deps.spendCapture.enabled
+    ? { op, body, caller, record, callId: deps.spendCapture.requestIdOf(req, record) }
+    : undefined;
   let outcome: ProxyOutcome;
   try {
     outcome = await deps.proxy.handle(call);
   } catch (error) {
     if (error instanceof ClientGoneError) return;
     if (error instanceof ApiError) {
+      if (spent) deps.spendCapture.failed(spent, body.model);
       // Names of models that do not exist come from callers: one label for all of them keeps /metrics bounded.
       const group = error.code === "model_not_found" || error.status === 401 ? "unknown" : body.model;
       deps.metrics.observeProxyCall(group, error.status, (performance.now() - started) / 1000);
@@ -68,6 +74,7 @@ export async function serveCall(
   if (outcome.costUsd !== undefined) res.setHeader("x-litellm-response-cost", String(outcome.costUsd));
   // The upstream's JSON as it came (or as translated): written directly, no re-encoding.
   writeJsonText(res, 200, outcome.body);
+  if (spent) deps.spendCapture.answered(spent, outcome);
 }
 
 /**

@@ -1,8 +1,11 @@
 import { METADATA_FIELDS } from "../../keys/key-options.js";
 import type { VirtualKey } from "../../keys/virtual-key.js";
 
-/** A key as every endpoint shows it, under LiteLLM's field names: by token, never the raw key. */
-export function toKeyInfo(key: VirtualKey) {
+/**
+ * A key as every endpoint shows it, under LiteLLM's field names: by token, never the raw key. `spend` is the
+ * cluster-wide figure when the caller has one (the key object's own may be older).
+ */
+export function toKeyInfo(key: VirtualKey, spend = key.spend) {
   return {
     token: key.token,
     key_name: key.keyName,
@@ -12,7 +15,7 @@ export function toKeyInfo(key: VirtualKey) {
     max_parallel_requests: key.maxParallelRequests,
     expires: key.expires?.toISOString() ?? null,
     blocked: key.blocked,
-    spend: key.spend,
+    spend,
     user_id: key.userId,
     team_id: key.teamId,
     organization_id: key.organizationId,
