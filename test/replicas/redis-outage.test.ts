@@ -54,7 +54,11 @@ describe("Redis going away", () => {
       await eventually(() => expect(replica.replica.sync.status().appliedRevision).toBe(target));
       expect(await servedModelIds(replica)).toEqual(expected);
       const ready = await replica.anonymous().get("/health/readiness").expect(200);
-      expect(ready.body).toMatchObject({ status: "degraded", change_feed: { kind: "redis", state: "degraded" } });
+      expect(ready.body).toMatchObject({
+        status: "degraded",
+        change_feed: { kind: "redis", state: "degraded" },
+        spend: { queue: "memory-buffered" },
+      });
     }
 
     await redis.start();
@@ -71,8 +75,10 @@ describe("Redis going away", () => {
     for (const replica of [b, c]) {
       await eventually(() => expect(replica.replica.sync.status().appliedRevision).toBe(finalRevision));
       expect(await servedModelIds(replica)).toEqual(final);
-      const ready = await replica.anonymous().get("/health/readiness").expect(200);
-      expect(ready.body.status).toBe("healthy");
+      await eventually(async () => {
+        const ready = await replica.anonymous().get("/health/readiness").expect(200);
+        expect(ready.body).toMatchObject({ status: "healthy", spend: { queue: "redis" } });
+      });
     }
   });
 

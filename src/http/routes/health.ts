@@ -6,6 +6,7 @@ import type { HealthService } from "../../health/health-service.js";
 import { ClientGoneError } from "../../proxy/upstream-attempt.js";
 import type { ModelRegistry } from "../../registry/model-registry.js";
 import type { CachedCheck } from "../../health/cached-probe.js";
+import type { SpendQueueStatus } from "../../spend/ports.js";
 import type { BusStatus } from "../../sync/ports.js";
 import type { SyncStatus } from "../../sync/revision-sync.js";
 import type { Assert, Fits } from "../openapi/json-schema.js";
@@ -19,6 +20,8 @@ export interface HealthDeps {
   syncStatus: () => SyncStatus;
   isDraining: () => boolean;
   health: HealthService;
+  /** Where this replica's spend records are: handed to Redis, or buffered in memory while Redis is down. */
+  spend: { status(): SpendQueueStatus };
   /** Switchboard's version, reported where LiteLLM reports its own (`litellm_version`). */
   version: string;
 }
@@ -37,7 +40,9 @@ const count = z.number().int().nonnegative();
 const readinessSchema = z.object({
   status: z
     .enum(["healthy", "degraded", "unhealthy"])
-    .describe("`degraded`: ready, but the change feed is down and changes arrive by the periodic revision check"),
+    .describe(
+      "`degraded`: ready, but Redis is down: changes arrive by the periodic revision check and spend records wait in memory",
+    ),
   db: z.enum(["connected", "disconnected"]).describe("LiteLLM's name for `database`"),
   litellm_version: z.string().describe("Switchboard's own version, in the field where LiteLLM reports its version"),
   draining: z.boolean(),
@@ -46,6 +51,15 @@ const readinessSchema = z.object({
   change_feed: z.object({
     kind: z.enum(["redis", "in-process"] as const satisfies ReadonlyArray<BusStatus["kind"]>),
     state: z.enum(["connected", "degraded"]),
+  }),
+  spend: z.object({
+    queue: z
+      .enum(["redis", "memory-buffered", "local"])
+      .describe(
+        "`redis`: records are handed to Redis; `memory-buffered`: Redis is down, records wait in this replica's memory; `local`: no REDIS_URL, flushed from memory",
+      ),
+    buffered: count.describe("Records in this replica's memory, not yet handed over or flushed"),
+    dropped: count.describe("Records dropped since start because the memory buffer was full"),
   }),
   sync: z.object({
     applied_revision: count,
@@ -130,9 +144,11 @@ export const healthRoutes = [
       const draining = deps.isDraining();
       const ready = database === "connected" && registryLoaded && !draining;
       const busState = sync.bus.connected ? "connected" : "degraded";
+      const spend = deps.spend.status();
+      const healthy = busState === "connected" && spend.redis !== "down";
       res.statusCode = ready ? 200 : 503;
       return {
-        status: !ready ? "unhealthy" : busState === "connected" ? "healthy" : "degraded",
+        status: !ready ? "unhealthy" : healthy ? "healthy" : "degraded",
         // LiteLLM's names for the same facts, read by its dashboards and scripts.
         db: database === "connected" ? "connected" : "disconnected",
         litellm_version: deps.version,
@@ -140,6 +156,11 @@ export const healthRoutes = [
         database,
         registry: { loaded: registryLoaded, deployments: deps.registry.all().length },
         change_feed: { kind: sync.bus.kind, state: busState },
+        spend: {
+          queue: spend.redis === "ok" ? "redis" : spend.redis === "down" ? "memory-buffered" : "local",
+          buffered: spend.buffered,
+          dropped: spend.dropped,
+        },
         sync: {
           applied_revision: sync.appliedRevision,
           latest_known_revision: sync.latestKnownRevision,
