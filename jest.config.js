@@ -1,7 +1,10 @@
 // Tests run as native ES modules (node --experimental-vm-modules, see package.json) so that jest, tsc and the
 // generated Prisma client all agree on one module format. @swc/jest strips types only; `npm test` typechecks first.
-// Two projects: `unit` (test/unit: no build, no PostgreSQL, no Redis, no child process; `npm run test:unit`) and
-// `integration` (every other test file, against the real services and the build in dist/).
+// Three projects: `unit` (test/unit: no build, no PostgreSQL, no Redis, no child process; `npm run test:unit`),
+// `integration` (every other test file but test/hostile/, against the real services and the build in dist/) and
+// `hostile` (test/hostile/: attacks replayed against a replica, asserting it stays responsive; `npm run test:hostile`).
+// `npm test` runs the hostile group on its own after the others, one file at a time: its latency bounds measure the
+// replica under attack, not the machine running other test files beside it.
 
 const notInUnitTests = "<rootDir>/test/helpers/not-in-unit-tests.cts";
 
@@ -39,8 +42,15 @@ const projects = [
     ...shared,
     displayName: "integration",
     roots: ["<rootDir>/test"],
-    testPathIgnorePatterns: ["/node_modules/", "<rootDir>/test/unit/"],
+    testPathIgnorePatterns: ["/node_modules/", "<rootDir>/test/unit/", "<rootDir>/test/hostile/"],
     // One migrated template database per run, built with the code in dist/ (see test/helpers/global-setup.mjs).
+    globalSetup: "<rootDir>/test/helpers/global-setup.mjs",
+    globalTeardown: "<rootDir>/test/helpers/global-teardown.mjs",
+  },
+  {
+    ...shared,
+    displayName: "hostile",
+    roots: ["<rootDir>/test/hostile"],
     globalSetup: "<rootDir>/test/helpers/global-setup.mjs",
     globalTeardown: "<rootDir>/test/helpers/global-teardown.mjs",
   },
@@ -48,9 +58,13 @@ const projects = [
 
 // `npm run test:unit` and `npm run test:integration` name their project here rather than with --selectProjects, which
 // would take the test files named after it (`npm run test:unit -- test/unit/router.test.ts`) for project names.
+// TEST_PROJECT takes one project or a comma-separated list.
 const only = process.env.TEST_PROJECT;
-const selected = only ? projects.filter((project) => project.displayName === only) : projects;
-if (selected.length === 0) throw new Error(`TEST_PROJECT=${only} names no jest project (unit, integration)`);
+const names = only?.split(",");
+const selected = names ? projects.filter((project) => names.includes(project.displayName)) : projects;
+if (names && selected.length !== names.length)
+  throw new Error(`TEST_PROJECT=${only} names a jest project that does not exist (unit, integration, hostile)`);
 
 // testTimeout is read from here only: jest ignores it inside a project.
-export default { maxWorkers: 2, testTimeout: 30000, projects: selected };
+// The hostile group alone runs one file at a time (see above).
+export default { maxWorkers: only === "hostile" ? 1 : 2, testTimeout: 30000, projects: selected };
