@@ -13,7 +13,7 @@ import type { KeyService } from "./keys/key-service.js";
 import type { HealthService } from "./health/health-service.js";
 import type { Metrics } from "./metrics/metrics.js";
 import { cachedProbe } from "./health/cached-probe.js";
-import { ParallelRequestLimiter } from "./keys/parallel-limit.js";
+import type { KeyLimiter } from "./limits/key-limiter.js";
 import { createExpressApp } from "./http/express-app.js";
 import { createCors } from "./http/middleware/cors.js";
 import { createRequestPipeline } from "./http/middleware/pipeline.js";
@@ -49,6 +49,8 @@ export interface AppDeps {
   cors: CorsSettings;
   /** general_settings' limits on request bodies. */
   requestLimits: RequestLimits;
+  /** Keys' rate and parallel limits, counted for the cluster (Redis) or this replica (none, or Redis down). */
+  keyLimits: KeyLimiter;
 }
 
 /** The inference and management body policies, sharing one replica-wide buffer budget. */
@@ -80,7 +82,6 @@ export function createApp(deps: AppDeps): RequestListener {
   const routeDeps: RouteDeps = {
     ...deps,
     databaseCheck: cachedProbe(deps.database, READINESS_PROBE),
-    limiter: new ParallelRequestLimiter(),
     openApiDocument,
     routeList: { routes: routeEntries(openApiDocument) },
   };

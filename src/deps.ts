@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import type { Config } from "./config/load-config.js";
 import { type CostMap, createCostMap } from "./cost/cost-map.js";
 import { createSecretCipher } from "./crypto/secret-cipher.js";
@@ -27,6 +28,9 @@ import { createMetrics } from "./metrics/metrics.js";
 import { readSwitchboardVersion } from "./config/version.js";
 import { createHealthService } from "./health/health-service.js";
 import { healthSettings } from "./health/health-settings.js";
+import { FailoverLimitStore } from "./limits/failover-store.js";
+import { KeyLimiter } from "./limits/key-limiter.js";
+import { RedisLimitStore } from "./redis/limit-store.js";
 
 export interface DepsOptions {
   logger: Logger;
@@ -124,6 +128,8 @@ export async function createDeps(config: Config, options: DepsOptions): Promise<
       settings: healthSettings(config.file.generalSettings),
     });
     closers.push(() => health.close()); // before the client closes: it drops the checks in flight
+    const keyLimits = createKeyLimiter(config, logger);
+    closers.push(() => keyLimits.close());
     const version = await readSwitchboardVersion();
     health.start();
     let draining = false;
@@ -148,6 +154,7 @@ export async function createDeps(config: Config, options: DepsOptions): Promise<
         version,
         cors: config.file.cors,
         requestLimits: config.requestLimits,
+        keyLimits: keyLimits.limiter,
       },
       sync,
       bus,
@@ -160,4 +167,14 @@ export async function createDeps(config: Config, options: DepsOptions): Promise<
     await closeAll();
     throw error;
   }
+}
+
+/** Key limits are shared through Redis when there is one; a replica without Redis counts alone. */
+function createKeyLimiter(config: Config, logger: Logger): { limiter: KeyLimiter; close: () => Promise<void> } {
+  const replicaId = randomUUID().slice(0, 8);
+  const shared = config.env.redisUrl
+    ? new RedisLimitStore({ url: config.env.redisUrl, keyPrefix: config.env.redisKeyPrefix, replicaId })
+    : undefined;
+  const limiter = new KeyLimiter(new FailoverLimitStore(shared, logger), replicaId);
+  return { limiter, close: async () => shared?.close() };
 }

@@ -50,7 +50,15 @@ export interface CallTrace {
 }
 
 export type ProxyOutcome =
-  | { kind: "json"; deployment: Deployment; body: string; costUsd?: number; trace: CallTrace }
+  | {
+      kind: "json";
+      deployment: Deployment;
+      body: string;
+      costUsd?: number;
+      /** The upstream's token counts, when it sent them (key tpm limits count them). */
+      usage?: Usage;
+      trace: CallTrace;
+    }
   | {
       kind: "stream";
       deployment: Deployment;
@@ -238,6 +246,7 @@ export function createProxyService(deps: ProxyServiceDeps) {
       deployment,
       body: result.body,
       costUsd: costOf(deployment, result.usage),
+      usage: result.usage,
       trace,
     };
   }

@@ -9,3 +9,13 @@ export function connectionName(prefix: string, role: "pub" | "sub", replicaId: s
   // Redis client names may not contain spaces.
   return `${prefix}:${role}:${replicaId}`.replace(/\s+/g, "_");
 }
+
+// Key limits (src/limits/): one counter per key and limit, named by the key's hash; and the replicas alive.
+
+export function limitCounterKey(prefix: string, counterId: string): string {
+  return `${prefix}:limits:${counterId}`;
+}
+
+export function limitReplicasKey(prefix: string): string {
+  return `${prefix}:limits:replicas`;
+}
