@@ -15,7 +15,6 @@ export interface Counted {
 export class FailoverLimitStore {
   private readonly local = new LocalLimitStore();
   private shared = true;
-  private replicas = 1;
 
   constructor(
     private readonly cluster: SharedLimitStore | undefined,
@@ -27,7 +26,6 @@ export class FailoverLimitStore {
     if (cluster?.available()) {
       try {
         const result = await cluster.admit(request);
-        this.replicas = cluster.replicasSeen();
         this.transition(true);
         counted.store = cluster;
         return result;
@@ -49,8 +47,10 @@ export class FailoverLimitStore {
   }
 
   private share(request: AdmitRequest): AdmitRequest {
-    if (this.replicas <= 1) return request;
-    const checks = request.checks.map((check) => ({ ...check, limit: Math.ceil(check.limit / this.replicas) }));
+    // The count last seen in Redis: a replica that never reached Redis enforces the full limit.
+    const replicas = this.cluster?.replicasSeen() ?? 1;
+    if (replicas <= 1) return request;
+    const checks = request.checks.map((check) => ({ ...check, limit: Math.ceil(check.limit / replicas) }));
     return { ...request, checks };
   }
 
@@ -60,7 +60,10 @@ export class FailoverLimitStore {
     if (shared) this.logger.info("key limits are counted for the cluster again (Redis is back)");
     else
       this.logger.warn(
-        { replicas: this.replicas, err: error instanceof Error ? { message: error.message } : undefined },
+        {
+          replicas: this.cluster?.replicasSeen(),
+          err: error instanceof Error ? { message: error.message } : undefined,
+        },
         "Redis unreachable: key limits are counted per replica, each enforcing its share of every limit",
       );
   }

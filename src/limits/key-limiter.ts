@@ -94,7 +94,8 @@ export class KeyLimiter {
     const limits = admission.limits.models.get(model);
     if (!limits) return undefined;
     if (limits.tokenId !== null) admission.tokenIds.push(limits.tokenId);
-    const counted: Counted = { store: admission.counted.store };
+    // Settled where the key's own counters were taken, or where these were when the key has none.
+    const counted: Counted = admission.counted.store ? { store: admission.counted.store } : admission.counted;
     const result = await this.store.admit({ checks: limits.checks, lease: admission.lease }, counted);
     if (!result.ok) return refusalOf(limits.checks, result, MODEL_LIMIT_NAMES, model);
     if (admission.limitRequests === null && limits.rpm !== null) admission.limitRequests = limits.rpm;

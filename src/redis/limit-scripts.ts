@@ -2,8 +2,9 @@
 // disagree still count in the same buckets. Buckets are whole seconds; a window is the current one and the 59 before.
 
 /**
- * KEYS: the counters. ARGV: lease, lease TTL (ms), then kind and limit per counter. Checks every counter and takes
- * all of them only when each has room. Returns {refused index (0: none), retry-after ms, used per counter...}.
+ * KEYS: the replicas set, then the counters. ARGV: lease, lease TTL (ms), then kind and limit per counter. Checks
+ * every counter and takes all of them only when each has room. Returns {refused index (0: none), retry-after ms,
+ * replicas alive, used per counter...}.
  */
 export const ADMIT_LUA = `
 local t = redis.call('TIME')
@@ -11,11 +12,12 @@ local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local current = math.floor(now / 1000)
 local oldest = current - 59
 local ttl = tonumber(ARGV[2])
-local n = #KEYS
+local n = #KEYS - 1
+local replicas = redis.call('ZCARD', KEYS[1])
 local used = {}
 local earliest = {}
 for i = 1, n do
-  local key = KEYS[i]
+  local key = KEYS[i + 1]
   if ARGV[1 + 2 * i] == 'parallel' then
     redis.call('ZREMRANGEBYSCORE', key, '-inf', now)
     used[i] = redis.call('ZCARD', key)
@@ -42,20 +44,20 @@ for i = 1, n do
   if not room then
     local retry = 1000
     if earliest[i] ~= nil then retry = math.max(1000, (earliest[i] + 60) * 1000 - now) end
-    return {i, retry, unpack(used)}
+    return {i, retry, replicas, unpack(used)}
   end
 end
 for i = 1, n do
   local kind = ARGV[1 + 2 * i]
   if kind == 'requests' then
-    redis.call('HINCRBY', KEYS[i], current, 1)
-    redis.call('PEXPIRE', KEYS[i], 61000)
+    redis.call('HINCRBY', KEYS[i + 1], current, 1)
+    redis.call('PEXPIRE', KEYS[i + 1], 61000)
   elseif kind == 'parallel' then
-    redis.call('ZADD', KEYS[i], now + ttl, ARGV[1])
-    redis.call('PEXPIRE', KEYS[i], ttl * 2)
+    redis.call('ZADD', KEYS[i + 1], now + ttl, ARGV[1])
+    redis.call('PEXPIRE', KEYS[i + 1], ttl * 2)
   end
 end
-return {0, 0, unpack(used)}
+return {0, 0, replicas, unpack(used)}
 `;
 
 /** KEYS: token counters, then parallel counters. ARGV: how many token counters, tokens, lease. */

@@ -64,10 +64,15 @@ export class RedisLimitStore implements SharedLimitStore {
   }
 
   async admit(request: AdmitRequest): Promise<AdmitResult> {
-    const keys = request.checks.map((check) => limitCounterKey(this.options.keyPrefix, check.id));
+    const keys = [limitReplicasKey(this.options.keyPrefix)];
     const args: Args = [request.lease, this.ttl];
-    for (const check of request.checks) args.push(check.kind, check.limit);
-    const [refused = 0, retryAfterMs = 0, ...used] = await this.redis.limitAdmit(keys.length, ...keys, ...args);
+    for (const check of request.checks) {
+      keys.push(limitCounterKey(this.options.keyPrefix, check.id));
+      args.push(check.kind, check.limit);
+    }
+    const reply = await this.redis.limitAdmit(keys.length, ...keys, ...args);
+    const [refused = 0, retryAfterMs = 0, replicas = 1, ...used] = reply;
+    this.replicas = Math.max(1, replicas);
     if (refused > 0) return { ok: false, refused: refused - 1, used, retryAfterMs };
     const parallel = request.checks.filter((check) => check.kind === "parallel").map((check) => check.id);
     if (parallel.length > 0) this.held.set(request.lease, parallel);
