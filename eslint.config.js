@@ -15,7 +15,7 @@ import tseslint from "typescript-eslint";
 // import every folder but generated/) imports them, so http/ and the domain never reach storage. Only src/db/ imports
 // Prisma, pg and PGlite, only src/redis/ imports ioredis (restrictPackages below).
 const layers = {
-  http: ["health", "metrics", "spend"], // routes, middleware, OpenAPI and wire views: the outermost layer
+  http: ["health", "metrics", "spend", "limits"], // routes, middleware, OpenAPI and wire views: the outermost layer
   health: ["proxy"], // model health checks, through the proxy's upstream client
   proxy: ["keys", "cost", "config"], // routing and upstream calls
   keys: ["registry"], // virtual keys and the models a key reaches
@@ -25,7 +25,8 @@ const layers = {
   registry: ["sync", "errors"], // the model domain and its ModelStore port
   sync: ["logging"], // revision machinery and its ChangeLog/ChangeBus ports
   db: ["keys", "spend", "crypto", "generated"],
-  redis: ["sync", "spend"],
+  redis: ["sync", "spend", "limits"],
+  limits: ["keys"], // key rate and parallel limits; their store ports (Redis behind them)
   metrics: [], // proxy/ reports through an observer that metrics' object fits by shape
   crypto: [],
   errors: [],

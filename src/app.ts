@@ -16,7 +16,7 @@ import { cachedProbe } from "./health/cached-probe.js";
 import type { SpendService } from "./spend/spend-service.js";
 import { hashKey } from "./keys/virtual-key.js";
 import { createSpendCapture } from "./http/spend-capture.js";
-import { ParallelRequestLimiter } from "./keys/parallel-limit.js";
+import type { KeyLimiter } from "./limits/key-limiter.js";
 import { createExpressApp } from "./http/express-app.js";
 import { createCors } from "./http/middleware/cors.js";
 import { createRequestPipeline } from "./http/middleware/pipeline.js";
@@ -54,6 +54,8 @@ export interface AppDeps {
   cors: CorsSettings;
   /** general_settings' limits on request bodies. */
   requestLimits: RequestLimits;
+  /** Keys' rate and parallel limits, counted for the cluster (Redis) or this replica (none, or Redis down). */
+  keyLimits: KeyLimiter;
 }
 
 /** The inference and management body policies, sharing one replica-wide buffer budget. */
@@ -85,7 +87,6 @@ export function createApp(deps: AppDeps): RequestListener {
   const routeDeps: RouteDeps = {
     ...deps,
     databaseCheck: cachedProbe(deps.database, READINESS_PROBE),
-    limiter: new ParallelRequestLimiter(),
     spendCapture: createSpendCapture({ recorder: deps.spend, masterKeyToken: hashKey(deps.masterKey) }),
     openApiDocument,
     routeList: { routes: routeEntries(openApiDocument) },

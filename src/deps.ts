@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import type { Config } from "./config/load-config.js";
 import { type CostMap, createCostMap } from "./cost/cost-map.js";
 import { createSecretCipher } from "./crypto/secret-cipher.js";
@@ -33,6 +34,9 @@ import { MemorySpendQueue } from "./spend/memory-queue.js";
 import type { SpendQueue } from "./spend/ports.js";
 import { createSpendService } from "./spend/spend-service.js";
 import { type SpendSettings, spendSettings } from "./spend/spend-settings.js";
+import { FailoverLimitStore } from "./limits/failover-store.js";
+import { KeyLimiter } from "./limits/key-limiter.js";
+import { RedisLimitStore } from "./redis/limit-store.js";
 
 export interface DepsOptions {
   logger: Logger;
@@ -139,6 +143,8 @@ export async function createDeps(config: Config, options: DepsOptions): Promise<
     });
     closers.push(() => spend.close()); // before the database closes: its last flush writes there
     await spend.start();
+    const keyLimits = createKeyLimiter(config, logger);
+    closers.push(() => keyLimits.close());
     const version = await readSwitchboardVersion();
     health.start();
     let draining = false;
@@ -164,6 +170,7 @@ export async function createDeps(config: Config, options: DepsOptions): Promise<
         version,
         cors: config.file.cors,
         requestLimits: config.requestLimits,
+        keyLimits: keyLimits.limiter,
       },
       sync,
       bus,
@@ -188,4 +195,14 @@ function spendQueueFor(config: Config, settings: SpendSettings, logger: Logger):
     bufferLimit: settings.bufferLimit,
     claimIdleMs: settings.claimIdleMs,
   });
+}
+
+/** Key limits are shared through Redis when there is one; a replica without Redis counts alone. */
+function createKeyLimiter(config: Config, logger: Logger): { limiter: KeyLimiter; close: () => Promise<void> } {
+  const replicaId = randomUUID().slice(0, 8);
+  const shared = config.env.redisUrl
+    ? new RedisLimitStore({ url: config.env.redisUrl, keyPrefix: config.env.redisKeyPrefix, replicaId })
+    : undefined;
+  const limiter = new KeyLimiter(new FailoverLimitStore(shared, logger), replicaId);
+  return { limiter, close: async () => shared?.close() };
 }

@@ -128,11 +128,6 @@ export class ApiError extends Error {
     return ApiError.ofKeyCheck(new ApiError(401, "key_model_access_denied", "401", message, "model"));
   }
 
-  static parallelRequestLimit(limit: number): ApiError {
-    const message = `This key allows ${limit} parallel requests`;
-    return new ApiError(429, "rate_limit_error", "max_parallel_requests", message);
-  }
-
   // Models and what their deployments can do.
 
   /** Unknown and not-allowed models answer alike, so callers cannot probe which models exist. */
@@ -299,6 +294,20 @@ export class ApiError extends Error {
   /** A virtual key asked for spend of another key: as /key/info answers, 403. */
   static otherKeysSpend(): ApiError {
     return ApiError.forbidden("A virtual key can only read its own spend: leave api_key out, or name the calling key");
+  }
+
+  // Key rate limits (rpm_limit, tpm_limit, max_parallel_requests, model_rpm_limit, model_tpm_limit).
+
+  /**
+   * LiteLLM's answer for a key over one of its limits (its parallel request limiter words every limit so); the code
+   * is the limit's field name. Sent with retry-after and the x-ratelimit-* headers.
+   */
+  static keyLimitReached(limitName: string, limit: number, current: number, model?: string): ApiError {
+    const scope = model === undefined ? "api_key" : `model_per_key (model: ${model})`;
+    const message =
+      `Max parallel request limit reached. Hit limit for ${scope}. ` +
+      `Current usage: ${current}. Current limit: ${limitName}: ${limit}.`;
+    return new ApiError(429, "rate_limit_error", limitName, message);
   }
 }
 

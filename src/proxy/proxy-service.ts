@@ -50,7 +50,15 @@ export interface CallTrace {
 }
 
 export type ProxyOutcome =
-  | { kind: "json"; deployment: Deployment; body: string; costUsd?: number; usage?: Usage; trace: CallTrace }
+  | {
+      kind: "json";
+      deployment: Deployment;
+      body: string;
+      costUsd?: number;
+      /** The upstream's token counts, when it sent them (key tpm limits count them). */
+      usage?: Usage;
+      trace: CallTrace;
+    }
   | {
       kind: "stream";
       deployment: Deployment;

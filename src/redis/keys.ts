@@ -17,3 +17,13 @@ export function spendStream(prefix: string): string {
 
 /** The consumer group every replica's spend flusher reads the stream in. */
 export const SPEND_GROUP = "spend-flushers";
+
+// Key limits (src/limits/): one counter per key and limit, named by the key's hash; and the replicas alive.
+
+export function limitCounterKey(prefix: string, counterId: string): string {
+  return `${prefix}:limits:${counterId}`;
+}
+
+export function limitReplicasKey(prefix: string): string {
+  return `${prefix}:limits:replicas`;
+}

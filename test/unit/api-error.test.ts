@@ -57,7 +57,13 @@ describe("ApiError's named factories", () => {
     ["unauthorized", ApiError.unauthorized(), 401, "authentication_error", "invalid_api_key"],
     ["forbidden", ApiError.forbidden("no"), 403, "permission_error", "forbidden"],
     ["keyModelAccessDenied", ApiError.keyModelAccessDenied(["a"], "b"), 401, "key_model_access_denied", "401"],
-    ["parallelRequestLimit", ApiError.parallelRequestLimit(2), 429, "rate_limit_error", "max_parallel_requests"],
+    [
+      "keyLimitReached",
+      ApiError.keyLimitReached("max_parallel_requests", 2, 2),
+      429,
+      "rate_limit_error",
+      "max_parallel_requests",
+    ],
     ["modelNotFound", ApiError.modelNotFound("m"), 404, "invalid_request_error", "model_not_found"],
     ["invalidModel", ApiError.invalidModel("m"), 400, "invalid_request_error", "model_not_found"],
     [

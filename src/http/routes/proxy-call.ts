@@ -1,7 +1,7 @@
 import type { ServerResponse } from "node:http";
 import { ApiError } from "../../errors/api-error.js";
 import { withLiteLLMPrefix } from "../../errors/litellm-prefix.js";
-import type { ParallelRequestLimiter } from "../../keys/parallel-limit.js";
+import type { Admission } from "../../limits/key-limiter.js";
 import type { Metrics } from "../../metrics/metrics.js";
 import type { ProxyOperation } from "../../proxy/provider-adapter.js";
 import { splitCallOptions } from "../../proxy/call-options.js";
@@ -14,15 +14,14 @@ import { relayStream } from "../stream-relay.js";
 import { connectionOf } from "../client-connection.js";
 import { writeJsonText } from "../json-reply.js";
 import type { CapturedCall, SpendCapture } from "../spend-capture.js";
+import { admitModelLimits, countTokens, type KeyLimitDeps } from "./proxy-limits.js";
 
 /** A batch call fans out to every model it names; the bound keeps one request from becoming hundreds. */
 const MAX_BATCH_MODELS = 10;
 
-export interface ProxyCallDeps {
+export interface ProxyCallDeps extends KeyLimitDeps {
   proxy: ProxyService;
   metrics: Metrics;
-  /** `max_parallel_requests` of virtual keys, counted on this replica. */
-  limiter: ParallelRequestLimiter;
   spendCapture: SpendCapture;
 }
 
@@ -48,7 +47,10 @@ export async function serveCall(
     stream: op !== "embeddings" && body.stream === true,
     client: connectionOf(res),
   };
-  if (models) return serveBatch(models, call, res, record, deps);
+  const admission = caller.kind === "virtual" ? deps.keyLimits.admissionOf(res) : undefined;
+  if (admission && admission.limits.models.size > 0)
+    await admitModelLimits(res, admission, models ?? [body.model], deps);
+  if (models) return serveBatch(models, call, res, record, deps, admission);
   const started = performance.now();
   const spent: CapturedCall | undefined = deps.spendCapture.enabled
     ? { op, body, caller, record, callId: deps.spendCapture.requestIdOf(req, record) }
@@ -71,6 +73,7 @@ export async function serveCall(
   deps.metrics.observeProxyCall(body.model, 200, (performance.now() - started) / 1000);
   setTraceHeaders(res, outcome, record.receivedAt);
   if (outcome.kind === "stream") return relayStream(res, outcome);
+  if (admission) countTokens(admission, outcome.usage);
   if (outcome.costUsd !== undefined) res.setHeader("x-litellm-response-cost", String(outcome.costUsd));
   // The upstream's JSON as it came (or as translated): written directly, no re-encoding.
   writeJsonText(res, 200, outcome.body);
@@ -87,6 +90,7 @@ async function serveBatch(
   res: ServerResponse,
   record: RequestRecord,
   deps: ProxyCallDeps,
+  admission: Admission | undefined,
 ): Promise<void> {
   if (call.stream)
     throw ApiError.badRequest("Batch completions (several models in `model`) cannot be streamed", "stream");
@@ -97,6 +101,7 @@ async function serveBatch(
       try {
         const outcome = await deps.proxy.routeChecked({ ...call, model });
         slowestUpstreamMs = Math.max(slowestUpstreamMs, outcome.trace.upstreamMs);
+        if (admission && outcome.kind === "json") countTokens(admission, outcome.usage);
         return outcome.kind === "json" ? outcome.body : "null";
       } catch (error) {
         if (error instanceof ClientGoneError) throw error;
@@ -136,17 +141,4 @@ function batchModels(op: ProxyOperation, model: string): string[] | undefined {
   if (models.length > MAX_BATCH_MODELS)
     throw ApiError.badRequest(`A batch call names at most ${MAX_BATCH_MODELS} models`, "model");
   return models;
-}
-
-/**
- * The inference routes' admission: `max_parallel_requests` of the calling key, taken before the body is read and
- * released when the response ends however it ends.
- */
-export function holdParallelSlot(caller: Caller, res: ServerResponse, deps: ProxyCallDeps): void {
-  if (caller.kind !== "virtual" || caller.key.maxParallelRequests === null) return;
-  const release = deps.limiter.tryAcquire(caller.key.token, caller.key.maxParallelRequests);
-  if (!release) {
-    throw ApiError.parallelRequestLimit(caller.key.maxParallelRequests);
-  }
-  res.on("close", release);
 }

@@ -5,7 +5,8 @@ import type { ProxyOperation } from "../../proxy/provider-adapter.js";
 import type { ErrorStatus } from "../openapi/error-schema.js";
 import type { Assert, Fits } from "../openapi/json-schema.js";
 import { defineRoute, type RouteDefinition } from "../route.js";
-import { holdParallelSlot, type InferenceBody, type ProxyCallDeps, serveCall } from "./proxy-call.js";
+import { type InferenceBody, type ProxyCallDeps, serveCall } from "./proxy-call.js";
+import { admitKeyLimits } from "./proxy-limits.js";
 
 // Bounded and free of control characters: a caller's model name is echoed in errors and written to the log.
 const model = nameSchema;
@@ -113,6 +114,10 @@ const responseHeaders = {
   "x-litellm-overhead-duration-ms":
     "The proxy's own share of the latency: time to the reply's headers minus time spent waiting for upstreams",
   "x-litellm-response-cost": "Cost of the call in USD, when the model's prices are known (JSON responses only)",
+  "x-ratelimit-limit-requests": "The key's rpm_limit (or the model's model_rpm_limit), when it has one",
+  "x-ratelimit-remaining-requests": "Requests the key has left in the last minute, this one counted",
+  "x-ratelimit-limit-tokens": "The key's tpm_limit (or the model's model_tpm_limit), when it has one",
+  "x-ratelimit-remaining-tokens": "Tokens the key has left in the last minute, as counted when this call began",
 };
 
 const PROXY_DESCRIPTION =
@@ -122,7 +127,7 @@ const PROXY_DESCRIPTION =
   "other credentials a caller sends. Other fields are passed to the upstream unchanged. An upstream error keeps the " +
   "upstream's status; error messages start with LiteLLM's exception class (`litellm.BadRequestError: ...`).";
 
-// 429 is the key's parallel limit or what is left after every deployment was tried, as are the 5xx.
+// 429 is one of the key's limits (rpm, tpm, parallel, per model; with retry-after) or what is left after every deployment was tried, as are the 5xx.
 const errors: readonly ErrorStatus[] = [400, 401, 404, 413, 415, 429, 500, 502, 503, 504];
 
 /**
@@ -141,7 +146,7 @@ const shared = {
   hotPath: true,
   paramsInBody: true,
   litellmErrors: true,
-  admit: holdParallelSlot,
+  admit: admitKeyLimits,
 } as const;
 
 function inferenceRoute<Body extends z.ZodType<InferenceBody>>(
