@@ -43,7 +43,8 @@ export class FailoverLimitStore {
   }
 
   status(): LimitStatus {
-    return { shared: this.cluster === undefined || this.shared };
+    // Read from the connection too: without traffic no transition is seen, and readiness should still tell.
+    return { shared: this.cluster === undefined || (this.shared && this.cluster.available()) };
   }
 
   private share(request: AdmitRequest): AdmitRequest {

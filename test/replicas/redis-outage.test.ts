@@ -58,6 +58,7 @@ describe("Redis going away", () => {
         status: "degraded",
         change_feed: { kind: "redis", state: "degraded" },
         spend: { queue: "memory-buffered" },
+        key_limits: { counting: "per-replica" },
       });
     }
 
@@ -77,7 +78,11 @@ describe("Redis going away", () => {
       expect(await servedModelIds(replica)).toEqual(final);
       await eventually(async () => {
         const ready = await replica.anonymous().get("/health/readiness").expect(200);
-        expect(ready.body).toMatchObject({ status: "healthy", spend: { queue: "redis" } });
+        expect(ready.body).toMatchObject({
+          status: "healthy",
+          spend: { queue: "redis" },
+          key_limits: { counting: "cluster" },
+        });
       });
     }
   });

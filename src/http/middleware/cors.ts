@@ -19,7 +19,8 @@ const BASE_HEADERS =
 /** What a browser script may read of a reply: the request id and LiteLLM's x-litellm-* headers. */
 const EXPOSED_HEADERS =
   "x-request-id, x-litellm-call-id, x-litellm-model-id, x-litellm-model-group, x-litellm-attempted-retries, " +
-  "x-litellm-attempted-fallbacks, x-litellm-overhead-duration-ms, x-litellm-response-cost, retry-after";
+  "x-litellm-attempted-fallbacks, x-litellm-overhead-duration-ms, x-litellm-response-cost, retry-after, " +
+  "x-ratelimit-remaining-requests, x-ratelimit-remaining-tokens, x-ratelimit-limit-requests, x-ratelimit-limit-tokens";
 /** A comma-separated list of header names (RFC 9110 tokens), bounded. */
 const HEADER_LIST = /^[\w!#$%&'*+.^`|~-]+(?:\s*,\s*[\w!#$%&'*+.^`|~-]+)*$/;
 const MAX_REQUESTED_HEADERS_LENGTH = 2048;

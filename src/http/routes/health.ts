@@ -6,6 +6,7 @@ import type { HealthService } from "../../health/health-service.js";
 import { ClientGoneError } from "../../proxy/upstream-attempt.js";
 import type { ModelRegistry } from "../../registry/model-registry.js";
 import type { CachedCheck } from "../../health/cached-probe.js";
+import type { LimitStatus } from "../../limits/ports.js";
 import type { SpendQueueStatus } from "../../spend/ports.js";
 import type { BusStatus } from "../../sync/ports.js";
 import type { SyncStatus } from "../../sync/revision-sync.js";
@@ -22,6 +23,8 @@ export interface HealthDeps {
   health: HealthService;
   /** Where this replica's spend records are: handed to Redis, or buffered in memory while Redis is down. */
   spend: { status(): SpendQueueStatus };
+  /** Whether key limits are counted for the cluster (Redis) or by this replica alone. */
+  keyLimits: { status(): LimitStatus };
   /** Switchboard's version, reported where LiteLLM reports its own (`litellm_version`). */
   version: string;
 }
@@ -41,7 +44,7 @@ const readinessSchema = z.object({
   status: z
     .enum(["healthy", "degraded", "unhealthy"])
     .describe(
-      "`degraded`: ready, but Redis is down: changes arrive by the periodic revision check and spend records wait in memory",
+      "`degraded`: ready, but Redis is down: changes arrive by the periodic revision check, spend records wait in memory and key limits are counted per replica",
     ),
   db: z.enum(["connected", "disconnected"]).describe("LiteLLM's name for `database`"),
   litellm_version: z.string().describe("Switchboard's own version, in the field where LiteLLM reports its version"),
@@ -60,6 +63,11 @@ const readinessSchema = z.object({
       ),
     buffered: count.describe("Records in this replica's memory, not yet handed over or flushed"),
     dropped: count.describe("Records dropped since start because the memory buffer was full"),
+  }),
+  key_limits: z.object({
+    counting: z
+      .enum(["cluster", "per-replica"])
+      .describe("`per-replica`: Redis is unreachable, each replica enforces its share of every key limit"),
   }),
   sync: z.object({
     applied_revision: count,
@@ -145,7 +153,8 @@ export const healthRoutes = [
       const ready = database === "connected" && registryLoaded && !draining;
       const busState = sync.bus.connected ? "connected" : "degraded";
       const spend = deps.spend.status();
-      const healthy = busState === "connected" && spend.redis !== "down";
+      const limitsShared = deps.keyLimits.status().shared;
+      const healthy = busState === "connected" && spend.redis !== "down" && limitsShared;
       res.statusCode = ready ? 200 : 503;
       return {
         status: !ready ? "unhealthy" : healthy ? "healthy" : "degraded",
@@ -161,6 +170,7 @@ export const healthRoutes = [
           buffered: spend.buffered,
           dropped: spend.dropped,
         },
+        key_limits: { counting: limitsShared ? "cluster" : "per-replica" },
         sync: {
           applied_revision: sync.appliedRevision,
           latest_known_revision: sync.latestKnownRevision,
