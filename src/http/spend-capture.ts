@@ -35,6 +35,13 @@ export interface AnsweredCall {
   usage?: { promptTokens: number; completionTokens: number };
 }
 
+/** A streamed call once relayed: what it reported (see ProxyOutcome's `spent`). */
+export interface StreamedCall {
+  deployment: Deployment;
+  trace: { group: string };
+  spent: () => { usage: { promptTokens: number; completionTokens: number }; costUsd?: number } | undefined;
+}
+
 /**
  * Builds spend log records from what a proxied call already has at hand and hands them to the recorder. Per
  * deployment work (its loggable api_base) is done once per deployment object.
@@ -88,6 +95,20 @@ export function createSpendCapture(options: { recorder: SpendRecorder; masterKey
     /** After the reply: the answered call with its cost and usage. Also the seam for a stream's finish. */
     answered(call: CapturedCall, answered: AnsweredCall): void {
       recorder.record(build(call, answered, answered.trace.group));
+    },
+    /**
+     * When a stream is over, however it ended. Usage known is recorded as answered with its cost, even from a stream
+     * cut short (an Anthropic stream knows its prompt tokens from the start: the provider bills them). A stream that
+     * broke with no usage known is a failure with zero spend; one that ended but reported none is answered, unpriced.
+     */
+    streamed(call: CapturedCall, stream: StreamedCall, completed: boolean): void {
+      const spent = stream.spent();
+      if (!spent && !completed) {
+        recorder.record(build(call, undefined, stream.trace.group));
+        return;
+      }
+      const answered = { deployment: stream.deployment, trace: stream.trace, ...spent };
+      recorder.record(build(call, answered, stream.trace.group));
     },
     /** A call that got an error: logged as a failure with zero spend. `group` is as the caller sent it: bounded. */
     failed(call: CapturedCall, group: string): void {

@@ -16,9 +16,10 @@ export interface RelayedStream {
 
 /**
  * Relays a server-sent-events stream chunk by chunk as it arrives, respecting backpressure. A failure after the
- * headers went out travels as one last SSE error frame.
+ * headers went out travels as one last SSE error frame. Answers whether the stream ran to its end (the caller did
+ * not leave, the upstream did not fail).
  */
-export async function relayStream(res: ServerResponse, stream: RelayedStream): Promise<void> {
+export async function relayStream(res: ServerResponse, stream: RelayedStream): Promise<boolean> {
   res.writeHead(200, {
     "content-type": "text/event-stream; charset=utf-8",
     "cache-control": "no-store",
@@ -28,11 +29,14 @@ export async function relayStream(res: ServerResponse, stream: RelayedStream): P
   try {
     if (stream.source instanceof Readable) await pipeBytes(stream.source, res, stall);
     else await writeFrames(stream.source, res, stall);
+    const completed = !res.destroyed;
     res.end();
+    return completed;
   } catch (error) {
-    if (res.destroyed) return;
+    if (res.destroyed) return false;
     const failure = error instanceof ApiError ? error : ApiError.upstreamStreamFailed(stream.trace.group);
     res.end(withLiteLLMPrefix(failure).toSseFrame());
+    return false;
   } finally {
     stall.stop();
     stream.finish();

@@ -107,12 +107,18 @@ export function mockAttempt({ op, mock, model, stream, includeUsage }: MockInput
   }
   if (stream && op !== "embeddings") {
     if (op === "chat")
-      return { kind: "stream", source: toAsync(mockFrames(content, model, includeUsage)), finish: () => undefined };
+      return {
+        kind: "stream",
+        source: toAsync(mockFrames(content, model, includeUsage)),
+        finish: () => undefined,
+        usage: () => MOCK_USAGE,
+      };
     const body = JSON.stringify(mockBody(op, content, model));
     return {
       kind: "stream",
       source: toAsync([`data: ${body}\n\n`, "data: [DONE]\n\n"]),
       finish: () => undefined,
+      usage: () => MOCK_USAGE,
     };
   }
   return { kind: "json", body: JSON.stringify(mockBody(op, content, model)), usage: MOCK_USAGE };

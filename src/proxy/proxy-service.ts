@@ -35,6 +35,8 @@ export interface ProxyRequest {
   body: Record<string, unknown>;
   stream: boolean;
   client: ClientConnection;
+  /** Spend is recorded: a stream's usage is read as it is relayed (and asked of OpenAI-compatible upstreams). */
+  recordUsage?: boolean;
 }
 
 /** How the answer was reached, for LiteLLM's x-litellm-* response headers. */
@@ -67,6 +69,8 @@ export type ProxyOutcome =
       trace: CallTrace;
       /** `stream_idle_timeout`: how long the caller may leave the stream unread before it is cut off. */
       idleTimeoutMs: number;
+      /** Once the stream is over: the (sane) usage it reported and its cost; undefined when none came. */
+      spent: () => { usage: Usage; costUsd?: number } | undefined;
     };
 
 /** Why a group or deployment gave no answer, and whether another deployment might. */
@@ -191,6 +195,7 @@ export function createProxyService(deps: ProxyServiceDeps) {
         model: request.model,
         group,
         client: request.client,
+        recordUsage: request.recordUsage,
         deployment,
         adapter,
         timeoutMs: timeoutOf(deployment, settings.timeoutMs, request.options.timeoutMs),
@@ -234,6 +239,12 @@ export function createProxyService(deps: ProxyServiceDeps) {
         source: result.source,
         trace,
         idleTimeoutMs: deps.streams.idleTimeoutMs,
+        spent: () => {
+          const usage = result.usage?.();
+          // costOf logs usage that is not sane; such figures are not recorded either.
+          const costUsd = usage && costOf(deployment, usage);
+          return usage && isSaneUsage(usage) ? { usage, costUsd } : undefined;
+        },
         finish: () => {
           if (real) router.end(deployment.id);
           result.finish();

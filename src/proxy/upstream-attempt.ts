@@ -1,4 +1,4 @@
-import { type Readable } from "node:stream";
+import { pipeline, type Readable } from "node:stream";
 import { ApiError, type UpstreamFailure } from "../errors/api-error.js";
 import { errorTypeForStatus } from "../errors/error-types.js";
 import type { Deployment } from "../registry/deployment.js";
@@ -6,12 +6,19 @@ import { scrubSecrets } from "../registry/secret-scrub.js";
 import type { ProviderAdapter, ProxyOperation, StreamTranslator, UpstreamRequest } from "./provider-adapter.js";
 import { AbortSwitch } from "./abort-switch.js";
 import { createSseParser } from "./sse.js";
+import { createUsageScanner } from "./stream-usage.js";
 import type { UpstreamClient, UpstreamResponse } from "./upstream-client.js";
 
 /** The outcome of one call to one deployment. */
 export type AttemptResult =
   | { kind: "json"; body: string; usage?: Usage }
-  | { kind: "stream"; source: AsyncIterable<string | Buffer>; finish: () => void }
+  | {
+      kind: "stream";
+      source: AsyncIterable<string | Buffer>;
+      finish: () => void;
+      /** The usage the stream reported so far (complete once it has ended), when it was read. */
+      usage?: () => Usage | undefined;
+    }
   | {
       kind: "failed";
       error: ApiError;
@@ -42,6 +49,8 @@ export interface AttemptInput {
   adapter: ProviderAdapter;
   timeoutMs: number;
   client: ClientConnection;
+  /** Spend is recorded: a stream's usage is read (and requested from OpenAI-compatible upstreams, see usageBody). */
+  recordUsage?: boolean;
 }
 
 /** The caller's side of the call: says when the caller has gone, so the upstream call can be dropped too. */
@@ -60,7 +69,7 @@ export async function attemptDeployment(client: UpstreamClient, input: AttemptIn
   const { adapter, deployment } = input;
   let request: UpstreamRequest;
   try {
-    request = adapter.buildRequest(input.op, input.body, deployment);
+    request = adapter.buildRequest(input.op, usageBody(input), deployment);
   } catch (error) {
     return failedBeforeCall(error);
   }
@@ -85,7 +94,7 @@ export async function attemptDeployment(client: UpstreamClient, input: AttemptIn
     if (input.stream) {
       clearTimeout(timer); // the timeout covers the wait for the first byte; a stream may then run long
       handedOff = true;
-      return { kind: "stream", source: streamSource(response, input, controller), finish: cleanup };
+      return { kind: "stream", ...streamSource(response, input, controller), finish: cleanup };
     }
     const text = await response.body.text();
     return jsonResult(text, input);
@@ -196,16 +205,38 @@ function translateEvent(translator: StreamTranslator, event: string, data: strin
   }
 }
 
-/** Passthrough providers are relayed byte for byte; others are parsed, translated and re-framed as OpenAI SSE. */
-function streamSource(
-  response: UpstreamResponse,
-  input: AttemptInput,
-  controller: AbortSwitch,
-): AsyncIterable<string | Buffer> {
-  if (input.adapter.passthrough) return response.body;
+/**
+ * The body sent upstream. For spend, a streamed call to an OpenAI-compatible upstream asks for the usage chunk
+ * (`stream_options.include_usage`) when the caller did not; the relay removes it again (see streamSource).
+ */
+function usageBody(input: AttemptInput): Record<string, unknown> {
+  const { body } = input;
+  if (!input.recordUsage || !input.stream || !input.adapter.passthrough || wantsUsage(body)) return body;
+  const options = body.stream_options;
+  if (options !== undefined && options !== null && (typeof options !== "object" || Array.isArray(options))) return body;
+  return { ...body, stream_options: { ...options, include_usage: true } };
+}
+
+interface StreamSource {
+  source: AsyncIterable<string | Buffer>;
+  usage?: () => Usage | undefined;
+}
+
+/**
+ * Passthrough providers are relayed byte for byte (less the usage frame the caller did not ask for); others are
+ * parsed, translated and re-framed as OpenAI SSE.
+ */
+function streamSource(response: UpstreamResponse, input: AttemptInput, controller: AbortSwitch): StreamSource {
+  if (input.adapter.passthrough) {
+    if (!input.recordUsage) return { source: response.body };
+    const scanner = createUsageScanner(!wantsUsage(input.body));
+    // An upstream failure reaches the relay as the scanner's error; the callback only keeps pipeline from throwing.
+    pipeline(response.body, scanner.stream, () => undefined);
+    return { source: scanner.stream, usage: scanner.usage };
+  }
   const includeUsage = wantsUsage(input.body);
   const translator = input.adapter.createStreamTranslator!(input.model, includeUsage);
-  return (async function* translate() {
+  const source = (async function* translate() {
     const parse = createSseParser();
     const decoder = new TextDecoder();
     try {
@@ -220,6 +251,7 @@ function streamSource(
       if (!response.body.destroyed) controller.abort(new ClientGoneError());
     }
   })();
+  return { source, usage: translator.usage };
 }
 
 /** Whether the caller asked for the usage chunk at the end of a stream (`stream_options.include_usage`). */

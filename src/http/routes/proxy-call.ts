@@ -46,15 +46,16 @@ export async function serveCall(
     body: upstreamBody,
     stream: op !== "embeddings" && body.stream === true,
     client: connectionOf(res),
+    recordUsage: deps.spendCapture.enabled,
   };
   const admission = caller.kind === "virtual" ? deps.keyLimits.admissionOf(res) : undefined;
   if (admission && admission.limits.models.size > 0)
     await admitModelLimits(res, admission, models ?? [body.model], deps);
-  if (models) return serveBatch(models, call, res, record, deps, admission);
-  const started = performance.now();
   const spent: CapturedCall | undefined = deps.spendCapture.enabled
     ? { op, body, caller, record, callId: deps.spendCapture.requestIdOf(req, record) }
     : undefined;
+  if (models) return serveBatch(models, call, res, { record, spent }, deps, admission);
+  const started = performance.now();
   let outcome: ProxyOutcome;
   try {
     outcome = await deps.proxy.handle(call);
@@ -72,7 +73,13 @@ export async function serveCall(
   record.upstreamMs = Math.round(outcome.trace.upstreamMs * 100) / 100;
   deps.metrics.observeProxyCall(body.model, 200, (performance.now() - started) / 1000);
   setTraceHeaders(res, outcome, record.receivedAt);
-  if (outcome.kind === "stream") return relayStream(res, outcome);
+  if (outcome.kind === "stream") {
+    const completed = await relayStream(res, outcome);
+    const streamed = outcome.spent();
+    if (admission) countTokens(admission, streamed?.usage);
+    if (spent) deps.spendCapture.streamed(spent, outcome, completed);
+    return;
+  }
   if (admission) countTokens(admission, outcome.usage);
   if (outcome.costUsd !== undefined) res.setHeader("x-litellm-response-cost", String(outcome.costUsd));
   // The upstream's JSON as it came (or as translated): written directly, no re-encoding.
@@ -88,7 +95,7 @@ async function serveBatch(
   models: string[],
   call: ProxyRequest,
   res: ServerResponse,
-  record: RequestRecord,
+  { record, spent }: { record: RequestRecord; spent: CapturedCall | undefined },
   deps: ProxyCallDeps,
   admission: Admission | undefined,
 ): Promise<void> {
@@ -96,16 +103,23 @@ async function serveBatch(
     throw ApiError.badRequest("Batch completions (several models in `model`) cannot be streamed", "stream");
   for (const model of models) await deps.proxy.assertCallable(call, model);
   let slowestUpstreamMs = 0;
+  // One spend row per model called: the request id, `:`, and the model's place in the list (ids are unique).
+  const spentOn = (index: number) => spent && { ...spent, callId: `${spent.callId}:${index}` };
   const replies = await Promise.all(
-    models.map(async (model) => {
+    models.map(async (model, index) => {
       try {
         const outcome = await deps.proxy.routeChecked({ ...call, model });
         slowestUpstreamMs = Math.max(slowestUpstreamMs, outcome.trace.upstreamMs);
-        if (admission && outcome.kind === "json") countTokens(admission, outcome.usage);
-        return outcome.kind === "json" ? outcome.body : "null";
+        if (outcome.kind !== "json") return "null";
+        if (admission) countTokens(admission, outcome.usage);
+        const row = spentOn(index);
+        if (row) deps.spendCapture.answered(row, outcome);
+        return outcome.body;
       } catch (error) {
         if (error instanceof ClientGoneError) throw error;
         if (!(error instanceof ApiError)) throw error;
+        const row = spentOn(index);
+        if (row) deps.spendCapture.failed(row, model);
         return JSON.stringify(withLiteLLMPrefix(error).toBody());
       }
     }),

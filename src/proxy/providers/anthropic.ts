@@ -52,6 +52,10 @@ export const anthropicAdapter: ProviderAdapter = {
     });
     return {
       push: (event, data) => translator.push(event, JSON.parse(data)).map((chunk) => JSON.stringify(chunk)),
+      usage: () => {
+        const usage = translator.usage();
+        return usage && { promptTokens: usage.prompt_tokens, completionTokens: usage.completion_tokens };
+      },
     };
   },
   describeError: fromAnthropicError,
