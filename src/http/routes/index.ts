@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import type { Route } from "../route.js";
+import { cooldownsComponents, type CooldownsDeps, cooldownsRoutes } from "./cooldowns.js";
 import { healthComponents, type HealthDeps, healthRoutes } from "./health.js";
 import { keyRoutes, type KeyRoutesDeps, keysComponents } from "./keys.js";
 import { type MetricsDeps, metricsRoutes } from "./metrics.js";
@@ -18,7 +19,8 @@ export type RouteDeps = HealthDeps &
   ModelManagementDeps &
   ProxyCallDeps &
   KeyRoutesDeps &
-  MetricsDeps;
+  MetricsDeps &
+  CooldownsDeps;
 
 /** Every route of the app, in the order /openapi.json and GET /routes list them. */
 export const API_ROUTES: readonly Route<RouteDeps>[] = [
@@ -30,6 +32,7 @@ export const API_ROUTES: readonly Route<RouteDeps>[] = [
   ...proxyRoutes,
   ...keyRoutes,
   ...metricsRoutes,
+  ...cooldownsRoutes,
 ];
 
 /** The response schemas /openapi.json names (and refers to by $ref). */
@@ -41,4 +44,5 @@ export const API_COMPONENTS: ReadonlyArray<Readonly<Record<string, z.ZodType>>> 
   managementComponents,
   proxyComponents,
   keysComponents,
+  cooldownsComponents,
 ];
