@@ -56,6 +56,8 @@ export class DeploymentUsage {
   private readonly local: InMemoryDeploymentUsageStore;
   private timer: NodeJS.Timeout | undefined;
   private syncing = false;
+  /** Whether the view holds the cluster's counts (or this replica's alone, while the store is unreachable). */
+  private viewShared = false;
 
   constructor(
     private readonly store: DeploymentUsageStore | undefined,
@@ -81,6 +83,8 @@ export class DeploymentUsage {
   /** Used by routing: calls and tokens this minute as last seen, plus this replica's since. */
   usage(id: string): UsageCounts {
     if (this.now() >= this.windowEndsAt) return ZERO;
+    // Redis just went away (or came back): the counts seen belong to the other way of counting.
+    if (this.store !== undefined && this.viewShared !== this.store.shared()) return ZERO;
     return this.view.get(id) ?? ZERO;
   }
 
@@ -109,14 +113,14 @@ export class DeploymentUsage {
   async claim(deployment: Deployment): Promise<boolean> {
     const rpm = limitOf(deployment, "rpm");
     let claim: Claim;
+    let shared = this.onShared();
     try {
-      claim = this.onShared()
-        ? await this.store!.claim(deployment.id, rpm)
-        : await this.local.claim(deployment.id, rpm);
+      claim = shared ? await this.store!.claim(deployment.id, rpm) : await this.local.claim(deployment.id, rpm);
     } catch {
+      shared = false;
       claim = await this.local.claim(deployment.id, rpm);
     }
-    this.see(deployment.id, claim, claim.msLeft);
+    this.see(deployment.id, claim, shared);
     return claim.accepted;
   }
 
@@ -146,9 +150,11 @@ export class DeploymentUsage {
     const tokens = this.pendingTokens;
     this.pendingTokens = new Map();
     let snapshot: UsageSnapshot;
+    let shared = this.onShared();
     try {
-      snapshot = this.onShared() ? await this.store!.sync(tokens, ids) : await this.local.sync(tokens, ids);
+      snapshot = shared ? await this.store!.sync(tokens, ids) : await this.local.sync(tokens, ids);
     } catch {
+      shared = false;
       snapshot = await this.local.sync(tokens, ids);
     }
     const view = new Map<string, UsageCounts>();
@@ -159,6 +165,7 @@ export class DeploymentUsage {
       view.set(id, { requests: seen.requests, tokens: seen.tokens + pending });
     }
     this.view = view;
+    this.viewShared = shared;
     this.windowEndsAt = this.now() + snapshot.msLeft;
   }
 
@@ -166,10 +173,14 @@ export class DeploymentUsage {
     return this.store !== undefined && this.store.shared();
   }
 
-  private see(id: string, counts: UsageCounts, msLeft: number): void {
-    const tokens = Math.max(counts.tokens, this.usage(id).tokens);
-    this.view.set(id, { requests: counts.requests, tokens });
-    this.windowEndsAt = this.now() + msLeft;
+  private see(id: string, claim: Claim, shared: boolean): void {
+    if (shared !== this.viewShared) {
+      this.view = new Map();
+      this.viewShared = shared;
+    }
+    const tokens = Math.max(claim.tokens, this.usage(id).tokens);
+    this.view.set(id, { requests: claim.requests, tokens });
+    this.windowEndsAt = this.now() + claim.msLeft;
   }
 }
 
