@@ -27,6 +27,7 @@ import type { RequestLimits } from "./config/request-limits.js";
 import { BodyBudget } from "./http/body/body-budget.js";
 import type { BodyPolicy } from "./http/body/read-json-body.js";
 import { routeEntries } from "./http/routes/route-list.js";
+import type { RouterState } from "./http/routes/cooldowns.js";
 
 export interface AppDeps {
   logger: Logger;
@@ -56,6 +57,8 @@ export interface AppDeps {
   requestLimits: RequestLimits;
   /** Keys' rate and parallel limits, counted for the cluster (Redis) or this replica (none, or Redis down). */
   keyLimits: KeyLimiter;
+  /** Cooldowns as this replica sees them, and whether they (and deployment rpm/tpm) are shared through Redis. */
+  routerState: RouterState;
 }
 
 /** The inference and management body policies, sharing one replica-wide buffer budget. */

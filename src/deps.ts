@@ -22,6 +22,9 @@ import { RevisionSync } from "./sync/revision-sync.js";
 import { RedisChangeBus } from "./redis/redis-change-bus.js";
 import { createProxyService } from "./proxy/proxy-service.js";
 import { DeploymentRouter, routingSettings } from "./proxy/router.js";
+import { Cooldowns } from "./proxy/cooldowns.js";
+import { DeploymentUsage, isLimited } from "./proxy/deployment-usage.js";
+import { createRouterRedis } from "./redis/router-redis.js";
 import { createUpstreamClient } from "./proxy/upstream-client.js";
 import { streamSettings } from "./proxy/stream-settings.js";
 import { createMetrics } from "./metrics/metrics.js";
@@ -54,6 +57,9 @@ export interface Deps {
   startDraining(): void;
   close(): Promise<void>;
 }
+
+/** How often a replica adds its tokens to the cluster's deployment counters and reads everyone's (see DeploymentUsage). */
+const DEPLOYMENT_USAGE_SYNC_MS = 100;
 
 /** Connects everything one replica needs; the only place that chooses implementations. */
 export async function createDeps(config: Config, options: DepsOptions): Promise<Deps> {
@@ -115,9 +121,19 @@ export async function createDeps(config: Config, options: DepsOptions): Promise<
       proxy: () => ({ inFlight: proxy.inFlight(), coolingDown: proxy.coolingDown() }),
     };
     const metrics = createMetrics(metricsSources);
+    const routerRedis = config.env.redisUrl
+      ? createRouterRedis({ url: config.env.redisUrl, keyPrefix: config.env.redisKeyPrefix, logger })
+      : undefined;
+    if (routerRedis) closers.push(() => routerRedis.close());
+    const cooldowns = new Cooldowns(settings, routerRedis?.cooldowns, logger);
+    const limitedIds = () => registry.all().flatMap((d) => (isLimited(d) ? [d.id] : []));
+    const usage = new DeploymentUsage(routerRedis?.usage, limitedIds);
+    usage.start(DEPLOYMENT_USAGE_SYNC_MS);
+    closers.push(() => Promise.resolve(usage.stop()));
+    const router = new DeploymentRouter(settings, Math.random, Date.now, { cooldowns, usage });
     const proxy = createProxyService({
       registry,
-      router: new DeploymentRouter(settings),
+      router,
       settings,
       streams: streamSettings(config.file.generalSettings),
       client,
@@ -171,6 +187,10 @@ export async function createDeps(config: Config, options: DepsOptions): Promise<
         cors: config.file.cors,
         requestLimits: config.requestLimits,
         keyLimits: keyLimits.limiter,
+        routerState: {
+          cooldowns: () => cooldowns.list(),
+          status: () => ({ shared: routerRedis?.status().shared ?? false }),
+        },
       },
       sync,
       bus,

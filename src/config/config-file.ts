@@ -45,7 +45,10 @@ const configModelSchema = z.object({
 });
 
 const routerSettingsSchema = z.looseObject({
-  routing_strategy: z.enum(["simple-shuffle", "least-busy"]).optional(),
+  // LiteLLM's v1 usage-based routing name is served by v2, which it replaced.
+  routing_strategy: z
+    .enum(["simple-shuffle", "least-busy", "usage-based-routing-v2", "usage-based-routing"])
+    .optional(),
   num_retries: nonNegativeInt.optional(),
   allowed_fails: nonNegativeInt.optional(),
   cooldown_time: z.number().nonnegative().optional(),

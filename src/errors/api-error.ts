@@ -309,6 +309,16 @@ export class ApiError extends Error {
       `Current usage: ${current}. Current limit: ${limitName}: ${limit}.`;
     return new ApiError(429, "rate_limit_error", limitName, message);
   }
+
+  // Cooldowns and deployment limits
+
+  /** Every deployment of the group is at its rpm/tpm for this minute (LiteLLM's RouterRateLimitError wording). */
+  static deploymentsAtLimit(group: string, secondsLeft: number): ApiError {
+    const message =
+      `No deployments available for selected model, Try again in ${secondsLeft} seconds. Passed model=${group}. ` +
+      "Every deployment is at its rpm/tpm limit for this minute.";
+    return new ApiError(429, "rate_limit_error", "rate_limit_exceeded", message);
+  }
 }
 
 /** Bytes as MB with at most three decimals: `20`, `0.5`. */

@@ -113,8 +113,14 @@ export function createProxyService(deps: ProxyServiceDeps) {
     const numRetries = request.options.numRetries ?? settings.numRetries;
     let last: Failure | undefined;
     for (let attempt = 0; attempt <= numRetries; attempt++) {
-      const deployment = router.pick(members, tried);
-      if (!deployment) break;
+      let deployment = router.pick(members, tried);
+      // Only a deployment with `rpm` costs a round trip: its call is counted for the cluster before it is made.
+      if (deployment && router.needsClaim(deployment)) deployment = await router.claim(members, tried, deployment);
+      if (!deployment) {
+        if (router.atLimit(members, tried))
+          last ??= { failure: ApiError.deploymentsAtLimit(group, router.usage.secondsLeft()), retryable: true };
+        break;
+      }
       tried.add(deployment.id);
       trace.retries = attempt;
       const result = await callDeployment(request, deployment, group, trace);
@@ -231,7 +237,6 @@ export function createProxyService(deps: ProxyServiceDeps) {
       deps.logger.warn(line, "upstream call failed");
       return { failure: result.error, retryable: result.retryable };
     }
-    if (real) router.recordSuccess(deployment.id);
     if (result.kind === "stream") {
       return {
         kind: "stream",
@@ -251,7 +256,10 @@ export function createProxyService(deps: ProxyServiceDeps) {
         },
       };
     }
-    if (real) router.end(deployment.id);
+    if (real) {
+      router.end(deployment.id);
+      if (result.usage) router.recordTokens(deployment, result.usage.promptTokens + result.usage.completionTokens);
+    }
     return {
       kind: "json",
       deployment,

@@ -27,3 +27,29 @@ export function limitCounterKey(prefix: string, counterId: string): string {
 export function limitReplicasKey(prefix: string): string {
   return `${prefix}:limits:replicas`;
 }
+
+// Cooldowns and deployment limits (router state shared by the replicas).
+
+/** Announces each cooldown started by any replica. */
+export function cooldownChannel(prefix: string): string {
+  return `${prefix}:cooldowns`;
+}
+
+/** Sorted set: deployment id → when its cooldown ends (Redis clock, ms). */
+export function cooldownActiveKey(prefix: string): string {
+  return `${prefix}:cooldowns:active`;
+}
+
+/** Failures of one deployment; the minute number is appended by the script (Redis clock). */
+export function cooldownFailsKey(prefix: string, deploymentId: string): string {
+  return `${prefix}:cooldowns:fails:${deploymentId}`;
+}
+
+/** Hash of every deployment's calls (`<id>:r`) and tokens (`<id>:t`); the minute number is appended by the script. */
+export function deploymentUsageKey(prefix: string): string {
+  return `${prefix}:deployment-usage`;
+}
+
+export function routerConnectionName(prefix: string, role: "router" | "router-sub", replicaId: string): string {
+  return `${prefix}:${role}:${replicaId}`.replace(/\s+/g, "_");
+}

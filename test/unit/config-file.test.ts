@@ -4,6 +4,7 @@ import { parseConfigText } from "../../src/config/config-file.js";
 import { parseEnv } from "../../src/config/env.js";
 import { resolveConfig, StartupError } from "../../src/config/load-config.js";
 import { configModelId } from "../../src/registry/model-id.js";
+import { routingSettings } from "../../src/proxy/router.js";
 
 const yaml = `
 model_list:
@@ -82,6 +83,16 @@ describe("config.yaml loading", () => {
 
   it("does not depend on key order", () => {
     expect(configModelId("m", { a: 1, b: { c: 2, d: 3 } })).toBe(configModelId("m", { b: { d: 3, c: 2 }, a: 1 }));
+  });
+
+  it("takes usage-based-routing-v2 (and LiteLLM's older name for it) and refuses strategies it cannot serve", () => {
+    const strategy = (name: string) =>
+      routingSettings(parseConfigText(`router_settings: { routing_strategy: ${name} }`, {}).routerSettings).strategy;
+    expect(strategy("usage-based-routing-v2")).toBe("usage-based-routing-v2");
+    expect(strategy("usage-based-routing")).toBe("usage-based-routing-v2");
+    expect(configProblems("router_settings: { routing_strategy: latency-based-routing }")[0]).toMatch(
+      /^router_settings\.routing_strategy: /,
+    );
   });
 
   it("lists every problem of a bad file with its path", () => {

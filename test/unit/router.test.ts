@@ -57,16 +57,63 @@ describe("deployment router", () => {
     expect(router.pick([a], new Set())?.id).toBe("a");
   });
 
-  it("forgets failures after a success", () => {
-    const router = new DeploymentRouter(routingSettings({ allowed_fails: 1 }));
+  it("counts failures per minute: those of an earlier minute are forgotten", () => {
+    let now = 60_000;
+    const router = new DeploymentRouter(routingSettings({ allowed_fails: 1 }), Math.random, () => now);
     router.recordFailure("a");
-    router.recordSuccess("a");
+    now += 60_000;
     router.recordFailure("a");
     expect(router.isCoolingDown("a")).toBe(false);
+    router.recordFailure("a");
+    expect(router.isCoolingDown("a")).toBe(true);
   });
 
   it("skips excluded deployments", () => {
     const [a, b] = [deployment("a"), deployment("b")];
     expect(new DeploymentRouter(routingSettings({})).pick([a, b], new Set(["a"]))?.id).toBe("b");
+  });
+});
+
+describe("deployment rpm/tpm", () => {
+  it("usage-based-routing-v2 picks the deployment with the most headroom", async () => {
+    const a = deployment("a", { rpm: 10 });
+    const b = deployment("b", { rpm: 4 });
+    const router = new DeploymentRouter(routingSettings({ routing_strategy: "usage-based-routing-v2" }));
+    // b: 1 of 4 used (75% left) vs a: 0 of 10 (100% left) → a; then a at 3 of 10 (70%) → b.
+    expect(await router.claim([a, b], new Set(), b)).toBe(b);
+    expect(router.pick([a, b], new Set())).toBe(a);
+    for (let i = 0; i < 3; i++) await router.claim([a, b], new Set(), a);
+    expect(router.pick([a, b], new Set())).toBe(b);
+  });
+
+  it("skips a deployment at its rpm and reports the group at its limit when all are", async () => {
+    const a = deployment("a", { rpm: 1 });
+    const b = deployment("b", { rpm: 1 });
+    const router = new DeploymentRouter(routingSettings({}));
+    expect(await router.claim([a, b], new Set(), a)).toBe(a);
+    expect(router.pick([a, b], new Set())).toBe(b);
+    expect(await router.claim([a, b], new Set(), b)).toBe(b);
+    expect(router.pick([a, b], new Set())).toBeUndefined();
+    expect(router.atLimit([a, b], new Set())).toBe(true);
+  });
+
+  it("skips a deployment at its tpm once the tokens of its answers are counted", () => {
+    const a = deployment("a", { tpm: 100 });
+    const router = new DeploymentRouter(routingSettings({}));
+    router.recordTokens(a, 60);
+    expect(router.pick([a], new Set())).toBe(a);
+    router.recordTokens(a, 40);
+    expect(router.pick([a], new Set())).toBeUndefined();
+  });
+
+  it("starts counting again in the next minute", async () => {
+    let now = 120_000;
+    const a = deployment("a", { rpm: 1 });
+    const router = new DeploymentRouter(routingSettings({}), Math.random, () => now);
+    await router.claim([a], new Set(), a);
+    expect(router.pick([a], new Set())).toBeUndefined();
+    now += 60_000;
+    expect(router.pick([a], new Set())).toBe(a);
+    expect(await router.claim([a], new Set(), a)).toBe(a);
   });
 });

@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import type { Route } from "../route.js";
+import { cooldownsComponents, type CooldownsDeps, cooldownsRoutes } from "./cooldowns.js";
 import { healthComponents, type HealthDeps, healthRoutes } from "./health.js";
 import { keyRoutes, type KeyRoutesDeps, keysComponents } from "./keys.js";
 import { type MetricsDeps, metricsRoutes } from "./metrics.js";
@@ -20,7 +21,8 @@ export type RouteDeps = HealthDeps &
   ProxyCallDeps &
   KeyRoutesDeps &
   MetricsDeps &
-  SpendRoutesDeps;
+  SpendRoutesDeps &
+  CooldownsDeps;
 
 /** Every route of the app, in the order /openapi.json and GET /routes list them. */
 export const API_ROUTES: readonly Route<RouteDeps>[] = [
@@ -33,6 +35,7 @@ export const API_ROUTES: readonly Route<RouteDeps>[] = [
   ...keyRoutes,
   ...spendRoutes,
   ...metricsRoutes,
+  ...cooldownsRoutes,
 ];
 
 /** The response schemas /openapi.json names (and refers to by $ref). */
@@ -45,4 +48,5 @@ export const API_COMPONENTS: ReadonlyArray<Readonly<Record<string, z.ZodType>>> 
   proxyComponents,
   keysComponents,
   spendComponents,
+  cooldownsComponents,
 ];

@@ -1,0 +1,76 @@
+import { randomUUID } from "node:crypto";
+import { Redis, type RedisOptions } from "ioredis";
+import type { Logger } from "../logging/logger.js";
+import { RedisCooldownStore } from "./cooldown-store.js";
+import { RedisDeploymentUsageStore } from "./deployment-usage-store.js";
+import { routerConnectionName } from "./keys.js";
+
+export interface RouterRedisOptions {
+  url: string;
+  keyPrefix: string;
+  logger: Logger;
+  replicaId?: string;
+}
+
+export interface RouterRedis {
+  cooldowns: RedisCooldownStore;
+  usage: RedisDeploymentUsageStore;
+  /** Whether cooldowns and deployment usage are shared with the other replicas right now (for readiness). */
+  status(): { shared: boolean };
+  close(): Promise<void>;
+}
+
+/**
+ * The router's shared state: one connection for scripts, one subscribed to cooldown notices. Commands fail at once
+ * while Redis is away (no offline queue), so the router falls back to counting per replica instead of waiting.
+ */
+export function createRouterRedis(options: RouterRedisOptions): RouterRedis {
+  const replicaId = options.replicaId ?? randomUUID().slice(0, 8);
+  const common: RedisOptions = {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    retryStrategy: (attempt) => Math.max(50, Math.min(50 * 2 ** Math.min(attempt, 10), 1000)),
+  };
+  const commands = new Redis(options.url, {
+    ...common,
+    connectionName: routerConnectionName(options.keyPrefix, "router", replicaId),
+  });
+  const subscriber = new Redis(options.url, {
+    ...common,
+    autoResubscribe: false, // the store resubscribes itself, then reads the cooldowns it missed
+    connectionName: routerConnectionName(options.keyPrefix, "router-sub", replicaId),
+  });
+  let closed = false;
+  let up = false;
+  // One line per transition, not one per reconnect attempt.
+  commands.on("ready", () => {
+    if (!up) options.logger.info("Redis reachable: cooldowns and deployment rpm/tpm are shared by the replicas");
+    up = true;
+  });
+  commands.on("close", () => {
+    if (up && !closed) options.logger.warn("Redis unreachable: cooldowns and deployment rpm/tpm count per replica");
+    up = false;
+  });
+  for (const connection of [commands, subscriber]) connection.on("error", () => undefined); // the close line says it
+  return {
+    cooldowns: new RedisCooldownStore(commands, subscriber, options.keyPrefix, options.logger),
+    usage: new RedisDeploymentUsageStore(commands, options.keyPrefix),
+    status: () => ({ shared: commands.status === "ready" }),
+    close: async () => {
+      closed = true;
+      await Promise.all([commands, subscriber].map((connection) => quietly(connection)));
+    },
+  };
+}
+
+async function quietly(connection: Redis): Promise<void> {
+  if (connection.status === "ready") {
+    try {
+      await connection.quit();
+      return;
+    } catch {
+      // fall through to a hard disconnect
+    }
+  }
+  connection.disconnect();
+}
