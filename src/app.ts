@@ -59,6 +59,8 @@ export interface AppDeps {
   keyLimits: KeyLimiter;
   /** Cooldowns as this replica sees them, and whether they (and deployment rpm/tpm) are shared through Redis. */
   routerState: RouterState;
+  /** Whether REDIS_URL is set (readiness tells "no Redis" from "Redis down"). */
+  redisConfigured: boolean;
 }
 
 /** The inference and management body policies, sharing one replica-wide buffer budget. */

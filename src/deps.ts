@@ -187,6 +187,7 @@ export async function createDeps(config: Config, options: DepsOptions): Promise<
         cors: config.file.cors,
         requestLimits: config.requestLimits,
         keyLimits: keyLimits.limiter,
+        redisConfigured: config.env.redisUrl !== undefined,
         routerState: {
           cooldowns: () => cooldowns.list(),
           status: () => ({ shared: routerRedis?.status().shared ?? false }),

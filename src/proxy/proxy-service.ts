@@ -251,7 +251,13 @@ export function createProxyService(deps: ProxyServiceDeps) {
           return usage && isSaneUsage(usage) ? { usage, costUsd } : undefined;
         },
         finish: () => {
-          if (real) router.end(deployment.id);
+          if (real) {
+            router.end(deployment.id);
+            // The stream's usage, when it reported one (the proxy asks for it while spend is recorded).
+            const usage = result.usage?.();
+            if (usage && isSaneUsage(usage))
+              router.recordTokens(deployment, usage.promptTokens + usage.completionTokens);
+          }
           result.finish();
         },
       };

@@ -59,6 +59,7 @@ describe("Redis going away", () => {
         change_feed: { kind: "redis", state: "degraded" },
         spend: { queue: "memory-buffered" },
         key_limits: { counting: "per-replica" },
+        routing: { state: "per-replica" },
       });
     }
 
@@ -82,6 +83,7 @@ describe("Redis going away", () => {
           status: "healthy",
           spend: { queue: "redis" },
           key_limits: { counting: "cluster" },
+          routing: { state: "shared" },
         });
       });
     }

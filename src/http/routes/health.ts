@@ -25,6 +25,10 @@ export interface HealthDeps {
   spend: { status(): SpendQueueStatus };
   /** Whether key limits are counted for the cluster (Redis) or by this replica alone. */
   keyLimits: { status(): LimitStatus };
+  /** Whether cooldowns and deployment rpm/tpm are shared through Redis (false without Redis, or while it is down). */
+  routerState: { status(): { shared: boolean } };
+  /** Whether REDIS_URL is set: without it nothing is shared, and that is the configuration, not a degradation. */
+  redisConfigured: boolean;
   /** Switchboard's version, reported where LiteLLM reports its own (`litellm_version`). */
   version: string;
 }
@@ -68,6 +72,13 @@ const readinessSchema = z.object({
     counting: z
       .enum(["cluster", "per-replica"])
       .describe("`per-replica`: Redis is unreachable, each replica enforces its share of every key limit"),
+  }),
+  routing: z.object({
+    state: z
+      .enum(["shared", "per-replica"])
+      .describe(
+        "Cooldowns and deployment rpm/tpm: `shared` through Redis; `per-replica` without REDIS_URL or while Redis is down",
+      ),
   }),
   sync: z.object({
     applied_revision: count,
@@ -154,7 +165,9 @@ export const healthRoutes = [
       const busState = sync.bus.connected ? "connected" : "degraded";
       const spend = deps.spend.status();
       const limitsShared = deps.keyLimits.status().shared;
-      const healthy = busState === "connected" && spend.redis !== "down" && limitsShared;
+      const routingShared = deps.routerState.status().shared;
+      const redisUp = spend.redis !== "down" && limitsShared && (routingShared || !deps.redisConfigured);
+      const healthy = busState === "connected" && redisUp;
       res.statusCode = ready ? 200 : 503;
       return {
         status: !ready ? "unhealthy" : healthy ? "healthy" : "degraded",
@@ -171,6 +184,7 @@ export const healthRoutes = [
           dropped: spend.dropped,
         },
         key_limits: { counting: limitsShared ? "cluster" : "per-replica" },
+        routing: { state: routingShared ? "shared" : "per-replica" },
         sync: {
           applied_revision: sync.appliedRevision,
           latest_known_revision: sync.latestKnownRevision,
