@@ -2,6 +2,8 @@ import type { ServerResponse } from "node:http";
 import { ApiError } from "../../errors/api-error.js";
 import { withLiteLLMPrefix } from "../../errors/litellm-prefix.js";
 import type { ParallelRequestLimiter } from "../../keys/parallel-limit.js";
+import { assertWithinBudget } from "../../keys/budget-check.js";
+import type { SpendService } from "../../spend/spend-service.js";
 import type { Metrics } from "../../metrics/metrics.js";
 import type { ProxyOperation } from "../../proxy/provider-adapter.js";
 import { splitCallOptions } from "../../proxy/call-options.js";
@@ -24,6 +26,8 @@ export interface ProxyCallDeps {
   /** `max_parallel_requests` of virtual keys, counted on this replica. */
   limiter: ParallelRequestLimiter;
   spendCapture: SpendCapture;
+  /** The key's cluster-wide spend, for max_budget. */
+  spend: Pick<SpendService, "keySpend">;
 }
 
 /** An inference body as its route validated it: only what routing needs is checked. */
@@ -139,11 +143,13 @@ function batchModels(op: ProxyOperation, model: string): string[] | undefined {
 }
 
 /**
- * The inference routes' admission: `max_parallel_requests` of the calling key, taken before the body is read and
- * released when the response ends however it ends.
+ * The inference routes' admission: the key's max_budget, then `max_parallel_requests` of the calling key, taken
+ * before the body is read and released when the response ends however it ends.
  */
 export function holdParallelSlot(caller: Caller, res: ServerResponse, deps: ProxyCallDeps): void {
-  if (caller.kind !== "virtual" || caller.key.maxParallelRequests === null) return;
+  if (caller.kind !== "virtual") return;
+  assertWithinBudget(caller.key, deps.spend.keySpend);
+  if (caller.key.maxParallelRequests === null) return;
   const release = deps.limiter.tryAcquire(caller.key.token, caller.key.maxParallelRequests);
   if (!release) {
     throw ApiError.parallelRequestLimit(caller.key.maxParallelRequests);
