@@ -12,7 +12,9 @@ import { InProcessBus } from "./sync/in-process-bus.js";
 import { ModelRegistry } from "./registry/model-registry.js";
 import { createModelService } from "./registry/model-service.js";
 import { createAnnouncer } from "./sync/announce.js";
-import { createKeyStore } from "./db/key-store.js";
+import { createBudgetStore, createKeyStore } from "./db/key-store.js";
+import { type BudgetJob, createBudgetJob } from "./keys/budget-job.js";
+import { budgetSettings } from "./config/budget-settings.js";
 import { KeyRegistry } from "./keys/key-registry.js";
 import { createKeyService } from "./keys/key-service.js";
 import { createKeySyncTarget } from "./keys/key-sync-target.js";
@@ -53,6 +55,8 @@ export interface Deps {
   deps: AppDeps;
   sync: RevisionSync;
   bus: ChangeBus;
+  /** Budget resets and soft budget crossings; runs on its own timer (runOnce for tests). */
+  budgetJob: BudgetJob;
   /** Marks the replica as draining: readiness turns 503. */
   startDraining(): void;
   close(): Promise<void>;
@@ -161,6 +165,16 @@ export async function createDeps(config: Config, options: DepsOptions): Promise<
     await spend.start();
     const keyLimits = createKeyLimiter(config, logger);
     closers.push(() => keyLimits.close());
+    const budgetJob = createBudgetJob({
+      store: createBudgetStore(database.prisma),
+      keys,
+      announce,
+      logger,
+      onSoftBudgetCrossed: () => metrics.softBudgetCrossed(),
+      ...budgetSettings(config.file.generalSettings),
+    });
+    closers.push(() => budgetJob.stop()); // before the database closes: a run in flight writes there
+    budgetJob.start();
     const version = await readSwitchboardVersion();
     health.start();
     let draining = false;
@@ -195,6 +209,7 @@ export async function createDeps(config: Config, options: DepsOptions): Promise<
       },
       sync,
       bus,
+      budgetJob,
       startDraining: () => {
         draining = true;
       },

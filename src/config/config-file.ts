@@ -9,6 +9,7 @@ import { type CorsSettings, corsSettings, corsSettingsFields } from "./cors-sett
 import { resolveEnvRefs } from "./env-refs.js";
 import { idSchema, nameSchema } from "./names.js";
 import { requestLimitSettingsShape } from "./request-limits.js";
+import { budgetSettingsShape } from "./budget-settings.js";
 
 const KNOWN_SECTIONS = new Set(["model_list", "general_settings", "router_settings", "litellm_settings"]);
 
@@ -74,6 +75,8 @@ const generalSettingsSchema = z.looseObject({
   proxy_batch_write_at: z.number().positive().max(3600).nullish(),
   spend_buffer_limit: z.number().int().positive().max(10_000_000).nullish(),
   spend_claim_idle_seconds: z.number().positive().max(3600).nullish(),
+  // Budgets (src/config/budget-settings.ts).
+  ...budgetSettingsShape,
 });
 
 const configFileSchema = z.looseObject({

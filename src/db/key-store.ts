@@ -1,5 +1,5 @@
 import type { Prisma, PrismaClient } from "../generated/prisma/client.js";
-import type { KeyStore, VirtualKeyInput } from "../keys/ports.js";
+import type { BudgetStore, KeyStore, SoftBudgetCrossing, VirtualKeyInput } from "../keys/ports.js";
 import type { VirtualKey } from "../keys/virtual-key.js";
 import { jsonList, jsonObject } from "./json-columns.js";
 import { WRITE_TX_OPTIONS, appendChange, lockRevisions } from "./change-log-store.js";
@@ -28,6 +28,7 @@ function toVirtualKey(row: Row): VirtualKey {
     maxBudget: row.maxBudget,
     softBudget: row.softBudget,
     budgetDuration: row.budgetDuration,
+    budgetResetAt: row.budgetResetAt,
     tpmLimit: numberOf(row.tpmLimit),
     rpmLimit: numberOf(row.rpmLimit),
     modelMaxBudget: jsonObject(row.modelMaxBudget),
@@ -60,6 +61,7 @@ function toColumns(input: VirtualKeyInput) {
     maxBudget: input.maxBudget,
     softBudget: input.softBudget,
     budgetDuration: input.budgetDuration,
+    budgetResetAt: input.budgetResetAt,
     tpmLimit: input.tpmLimit === null ? null : BigInt(input.tpmLimit),
     rpmLimit: input.rpmLimit === null ? null : BigInt(input.rpmLimit),
     modelMaxBudget: input.modelMaxBudget as Prisma.InputJsonObject,
@@ -131,6 +133,59 @@ export function createKeyStore(prisma: PrismaClient): KeyStore {
 
     async listAll() {
       return (await prisma.virtualKey.findMany({ orderBy: { createdAt: "asc" } })).map(toVirtualKey);
+    },
+  };
+}
+
+/** The budget job's reads and conditional writes on LiteLLM_VerificationToken. */
+export function createBudgetStore(prisma: PrismaClient): BudgetStore {
+  return {
+    async dueBudgets(now, limit) {
+      const rows = await prisma.virtualKey.findMany({
+        where: { budgetResetAt: { lte: now }, budgetDuration: { not: null } },
+        select: { token: true, budgetDuration: true },
+        orderBy: { budgetResetAt: "asc" },
+        take: limit,
+      });
+      return rows.flatMap((row) =>
+        row.budgetDuration ? [{ token: row.token, budgetDuration: row.budgetDuration }] : [],
+      );
+    },
+
+    resetBudget(token, now, next, actor) {
+      return revisionedUpdate(prisma, async (tx, missing) => {
+        // The revision first (as every write): it serialises the replicas' jobs, so the second finds the key not due.
+        const change = await appendChange(tx, { entity: "key", op: "update", entityId: token, actor });
+        const reset = await tx.virtualKey.updateMany({
+          where: { token, budgetResetAt: { lte: now } },
+          data: {
+            spend: 0,
+            budgetResetAt: next,
+            softBudgetCooldown: false,
+            revision: BigInt(change.revision),
+            updatedAt: new Date(),
+            updatedBy: actor,
+          },
+        });
+        if (reset.count === 0) missing();
+        // Replicas re-read the spend of keys whose spend moved: this one's did (database clock, as the flusher's).
+        await tx.$executeRaw`
+          UPDATE "LiteLLM_VerificationToken" SET spend_updated_at = now() AT TIME ZONE 'UTC' WHERE token = ${token}`;
+        const row = (await tx.virtualKey.findUnique({ where: { token } })) ?? missing();
+        return { key: toVirtualKey(row), change };
+      });
+    },
+
+    async claimSoftBudgetCrossings() {
+      // Two statements, no transaction: neither holds row locks while waiting on the other (a flush locks key rows too).
+      await prisma.$executeRaw`
+        UPDATE "LiteLLM_VerificationToken" SET soft_budget_cooldown = false
+        WHERE soft_budget_cooldown AND (soft_budget IS NULL OR spend < soft_budget)`;
+      // A row another replica is marking is waited for, then re-checked: it no longer matches, so only one reports it.
+      return prisma.$queryRaw<SoftBudgetCrossing[]>`
+        UPDATE "LiteLLM_VerificationToken" SET soft_budget_cooldown = true
+        WHERE NOT soft_budget_cooldown AND soft_budget IS NOT NULL AND spend >= soft_budget
+        RETURNING token, key_name AS "keyName", key_alias AS "keyAlias", spend, soft_budget AS "softBudget"`;
     },
   };
 }

@@ -319,6 +319,22 @@ export class ApiError extends Error {
       "Every deployment is at its rpm/tpm limit for this minute.";
     return new ApiError(429, "rate_limit_error", "rate_limit_exceeded", message);
   }
+
+  // Budgets.
+
+  /**
+   * LiteLLM's answer for a key at or over max_budget, word for word (400, no exception prefix, param null, code
+   * "400"); the figures are printed as Python prints floats, as LiteLLM's message has them.
+   */
+  static budgetExceeded(currentCost: number, maxBudget: number): ApiError {
+    const message = `Budget has been exceeded! Current cost: ${pythonFloat(currentCost)}, Max budget: ${pythonFloat(maxBudget)}`;
+    return ApiError.ofKeyCheck(new ApiError(400, "budget_exceeded", "400", message));
+  }
+}
+
+/** A number as Python's str(float) writes it for ordinary amounts: `5.0`, `0.25`. */
+function pythonFloat(value: number): string {
+  return Number.isInteger(value) ? value.toFixed(1) : String(value);
 }
 
 /** Bytes as MB with at most three decimals: `20`, `0.5`. */

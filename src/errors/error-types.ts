@@ -11,6 +11,8 @@ export const API_ERROR_TYPES = [
   "service_unavailable",
   /** LiteLLM's type for a virtual key calling a model outside its allow-list; its clients match on it. */
   "key_model_access_denied",
+  /** LiteLLM's type for a key at or over its max_budget. */
+  "budget_exceeded",
 ] as const;
 
 export type ApiErrorType = (typeof API_ERROR_TYPES)[number];
@@ -19,7 +21,11 @@ export type ApiErrorType = (typeof API_ERROR_TYPES)[number];
  * Types that describe Switchboard's own state (its readiness, a key's allow-list), never an upstream's: an upstream
  * that sends one (another LiteLLM proxy, say) is typed by its status instead.
  */
-const OWN_TYPES: ReadonlySet<ApiErrorType> = new Set<ApiErrorType>(["service_unavailable", "key_model_access_denied"]);
+const OWN_TYPES: ReadonlySet<ApiErrorType> = new Set<ApiErrorType>([
+  "service_unavailable",
+  "key_model_access_denied",
+  "budget_exceeded",
+]);
 
 const UPSTREAM_TYPES: ReadonlySet<unknown> = new Set(API_ERROR_TYPES.filter((type) => !OWN_TYPES.has(type)));
 

@@ -1,4 +1,5 @@
 import { ApiError } from "../errors/api-error.js";
+import { nextBudgetReset } from "./budget-period.js";
 import { type KeySettings, parseDuration } from "./virtual-key.js";
 
 /**
@@ -80,10 +81,16 @@ function expiresAfter(duration: string | null, now: number): Date | null {
   return expires;
 }
 
-/** Stored as given, once it is known to be a duration the budget reset can use. */
-function budgetDuration(text: string | null): string | null {
-  if (text !== null) durationMs(text, "budget_duration");
-  return text;
+/**
+ * The budget period: the duration as given and, as LiteLLM's /key/generate and /key/update set it, when the budget
+ * first resets. null clears both (the budget then never resets).
+ */
+function budgetPeriod(text: string | null, now: number): Pick<KeySettings, "budgetDuration" | "budgetResetAt"> {
+  if (text === null) return { budgetDuration: null, budgetResetAt: null };
+  durationMs(text, "budget_duration");
+  const resetAt = nextBudgetReset(text, new Date(now));
+  if (!resetAt) throw ApiError.badRequest(`budget_duration "${text}" must be a positive duration`, "budget_duration");
+  return { budgetDuration: text, budgetResetAt: resetAt };
 }
 
 /** A new key's settings; every field not given (or null) takes the value of a key generated without it. */
@@ -102,7 +109,7 @@ export function newKeySettings(options: NewKeyOptions, now: number): KeySettings
     spend: options.spend ?? 0,
     maxBudget: options.max_budget ?? null,
     softBudget: options.soft_budget ?? null,
-    budgetDuration: budgetDuration(options.budget_duration ?? null),
+    ...budgetPeriod(options.budget_duration ?? null, now),
     tpmLimit: options.tpm_limit ?? null,
     rpmLimit: options.rpm_limit ?? null,
     modelMaxBudget: options.model_max_budget ?? {},
@@ -142,8 +149,9 @@ export function editedKeySettings(current: KeySettings, options: KeyOptions, now
     spend: whole(options.spend, current.spend),
     maxBudget: single(options.max_budget, current.maxBudget),
     softBudget: single(options.soft_budget, current.softBudget),
-    budgetDuration:
-      options.budget_duration === undefined ? current.budgetDuration : budgetDuration(options.budget_duration),
+    ...(options.budget_duration === undefined
+      ? { budgetDuration: current.budgetDuration, budgetResetAt: current.budgetResetAt }
+      : budgetPeriod(options.budget_duration, now)),
     tpmLimit: single(options.tpm_limit, current.tpmLimit),
     rpmLimit: single(options.rpm_limit, current.rpmLimit),
     modelMaxBudget: whole(options.model_max_budget, current.modelMaxBudget),

@@ -18,3 +18,34 @@ export interface KeyStore {
   getMany(tokens: readonly string[]): Promise<VirtualKey[]>;
   listAll(): Promise<VirtualKey[]>;
 }
+
+/** A key whose budget period has ended. */
+export interface DueBudget {
+  token: string;
+  budgetDuration: string;
+}
+
+/** A key whose spend reached its soft budget, reported once per crossing for the whole cluster. */
+export interface SoftBudgetCrossing {
+  token: string;
+  keyName: string;
+  keyAlias: string | null;
+  spend: number;
+  softBudget: number;
+}
+
+/** What the budget job needs from storage; every write is conditional, so two replicas never both act. */
+export interface BudgetStore {
+  /** Keys with a budget_duration whose budget_reset_at is at or before `now`, at most `limit`. */
+  dueBudgets(now: Date, limit: number): Promise<DueBudget[]>;
+  /**
+   * Spend back to 0 and budget_reset_at moved to `next`, as one revision, only if the key is still due at `now`;
+   * undefined when it is not (another replica reset it first, or it is gone).
+   */
+  resetBudget(token: string, now: Date, next: Date, actor: string): Promise<KeyWrite | undefined>;
+  /**
+   * Marks the keys at or over their soft budget that are not marked yet and answers them (each crossing once for the
+   * cluster); unmarks those back under it (a reset, a raised soft budget), so their next crossing is reported too.
+   */
+  claimSoftBudgetCrossings(): Promise<SoftBudgetCrossing[]>;
+}

@@ -22,20 +22,25 @@ export interface KeySettings extends UnenforcedKeySettings {
   expires: Date | null;
   /** A blocked key is refused like an unknown one (LiteLLM's /key/block). */
   blocked: boolean | null;
+  /** USD; a key whose spend reaches it is refused (see keys/budget-check.ts). */
+  maxBudget: number | null;
+  /** USD; crossing it is logged and counted once per budget period. */
+  softBudget: number | null;
+  /** How often spend goes back to 0 (`30d`); null: never. */
+  budgetDuration: string | null;
+  /** When spend next goes back to 0; moved on by the budget job (keys/budget-job.ts). */
+  budgetResetAt: Date | null;
 }
 
 /**
  * LiteLLM's other key fields: stored and shown so its clients round-trip them, but nothing acts on them yet
- * (budgets and rate limits arrive with the spend and limits work).
+ * (rate limits arrive with the limits work). `spend` is the key row's own figure (see spend/key-spend-cache.ts).
  */
 export interface UnenforcedKeySettings {
   userId: string | null;
   teamId: string | null;
   organizationId: string | null;
   spend: number;
-  maxBudget: number | null;
-  softBudget: number | null;
-  budgetDuration: string | null;
   tpmLimit: number | null;
   rpmLimit: number | null;
   modelMaxBudget: Record<string, unknown>;

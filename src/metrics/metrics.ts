@@ -13,6 +13,8 @@ export interface Metrics {
   observeRequest(route: string, method: string, status: number, seconds: number): void;
   /** One proxied call, end to end, as the caller saw it. */
   observeProxyCall(modelGroup: string, status: number, seconds: number): void;
+  /** A key's spend reached its soft_budget (counted once per crossing, by the replica that reported it). */
+  softBudgetCrossed(): void;
   /** Fits the proxy's ProxyObserver by shape alone: metrics sits below proxy/ in the layers and never imports it. */
   proxyObserver: {
     upstreamAnswered(deploymentId: string, seconds: number): void;
@@ -77,6 +79,11 @@ export function createMetrics(sources: MetricSources): Metrics {
     labelNames: ["deployment", "kind"],
     registers: [registry],
   });
+  const softBudgetCrossings = new Counter({
+    name: "switchboard_soft_budget_crossings_total",
+    help: "Keys whose spend reached their soft_budget, once per crossing (sum over replicas for the cluster)",
+    registers: [registry],
+  });
 
   const gauge = (name: string, help: string, read: () => number) =>
     new Gauge({
@@ -120,6 +127,7 @@ export function createMetrics(sources: MetricSources): Metrics {
     observeProxyCall(modelGroup, status, seconds) {
       proxyTimer(modelGroup, String(status)).observe(seconds);
     },
+    softBudgetCrossed: () => softBudgetCrossings.inc(),
     proxyObserver: {
       upstreamAnswered: (deployment, seconds) => upstreamTimer(deployment).observe(seconds),
       upstreamFailed: (deployment, kind) => upstreamErrorCounter(deployment, kind).inc(),

@@ -38,7 +38,9 @@ const keySettingFields = {
     .nullish()
     .transform((value) => (value === "" ? null : value)),
   soft_budget: amount.nullish(),
-  budget_duration: given.nullish(),
+  budget_duration: given
+    .nullish()
+    .describe("30s, 1h, 1d (midnight UTC), 7d (Monday), 30d (the 1st); sets budget_reset_at; null: never resets"),
   tpm_limit: count.nullish(),
   rpm_limit: count.nullish(),
   model_max_budget: object.nullish(),
@@ -98,9 +100,13 @@ const keyInfoSchema = z.object({
   user_id: z.string().nullable(),
   team_id: z.string().nullable(),
   organization_id: z.string().nullable(),
-  max_budget: z.number().nullable().describe("Stored, not enforced yet"),
-  soft_budget: z.number().nullable().describe("Stored, not enforced yet"),
-  budget_duration: z.string().nullable().describe("Stored, not enforced yet"),
+  max_budget: z
+    .number()
+    .nullable()
+    .describe("USD; at or over it, calls with the key are refused (400 budget_exceeded)"),
+  soft_budget: z.number().nullable().describe("USD; its crossing is logged and counted once per budget period"),
+  budget_duration: z.string().nullable().describe("How often spend resets: 30s, 1h, 1d, 7d, 30d, ..."),
+  budget_reset_at: z.iso.datetime().nullable().describe("When spend next goes back to 0 (UTC)"),
   tpm_limit: z.number().int().nullable().describe("Stored, not enforced yet"),
   rpm_limit: z.number().int().nullable().describe("Stored, not enforced yet"),
   model_max_budget: object.describe("Stored, not enforced yet"),

@@ -2,6 +2,8 @@ import type { ServerResponse } from "node:http";
 import { ApiError } from "../../errors/api-error.js";
 import { withLiteLLMPrefix } from "../../errors/litellm-prefix.js";
 import type { Admission } from "../../limits/key-limiter.js";
+import { assertWithinBudget } from "../../keys/budget-check.js";
+import type { SpendService } from "../../spend/spend-service.js";
 import type { Metrics } from "../../metrics/metrics.js";
 import type { ProxyOperation } from "../../proxy/provider-adapter.js";
 import { splitCallOptions } from "../../proxy/call-options.js";
@@ -14,7 +16,7 @@ import { relayStream } from "../stream-relay.js";
 import { connectionOf } from "../client-connection.js";
 import { writeJsonText } from "../json-reply.js";
 import type { CapturedCall, SpendCapture } from "../spend-capture.js";
-import { admitModelLimits, countTokens, type KeyLimitDeps } from "./proxy-limits.js";
+import { admitKeyLimits, admitModelLimits, countTokens, type KeyLimitDeps } from "./proxy-limits.js";
 
 /** A batch call fans out to every model it names; the bound keeps one request from becoming hundreds. */
 const MAX_BATCH_MODELS = 10;
@@ -23,6 +25,8 @@ export interface ProxyCallDeps extends KeyLimitDeps {
   proxy: ProxyService;
   metrics: Metrics;
   spendCapture: SpendCapture;
+  /** The key's cluster-wide spend, for max_budget. */
+  spend: Pick<SpendService, "keySpend">;
 }
 
 /** An inference body as its route validated it: only what routing needs is checked. */
@@ -155,4 +159,14 @@ function batchModels(op: ProxyOperation, model: string): string[] | undefined {
   if (models.length > MAX_BATCH_MODELS)
     throw ApiError.badRequest(`A batch call names at most ${MAX_BATCH_MODELS} models`, "model");
   return models;
+}
+
+/**
+ * The inference routes' admission, before the body is read: the key's max_budget first (a refused call holds
+ * nothing), then its rpm, tpm and parallel limits.
+ */
+export function admitCall(caller: Caller, res: ServerResponse, deps: ProxyCallDeps): Promise<void> | undefined {
+  if (caller.kind !== "virtual") return undefined;
+  assertWithinBudget(caller.key, deps.spend.keySpend);
+  return admitKeyLimits(caller, res, deps);
 }

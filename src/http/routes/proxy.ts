@@ -5,8 +5,7 @@ import type { ProxyOperation } from "../../proxy/provider-adapter.js";
 import type { ErrorStatus } from "../openapi/error-schema.js";
 import type { Assert, Fits } from "../openapi/json-schema.js";
 import { defineRoute, type RouteDefinition } from "../route.js";
-import { type InferenceBody, type ProxyCallDeps, serveCall } from "./proxy-call.js";
-import { admitKeyLimits } from "./proxy-limits.js";
+import { admitCall, type InferenceBody, type ProxyCallDeps, serveCall } from "./proxy-call.js";
 
 // Bounded and free of control characters: a caller's model name is echoed in errors and written to the log.
 const model = nameSchema;
@@ -146,7 +145,7 @@ const shared = {
   hotPath: true,
   paramsInBody: true,
   litellmErrors: true,
-  admit: admitKeyLimits,
+  admit: admitCall,
 } as const;
 
 function inferenceRoute<Body extends z.ZodType<InferenceBody>>(

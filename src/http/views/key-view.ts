@@ -22,6 +22,7 @@ export function toKeyInfo(key: VirtualKey, spend = key.spend) {
     max_budget: key.maxBudget,
     soft_budget: key.softBudget,
     budget_duration: key.budgetDuration,
+    budget_reset_at: key.budgetResetAt?.toISOString() ?? null,
     tpm_limit: key.tpmLimit,
     rpm_limit: key.rpmLimit,
     model_max_budget: key.modelMaxBudget,
