@@ -6,6 +6,10 @@
 // Switchboard back to back> (default 5), DURATION=<seconds per load> (default 5), WARMUP=<seconds of load before
 // measuring> (default 20). COMPARE_WITH=<another checkout, built> puts that checkout's Switchboard where the thin
 // proxy stands, so two builds are compared round by round on the same machine at the same moment.
+// A last configuration loads the same Switchboard with a virtual key that has rpm_limit, tpm_limit, max_budget and
+// max_parallel_requests set (never reached) against the master key, round by round: what a limited key costs.
+// BENCH_REDIS_URL=<redis url> runs the measured Switchboard with Redis (cluster-wide limits, spend queue), as in
+// production; without it the limits are counted in process.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -25,6 +29,7 @@ const MASTER_KEY = "sk-bench-overhead";
 const BASELINE_DIR = process.env.COMPARE_WITH;
 /** What the proxy is compared with, in the table's column names. */
 const FLOOR = BASELINE_DIR ? "baseline" : "thin";
+const REDIS_URL = process.env.BENCH_REDIS_URL;
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -78,13 +83,21 @@ function cpuMs(pid: number): number {
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // clock ticks are 100 Hz on Linux
 }
 
-async function load(url: string, connections: number, stream: boolean, auth: boolean, duration = DURATION) {
+/** The key a load authenticates with: none (thin proxy), the master key, or a virtual key. */
+type Auth = boolean | string;
+
+function authHeaders(auth: Auth): Record<string, string> {
+  if (auth === false) return {};
+  return { authorization: `Bearer ${auth === true ? MASTER_KEY : auth}` };
+}
+
+async function load(url: string, connections: number, stream: boolean, auth: Auth, duration = DURATION) {
   const result = await autocannon({
     url,
     connections,
     duration,
     method: "POST",
-    headers: { "content-type": "application/json", ...(auth ? { authorization: `Bearer ${MASTER_KEY}` } : {}) },
+    headers: { "content-type": "application/json", ...authHeaders(auth) },
     body: JSON.stringify({ model: "bench-model", messages: [{ role: "user", content: "hi" }], stream }),
   });
   if (result.non2xx > 0 || result.errors > 0)
@@ -147,7 +160,7 @@ function medians(runs: Round[]): Measured {
 interface Target {
   url: string;
   pid: number;
-  auth: boolean;
+  auth: Auth;
 }
 
 /**
@@ -186,7 +199,8 @@ async function main(): Promise<void> {
   const startSwitchboard = async (checkout: string, name: string) => {
     const port = await freePort();
     const args = [join(checkout, "dist/main.js"), "--config", configPath, "--port", String(port)];
-    const env = { DATA_DIR: join(dataDir, name), MASTER_KEY, LOG_LEVEL: "info" };
+    const redis: Record<string, string> = REDIS_URL ? { REDIS_URL, REDIS_KEY_PREFIX: `bench-${name}-${port}` } : {};
+    const env = { DATA_DIR: join(dataDir, name), MASTER_KEY, LOG_LEVEL: "info", ...redis };
     return { port, child: await start(args, env, port, "/health/liveliness") };
   };
   const thinPort = await freePort();
@@ -249,6 +263,7 @@ async function main(): Promise<void> {
       }
     }
     console.table(rows);
+    await measureLimitedKey(proxied, proxy.child.pid!);
     // One call at a time, what counts is waking the next process up; pinned to different cores, every hop would
     // be a cross-core wake-up, which costs more on this virtual machine than the work itself. So: unpinned.
     if (pinned)
@@ -280,6 +295,47 @@ async function main(): Promise<void> {
     upstream.child.kill("SIGTERM");
     await rm(dataDir, { recursive: true, force: true });
   }
+}
+
+/** A virtual key with every limit the issue names, set far above what the run reaches. */
+async function limitedKey(proxied: string): Promise<string> {
+  const reply = await fetch(new URL("/key/generate", proxied), {
+    method: "POST",
+    headers: { "content-type": "application/json", ...authHeaders(true) },
+    body: JSON.stringify({
+      key_alias: "bench-limited",
+      rpm_limit: 100_000_000,
+      tpm_limit: 100_000_000_000,
+      max_budget: 1_000_000,
+      max_parallel_requests: 10_000,
+    }),
+  });
+  if (!reply.ok) throw new Error(`/key/generate answered ${reply.status}`);
+  return ((await reply.json()) as { key: string }).key;
+}
+
+/** JSON chat at 10 connections, the master key against a limited virtual key, same process, alternating rounds. */
+async function measureLimitedKey(proxied: string, pid: number): Promise<void> {
+  const key = await limitedKey(proxied);
+  await load(proxied, 10, false, key, WARMUP / 4);
+  const pair = await measurePair({ url: proxied, pid, auth: true }, { url: proxied, pid, auth: key }, 10, false);
+  const [plain, limited] = [pair.thin, pair.switchboard];
+  console.table([
+    {
+      mode: "json, 10 connections",
+      plain_rps: round(plain.rps, 0),
+      plain_cpu_ms_per_req: round(plain.cpu, 3),
+      limited_key_rps: round(limited.rps, 0),
+      limited_key_cpu_ms_per_req: round(limited.cpu, 3),
+      added_cpu_ms_per_req: round(limited.cpu - plain.cpu, 3),
+      limited_vs_plain: round(pair.ratio, 2),
+      plain_all_runs: plain.cpuRuns.map((cpu) => round(cpu, 3)).join(" "),
+      limited_all_runs: limited.cpuRuns.map((cpu) => round(cpu, 3)).join(" "),
+    },
+  ]);
+  console.log(
+    `limited key: rpm_limit, tpm_limit, max_budget and max_parallel_requests set; limits counted ${REDIS_URL ? "in Redis (BENCH_REDIS_URL)" : "in process (no BENCH_REDIS_URL)"}`,
+  );
 }
 
 main().catch((error: unknown) => {
