@@ -14,26 +14,18 @@ interface Sum {
   requests: number;
 }
 
-function toRow(record: SpendRecord): Prisma.SpendLogCreateManyInput {
-  return {
-    requestId: record.requestId,
-    callType: record.callType,
-    apiKey: record.apiKey,
-    spend: record.spend,
-    promptTokens: record.promptTokens,
-    completionTokens: record.completionTokens,
-    totalTokens: record.promptTokens + record.completionTokens,
-    startTime: new Date(record.startTime),
-    endTime: new Date(record.endTime),
-    model: record.model,
-    modelGroup: record.modelGroup,
-    modelId: record.modelId,
-    apiBase: record.apiBase,
-    user: record.user,
-    metadata: record.metadata as Prisma.InputJsonObject,
-    requestTags: record.requestTags,
-    status: record.status,
-  };
+/**
+ * One record as a VALUES row. Raw SQL on purpose: Prisma's createMany compiles its query per call in its Wasm query
+ * compiler, which measured as the largest CPU cost of a proxied call (about half a millisecond per record).
+ * Times go as UTC ISO strings into the zone-less columns, as Prisma writes them elsewhere.
+ */
+function valuesRow(record: SpendRecord): Prisma.Sql {
+  const utc = (ms: number) => Prisma.sql`(${new Date(ms).toISOString()}::timestamptz AT TIME ZONE 'UTC')`;
+  return Prisma.sql`(${record.requestId}, ${record.callType}, ${record.apiKey}, ${record.spend}::float8,
+    ${record.promptTokens + record.completionTokens}::int, ${record.promptTokens}::int, ${record.completionTokens}::int,
+    ${utc(record.startTime)}, ${utc(record.endTime)}, ${record.model}, ${record.modelGroup}, ${record.modelId},
+    ${record.apiBase}, ${record.user}, ${JSON.stringify(record.metadata)}::jsonb,
+    ${JSON.stringify(record.requestTags)}::jsonb, ${record.status})`;
 }
 
 function toRecord(row: Row): SpendRecord {
@@ -116,12 +108,14 @@ export function createSpendStore(prisma: PrismaClient): SpendStore {
     write(records) {
       return prisma.$transaction(async (tx) => {
         // ON CONFLICT DO NOTHING ... RETURNING: only rows that were not there yet come back, and only they count.
-        const returned = await tx.spendLog.createManyAndReturn({
-          data: records.map(toRow),
-          skipDuplicates: true,
-          select: { requestId: true },
-        });
-        const fresh = new Set(returned.map((row) => row.requestId));
+        const returned = await tx.$queryRaw<Array<{ request_id: string }>>`
+          INSERT INTO "LiteLLM_SpendLogs" (request_id, call_type, api_key, spend, total_tokens, prompt_tokens,
+            completion_tokens, "startTime", "endTime", model, model_group, model_id, api_base, "user", metadata,
+            request_tags, status)
+          VALUES ${Prisma.join(records.map(valuesRow))}
+          ON CONFLICT (request_id) DO NOTHING
+          RETURNING request_id`;
+        const fresh = new Set(returned.map((row) => row.request_id));
         // A request id twice in one batch is inserted once: count its first record only.
         const inserted = records.filter((record) => fresh.delete(record.requestId));
         await addInserted(tx, inserted);

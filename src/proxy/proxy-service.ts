@@ -5,6 +5,7 @@ import type { Logger } from "../logging/logger.js";
 import { type Deployment, preferCallable } from "../registry/deployment.js";
 import type { ModelRegistry } from "../registry/model-registry.js";
 import { isSupportedProvider, notCallableMessage } from "../registry/providers.js";
+import { secretValues } from "../registry/secret-scrub.js";
 import type { ModelAccess } from "../keys/model-access.js";
 import type { CallOptions } from "./call-options.js";
 import { createClientAuth } from "./clientside-auth.js";
@@ -202,6 +203,7 @@ export function createProxyService(deps: ProxyServiceDeps) {
         group,
         client: request.client,
         recordUsage: request.recordUsage,
+        secrets: request.stream ? secretsOf(deployment) : undefined,
         deployment,
         adapter,
         timeoutMs: timeoutOf(deployment, settings.timeoutMs, request.options.timeoutMs),
@@ -276,7 +278,14 @@ export function createProxyService(deps: ProxyServiceDeps) {
     };
   }
 
-  // Deployments are immutable values replaced on every change, so their prices can be remembered per object.
+  // Deployments are immutable values replaced on every change, so what is derived from one is remembered per object:
+  // its secret values (masked wherever a relayed stream quotes them) and its prices.
+  const secrets = new WeakMap<Deployment, readonly string[]>();
+  function secretsOf(deployment: Deployment): readonly string[] {
+    let found = secrets.get(deployment);
+    if (!found) secrets.set(deployment, (found = secretValues(deployment)));
+    return found;
+  }
   const prices = new WeakMap<Deployment, CostMapEntry | undefined>();
   function costOf(deployment: Deployment, usage: Usage | undefined): number | undefined {
     if (!usage) return undefined;

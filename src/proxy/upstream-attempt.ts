@@ -1,4 +1,4 @@
-import { pipeline, type Readable } from "node:stream";
+import { pipeline, type Readable, type Transform } from "node:stream";
 import { ApiError, type UpstreamFailure } from "../errors/api-error.js";
 import { errorTypeForStatus } from "../errors/error-types.js";
 import type { Deployment } from "../registry/deployment.js";
@@ -6,6 +6,7 @@ import { scrubSecrets } from "../registry/secret-scrub.js";
 import type { ProviderAdapter, ProxyOperation, StreamTranslator, UpstreamRequest } from "./provider-adapter.js";
 import { AbortSwitch } from "./abort-switch.js";
 import { createSseParser } from "./sse.js";
+import { createSecretMask } from "./secret-mask-stream.js";
 import { createUsageScanner } from "./stream-usage.js";
 import type { UpstreamClient, UpstreamResponse } from "./upstream-client.js";
 
@@ -51,6 +52,8 @@ export interface AttemptInput {
   client: ClientConnection;
   /** Spend is recorded: a stream's usage is read (and requested from OpenAI-compatible upstreams, see usageBody). */
   recordUsage?: boolean;
+  /** The deployment's secret values, masked wherever a relayed stream quotes them (see secret-mask-stream.ts). */
+  secrets?: readonly string[];
 }
 
 /** The caller's side of the call: says when the caller has gone, so the upstream call can be dropped too. */
@@ -228,11 +231,15 @@ interface StreamSource {
  */
 function streamSource(response: UpstreamResponse, input: AttemptInput, controller: AbortSwitch): StreamSource {
   if (input.adapter.passthrough) {
-    if (!input.recordUsage) return { source: response.body };
-    const scanner = createUsageScanner(!wantsUsage(input.body));
-    // An upstream failure reaches the relay as the scanner's error; the callback only keeps pipeline from throwing.
-    pipeline(response.body, scanner.stream, () => undefined);
-    return { source: scanner.stream, usage: scanner.usage };
+    const secrets = input.secrets ?? [];
+    if (!input.recordUsage && secrets.length === 0) return { source: response.body };
+    const stages: Transform[] = [];
+    const scanner = input.recordUsage ? createUsageScanner(!wantsUsage(input.body)) : undefined;
+    if (scanner) stages.push(scanner.stream);
+    if (secrets.length > 0) stages.push(createSecretMask(secrets));
+    // An upstream failure reaches the relay as the last stage's error; the callback only keeps pipeline from throwing.
+    pipeline([response.body, ...stages], () => undefined);
+    return { source: stages.at(-1)!, usage: scanner?.usage };
   }
   const includeUsage = wantsUsage(input.body);
   const translator = input.adapter.createStreamTranslator!(input.model, includeUsage);

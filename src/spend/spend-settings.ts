@@ -27,7 +27,7 @@ export function spendSettings(general: GeneralSettings): SpendSettings {
   return {
     enabled: general.disable_spend_logs !== true,
     flushIntervalMs: (general.proxy_batch_write_at ?? DEFAULT_FLUSH_SECONDS) * 1000,
-    batchSize: 500,
+    batchSize: 500, // 17 SQL parameters a record: well under PostgreSQL's 65,535 per statement
     bufferLimit: general.spend_buffer_limit ?? DEFAULT_BUFFER_LIMIT,
     claimIdleMs: (general.spend_claim_idle_seconds ?? DEFAULT_CLAIM_IDLE_SECONDS) * 1000,
     keySpendRefreshMs: 1000,

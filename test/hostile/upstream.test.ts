@@ -131,6 +131,20 @@ describe("upstream error text never leaks secrets", () => {
     }
   });
 
+  it("masks the key in an OpenAI-compatible stream's own error frame, relayed as it came otherwise", async () => {
+    const content = { id: "c1", object: "chat.completion.chunk", created: 1, model: "leaky", choices: [] };
+    const error = { error: { message: `Incorrect API key provided: ${UPSTREAM_KEY}`, type: "auth", code: null } };
+    upstream.script("leaky", {
+      kind: "sse",
+      frames: [`data: ${JSON.stringify(content)}\n\n`, `data: ${JSON.stringify(error)}\n\n`],
+    });
+    const res = await proxy.withKey(virtualKey).post("/v1/chat/completions", chat("leaky", { stream: true }));
+    expect(res.status).toBe(200);
+    expect(res.text).toContain('"chat.completion.chunk"');
+    expect(res.text).toContain("Incorrect API key provided");
+    expect(res.text).not.toContain(UPSTREAM_KEY);
+  });
+
   it("scrubs the key from an Anthropic error event inside a stream", async () => {
     const error = { type: "error", error: { type: "authentication_error", message: `bad x-api-key ${ANTHROPIC_KEY}` } };
     anthropic.script("claude-leaky", { kind: "sse", frames: [`event: error\ndata: ${JSON.stringify(error)}\n\n`] });
