@@ -33,12 +33,18 @@ export function maskSecretsIn(chunk: Buffer, needles: readonly Needle[]): Buffer
  * split across two chunks is not seen; the usage scanner before it passes whole lines, which covers SSE frames.
  */
 export function createSecretMask(secrets: readonly string[]): Transform {
+  const mask = secretMasker(secrets);
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done: TransformCallback) {
+      done(null, mask(chunk));
+    },
+  });
+}
+
+/** The masking itself, for a stream stage that already exists (the usage scanner takes it as its rewrite). */
+export function secretMasker(secrets: readonly string[]): (chunk: Buffer) => Buffer {
   const needles = [...secrets]
     .sort((a, b) => b.length - a.length)
     .map((secret) => ({ find: Buffer.from(secret), mask: Buffer.from(maskSecret(secret)) }));
-  return new Transform({
-    transform(chunk: Buffer, _encoding, done: TransformCallback) {
-      done(null, maskSecretsIn(chunk, needles));
-    },
-  });
+  return (chunk) => maskSecretsIn(chunk, needles);
 }

@@ -61,7 +61,11 @@ function blankLineEnd(buffer: Buffer, at: number): number {
   return -1;
 }
 
-export function createUsageScanner(strip: boolean): UsageScanner {
+/**
+ * `rewrite`, when given, is applied to every chunk passed on (the secret mask, see secret-mask-stream.ts): one
+ * Transform per stream rather than two, and it sees whole lines.
+ */
+export function createUsageScanner(strip: boolean, rewrite?: (chunk: Buffer) => Buffer): UsageScanner {
   let usage: StreamUsage | undefined;
   let held: Buffer | undefined; // an unfinished line
   let passingLongLine = false; // inside a line too long to be a usage frame: passed on as it comes
@@ -124,14 +128,14 @@ export function createUsageScanner(strip: boolean): UsageScanner {
   const stream = new Transform({
     transform(chunk: Buffer, _encoding, done: TransformCallback) {
       const out = complete(chunk);
-      done(null, out && out.length > 0 ? out : undefined);
+      done(null, out && out.length > 0 ? (rewrite ? rewrite(out) : out) : undefined);
     },
     flush(done: TransformCallback) {
       const rest = held;
       held = undefined;
       // A last line without its newline is still read: a stream cut short right after the usage frame counts.
       const out = rest && !passingLongLine ? scan(rest) : rest;
-      done(null, out && out.length > 0 ? out : undefined);
+      done(null, out && out.length > 0 ? (rewrite ? rewrite(out) : out) : undefined);
     },
   });
 

@@ -1,4 +1,4 @@
-import { pipeline, type Readable, type Transform } from "node:stream";
+import { pipeline, type Readable } from "node:stream";
 import { ApiError, type UpstreamFailure } from "../errors/api-error.js";
 import { errorTypeForStatus } from "../errors/error-types.js";
 import type { Deployment } from "../registry/deployment.js";
@@ -6,7 +6,7 @@ import { scrubSecrets } from "../registry/secret-scrub.js";
 import type { ProviderAdapter, ProxyOperation, StreamTranslator, UpstreamRequest } from "./provider-adapter.js";
 import { AbortSwitch } from "./abort-switch.js";
 import { createSseParser } from "./sse.js";
-import { createSecretMask } from "./secret-mask-stream.js";
+import { createSecretMask, secretMasker } from "./secret-mask-stream.js";
 import { createUsageScanner } from "./stream-usage.js";
 import type { UpstreamClient, UpstreamResponse } from "./upstream-client.js";
 
@@ -233,13 +233,13 @@ function streamSource(response: UpstreamResponse, input: AttemptInput, controlle
   if (input.adapter.passthrough) {
     const secrets = input.secrets ?? [];
     if (!input.recordUsage && secrets.length === 0) return { source: response.body };
-    const stages: Transform[] = [];
-    const scanner = input.recordUsage ? createUsageScanner(!wantsUsage(input.body)) : undefined;
-    if (scanner) stages.push(scanner.stream);
-    if (secrets.length > 0) stages.push(createSecretMask(secrets));
-    // An upstream failure reaches the relay as the last stage's error; the callback only keeps pipeline from throwing.
-    pipeline([response.body, ...stages], () => undefined);
-    return { source: stages.at(-1)!, usage: scanner?.usage };
+    // One stage: the usage scanner (masking what it passes on), or the secret mask alone.
+    const mask = secrets.length > 0 ? secretMasker(secrets) : undefined;
+    const scanner = input.recordUsage ? createUsageScanner(!wantsUsage(input.body), mask) : undefined;
+    const stage = scanner ? scanner.stream : createSecretMask(secrets);
+    // An upstream failure reaches the relay as the stage's error; the callback only keeps pipeline from throwing.
+    pipeline(response.body, stage, () => undefined);
+    return { source: stage, usage: scanner?.usage };
   }
   const includeUsage = wantsUsage(input.body);
   const translator = input.adapter.createStreamTranslator!(input.model, includeUsage);
