@@ -9,7 +9,8 @@
 // A last configuration loads the same Switchboard with a virtual key that has rpm_limit, tpm_limit, max_budget and
 // max_parallel_requests set (never reached) against the master key, round by round: what a limited key costs.
 // BENCH_REDIS_URL=<redis url> runs the measured Switchboard with Redis (cluster-wide limits, spend queue), as in
-// production; without it the limits are counted in process.
+// production; without it the limits are counted in process. SPEND=off sets general_settings.disable_spend_logs, to
+// measure the request path without spend recording (a build that predates it ignores the setting).
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -30,6 +31,7 @@ const BASELINE_DIR = process.env.COMPARE_WITH;
 /** What the proxy is compared with, in the table's column names. */
 const FLOOR = BASELINE_DIR ? "baseline" : "thin";
 const REDIS_URL = process.env.BENCH_REDIS_URL;
+const SPEND_OFF = process.env.SPEND === "off";
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -194,7 +196,8 @@ async function main(): Promise<void> {
   // A priced model, so every reply also has its cost worked out (x-litellm-response-cost), as in production.
   await writeFile(
     configPath,
-    `model_list:\n  - model_name: bench-model\n    litellm_params: { model: openai/gpt-4o-mini, api_base: "http://127.0.0.1:${upstream.port}/v1", api_key: sk-upstream }\n`,
+    `model_list:\n  - model_name: bench-model\n    litellm_params: { model: openai/gpt-4o-mini, api_base: "http://127.0.0.1:${upstream.port}/v1", api_key: sk-upstream }\n` +
+      (SPEND_OFF ? "general_settings:\n  disable_spend_logs: true\n" : ""),
   );
   const startSwitchboard = async (checkout: string, name: string) => {
     const port = await freePort();
@@ -287,7 +290,7 @@ async function main(): Promise<void> {
       );
     }
     console.log(
-      `${BASELINE_DIR ? `baseline: the build in ${BASELINE_DIR}; ` : ""}machine: ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, ${round(totalmem() / 2 ** 30, 1)} GiB, Node ${process.version}; ${DURATION} s per run; load generator, upstream and proxies share the machine${pinned ? "; under load, proxy measured on CPU 1 and load generator on CPU 0 (taskset); sequential calls unpinned" : ", unpinned"}`,
+      `${BASELINE_DIR ? `baseline: the build in ${BASELINE_DIR}; ` : ""}${SPEND_OFF ? "spend recording off; " : ""}machine: ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, ${round(totalmem() / 2 ** 30, 1)} GiB, Node ${process.version}; ${DURATION} s per run; load generator, upstream and proxies share the machine${pinned ? "; under load, proxy measured on CPU 1 and load generator on CPU 0 (taskset); sequential calls unpinned" : ", unpinned"}`,
     );
   } finally {
     proxy.child.kill("SIGTERM");
