@@ -4,6 +4,7 @@ import type { Logger } from "../logging/logger.js";
 import { parseChangeNotice } from "../sync/change-notice.js";
 import type { BusHandlers, BusStatus, ChangeBus, ChangeNotice } from "../sync/ports.js";
 import { changeChannel, connectionName } from "./keys.js";
+import { closeQuietly } from "./close-quietly.js";
 
 export interface RedisChangeBusOptions {
   url: string;
@@ -82,7 +83,7 @@ export class RedisChangeBus implements ChangeBus {
   async close(): Promise<void> {
     this.closed = true;
     this.handlers = undefined;
-    await Promise.all([this.publisher, this.subscriber].map((connection) => quietly(connection)));
+    await Promise.all([this.publisher, this.subscriber].map((connection) => closeQuietly(connection)));
   }
 
   private async resubscribe(): Promise<void> {
@@ -118,16 +119,4 @@ export class RedisChangeBus implements ChangeBus {
       "Redis connection problem; the revision check keeps this replica in sync",
     );
   }
-}
-
-async function quietly(connection: Redis): Promise<void> {
-  if (connection.status === "ready") {
-    try {
-      await connection.quit();
-      return;
-    } catch {
-      // fall through to a hard disconnect
-    }
-  }
-  connection.disconnect();
 }

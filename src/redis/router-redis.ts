@@ -4,6 +4,7 @@ import type { Logger } from "../logging/logger.js";
 import { RedisCooldownStore } from "./cooldown-store.js";
 import { RedisDeploymentUsageStore } from "./deployment-usage-store.js";
 import { routerConnectionName } from "./keys.js";
+import { closeQuietly } from "./close-quietly.js";
 
 export interface RouterRedisOptions {
   url: string;
@@ -58,19 +59,7 @@ export function createRouterRedis(options: RouterRedisOptions): RouterRedis {
     status: () => ({ shared: commands.status === "ready" }),
     close: async () => {
       closed = true;
-      await Promise.all([commands, subscriber].map((connection) => quietly(connection)));
+      await Promise.all([commands, subscriber].map((connection) => closeQuietly(connection)));
     },
   };
-}
-
-async function quietly(connection: Redis): Promise<void> {
-  if (connection.status === "ready") {
-    try {
-      await connection.quit();
-      return;
-    } catch {
-      // fall through to a hard disconnect
-    }
-  }
-  connection.disconnect();
 }
