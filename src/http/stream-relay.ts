@@ -12,6 +12,8 @@ export interface RelayedStream {
   finish: () => void;
   /** How long the client may leave written data untaken before it is cut off (`stream_idle_timeout`). */
   idleTimeoutMs: number;
+  /** Applied to each chunk of a byte stream as it is written (the deployment's secret mask), when set. */
+  rewrite?: (chunk: Buffer) => Buffer;
 }
 
 /**
@@ -27,7 +29,7 @@ export async function relayStream(res: ServerResponse, stream: RelayedStream): P
   });
   const stall = watchStall(res, stream.idleTimeoutMs);
   try {
-    if (stream.source instanceof Readable) await pipeBytes(stream.source, res, stall);
+    if (stream.source instanceof Readable) await pipeBytes(stream.source, res, stall, stream.rewrite);
     else await writeFrames(stream.source, res, stall);
     const completed = !res.destroyed;
     res.end();
@@ -72,13 +74,28 @@ function watchStall(res: ServerResponse, ms: number): StallWatch {
 }
 
 /** OpenAI-compatible upstreams: their bytes, piped (pipe() pauses the upstream while the client is slow). */
-function pipeBytes(source: Readable, res: ServerResponse, stall: StallWatch): Promise<void> {
+function pipeBytes(
+  source: Readable,
+  res: ServerResponse,
+  stall: StallWatch,
+  rewrite?: (chunk: Buffer) => Buffer,
+): Promise<void> {
   return new Promise((resolve, reject) => {
     source.once("end", resolve);
     source.once("error", reject);
     res.once("close", resolve);
     source.on("pause", stall.arm); // pipe() pauses the source when a write to the client returned false
-    source.pipe(res, { end: false });
+    if (!rewrite) {
+      source.pipe(res, { end: false });
+      return;
+    }
+    // What pipe() does, with each chunk rewritten on its way: pause while the client has not taken the last write.
+    const resume = () => source.resume();
+    source.on("data", (chunk: Buffer) => {
+      if (res.write(rewrite(chunk))) return;
+      source.pause();
+      res.once("drain", resume);
+    });
   });
 }
 

@@ -72,6 +72,8 @@ export type ProxyOutcome =
       idleTimeoutMs: number;
       /** Once the stream is over: the (sane) usage it reported and its cost; undefined when none came. */
       spent: () => { usage: Usage; costUsd?: number } | undefined;
+      /** Applied by the relay to each chunk it writes (the secret mask), when set. */
+      rewrite?: (chunk: Buffer) => Buffer;
     };
 
 /** Why a group or deployment gave no answer, and whether another deployment might. */
@@ -244,6 +246,7 @@ export function createProxyService(deps: ProxyServiceDeps) {
         kind: "stream",
         deployment,
         source: result.source,
+        rewrite: result.rewrite,
         trace,
         idleTimeoutMs: deps.streams.idleTimeoutMs,
         spent: () => {

@@ -6,7 +6,7 @@ import { scrubSecrets } from "../registry/secret-scrub.js";
 import type { ProviderAdapter, ProxyOperation, StreamTranslator, UpstreamRequest } from "./provider-adapter.js";
 import { AbortSwitch } from "./abort-switch.js";
 import { createSseParser } from "./sse.js";
-import { createSecretMask, secretMasker } from "./secret-mask-stream.js";
+import { secretMasker } from "./secret-mask-stream.js";
 import { createUsageScanner } from "./stream-usage.js";
 import type { UpstreamClient, UpstreamResponse } from "./upstream-client.js";
 
@@ -19,6 +19,8 @@ export type AttemptResult =
       finish: () => void;
       /** The usage the stream reported so far (complete once it has ended), when it was read. */
       usage?: () => Usage | undefined;
+      /** Applied by the relay to each chunk it writes (the secret mask), when no stream stage applies it already. */
+      rewrite?: (chunk: Buffer) => Buffer;
     }
   | {
       kind: "failed";
@@ -223,6 +225,7 @@ function usageBody(input: AttemptInput): Record<string, unknown> {
 interface StreamSource {
   source: AsyncIterable<string | Buffer>;
   usage?: () => Usage | undefined;
+  rewrite?: (chunk: Buffer) => Buffer;
 }
 
 /**
@@ -233,13 +236,14 @@ function streamSource(response: UpstreamResponse, input: AttemptInput, controlle
   if (input.adapter.passthrough) {
     const secrets = input.secrets ?? [];
     if (!input.recordUsage && secrets.length === 0) return { source: response.body };
-    // One stage: the usage scanner (masking what it passes on), or the secret mask alone.
     const mask = secrets.length > 0 ? secretMasker(secrets) : undefined;
-    const scanner = input.recordUsage ? createUsageScanner(!wantsUsage(input.body), mask) : undefined;
-    const stage = scanner ? scanner.stream : createSecretMask(secrets);
-    // An upstream failure reaches the relay as the stage's error; the callback only keeps pipeline from throwing.
-    pipeline(response.body, stage, () => undefined);
-    return { source: stage, usage: scanner?.usage };
+    // Without spend, no stream stage at all: a stage per stream measured as most of a stream's added CPU, so the
+    // relay applies the mask as it writes. With spend, the usage scanner masks what it passes on.
+    if (!input.recordUsage) return { source: response.body, rewrite: mask };
+    const scanner = createUsageScanner(!wantsUsage(input.body), mask);
+    // An upstream failure reaches the relay as the scanner's error; the callback only keeps pipeline from throwing.
+    pipeline(response.body, scanner.stream, () => undefined);
+    return { source: scanner.stream, usage: scanner.usage };
   }
   const includeUsage = wantsUsage(input.body);
   const translator = input.adapter.createStreamTranslator!(input.model, includeUsage);

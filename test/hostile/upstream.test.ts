@@ -57,7 +57,8 @@ ${openai("shared", url)}${openai("redirect", url)}${openai("leaky", url)}${opena
   - model_name: claude
     litellm_params: { model: anthropic/claude-leaky, api_base: "${anthropic.url}", api_key: os.environ/ANTHROPIC_KEY }
 router_settings: { allowed_fails: 1, cooldown_time: 60 }
-general_settings: { stream_idle_timeout: 1 }
+# Spend off: streams take the relay's own write loop (secret mask applied as it writes); stream-spend tests cover the other path.
+general_settings: { stream_idle_timeout: 1, disable_spend_logs: true }
 `;
   fixture = await startProxyFixture({ fake: startFakeOpenAI, configYaml, env: { UPSTREAM_KEY, ANTHROPIC_KEY } });
   ({ upstream, proxy } = fixture);
