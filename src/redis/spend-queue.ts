@@ -60,8 +60,9 @@ export class RedisSpendQueue implements SpendQueue {
     this.stream = spendStream(options.keyPrefix);
     this.buffer = new BoundedBuffer(options.bufferLimit);
     this.redis = new Redis(options.url, {
-      // Commands issued in the same tick go out as one pipeline: an XADD per reply costs one write per batch.
-      enableAutoPipelining: true,
+      // No auto-pipelining: an XADD is written to the socket at once, before the reply it records is written, so a
+      // kill -9 right after the reply cannot lose it (a pipeline waits for the next tick).
+      enableAutoPipelining: false,
       // Our own buffer holds records while Redis is down; ioredis' offline queue would hold them without a bound.
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,

@@ -87,8 +87,10 @@ export async function serveCall(
   if (admission) countTokens(admission, outcome.usage);
   if (outcome.costUsd !== undefined) res.setHeader("x-litellm-response-cost", String(outcome.costUsd));
   // The upstream's JSON as it came (or as translated): written directly, no re-encoding.
-  writeJsonText(res, 200, outcome.body);
+  // Recorded before the reply is written: the record reaches Redis's socket first, so it survives a kill -9 that
+  // follows the reply.
   if (spent) deps.spendCapture.answered(spent, outcome);
+  writeJsonText(res, 200, outcome.body);
 }
 
 /**
