@@ -5,7 +5,11 @@ export function changeChannel(prefix: string): string {
   return `${prefix}:changes`;
 }
 
-export function connectionName(prefix: string, role: "pub" | "sub" | "spend", replicaId: string): string {
+export function connectionName(
+  prefix: string,
+  role: "pub" | "sub" | "spend" | "router" | "router-sub",
+  replicaId: string,
+): string {
   // Redis client names may not contain spaces.
   return `${prefix}:${role}:${replicaId}`.replace(/\s+/g, "_");
 }
@@ -48,8 +52,4 @@ export function cooldownFailsKey(prefix: string, deploymentId: string): string {
 /** Hash of every deployment's calls (`<id>:r`) and tokens (`<id>:t`); the minute number is appended by the script. */
 export function deploymentUsageKey(prefix: string): string {
   return `${prefix}:deployment-usage`;
-}
-
-export function routerConnectionName(prefix: string, role: "router" | "router-sub", replicaId: string): string {
-  return `${prefix}:${role}:${replicaId}`.replace(/\s+/g, "_");
 }

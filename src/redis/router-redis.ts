@@ -3,7 +3,7 @@ import { Redis, type RedisOptions } from "ioredis";
 import type { Logger } from "../logging/logger.js";
 import { RedisCooldownStore } from "./cooldown-store.js";
 import { RedisDeploymentUsageStore } from "./deployment-usage-store.js";
-import { routerConnectionName } from "./keys.js";
+import { connectionName } from "./keys.js";
 import { closeQuietly } from "./close-quietly.js";
 
 export interface RouterRedisOptions {
@@ -34,12 +34,12 @@ export function createRouterRedis(options: RouterRedisOptions): RouterRedis {
   };
   const commands = new Redis(options.url, {
     ...common,
-    connectionName: routerConnectionName(options.keyPrefix, "router", replicaId),
+    connectionName: connectionName(options.keyPrefix, "router", replicaId),
   });
   const subscriber = new Redis(options.url, {
     ...common,
     autoResubscribe: false, // the store resubscribes itself, then reads the cooldowns it missed
-    connectionName: routerConnectionName(options.keyPrefix, "router-sub", replicaId),
+    connectionName: connectionName(options.keyPrefix, "router-sub", replicaId),
   });
   let closed = false;
   let up = false;

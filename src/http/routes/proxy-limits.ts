@@ -1,6 +1,7 @@
 import type { ServerResponse } from "node:http";
 import { ApiError } from "../../errors/api-error.js";
 import type { Admission, KeyLimiter, Refusal } from "../../limits/key-limiter.js";
+import { isSaneUsage } from "../../cost/cost-map.js";
 import type { Usage } from "../../proxy/upstream-attempt.js";
 import type { Caller } from "../middleware/auth.js";
 
@@ -43,9 +44,8 @@ export async function admitModelLimits(
 /** A reply's tokens count against the key's tpm limits when the call ends. */
 export function countTokens(admission: Admission, usage: Usage | undefined): void {
   if (!usage || admission.tokenIds.length === 0) return;
-  const tokens = usage.promptTokens + usage.completionTokens;
-  // Upstreams' figures are only trusted when they are plausible token counts.
-  if (Number.isSafeInteger(tokens) && tokens > 0) admission.tokens += tokens;
+  // Upstreams' figures are only trusted when they are plausible token counts: the one check pricing uses too.
+  if (isSaneUsage(usage)) admission.tokens += usage.promptTokens + usage.completionTokens;
 }
 
 /** LiteLLM's x-ratelimit-* headers: on every proxied reply of a key with rpm or tpm limits. */
