@@ -23,6 +23,9 @@ export class ApiError extends Error {
    */
   private keyCheck = false;
 
+  /** Seconds after which the same call may succeed: sent as `retry-after` (a 429 or 503 that will pass by itself). */
+  retryAfterSeconds: number | undefined;
+
   private constructor(
     readonly status: number,
     readonly type: ApiErrorType,
@@ -47,6 +50,7 @@ export class ApiError extends Error {
   withMessage(message: string): ApiError {
     const copy = new ApiError(this.status, this.type, this.code, message, this.param);
     copy.keyCheck = this.keyCheck;
+    copy.retryAfterSeconds = this.retryAfterSeconds;
     return copy;
   }
 
@@ -317,7 +321,9 @@ export class ApiError extends Error {
     const message =
       `No deployments available for selected model, Try again in ${secondsLeft} seconds. Passed model=${group}. ` +
       "Every deployment is at its rpm/tpm limit for this minute.";
-    return new ApiError(429, "rate_limit_error", "rate_limit_exceeded", message);
+    const error = new ApiError(429, "rate_limit_error", "rate_limit_exceeded", message);
+    error.retryAfterSeconds = secondsLeft;
+    return error;
   }
 
   // Budgets.

@@ -107,6 +107,10 @@ describe("deployment rpm for the whole cluster", () => {
     expect(callsTo("tight-only")).toBe(5);
     const refused = await chat(b, "tight").expect(429);
     expect(refused.body.error).toMatchObject({ type: "rate_limit_error", code: "rate_limit_exceeded" });
+    // retry-after names the seconds the message names: when the counted minute ends.
+    const seconds = /Try again in (\d+) seconds/.exec(refused.body.error.message as string)?.[1];
+    expect(refused.headers["retry-after"]).toBe(seconds);
+    expect(Number(seconds)).toBeGreaterThanOrEqual(1);
     expect(refused.body.error.message).toMatch(
       /^litellm\.RateLimitError: No deployments available for selected model, Try again in \d+ seconds\. Passed model=tight\./,
     );

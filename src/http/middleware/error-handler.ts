@@ -47,5 +47,6 @@ export function sendError(
     res.end(apiError.toSseFrame());
     return;
   }
+  if (apiError.retryAfterSeconds !== undefined) res.setHeader("retry-after", String(apiError.retryAfterSeconds));
   writeJsonText(res, apiError.status, JSON.stringify(apiError.toBody()));
 }
