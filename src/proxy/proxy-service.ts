@@ -12,6 +12,7 @@ import { createClientAuth } from "./clientside-auth.js";
 import { mockAttempt, mockTestingFailure } from "./mock-response.js";
 import type { ProviderAdapter, ProxyOperation } from "./provider-adapter.js";
 import { providerAdapters } from "./providers/index.js";
+import { limitOf } from "./deployment-usage.js";
 import type { DeploymentRouter, RoutingSettings } from "./router.js";
 import type { StreamSettings } from "./stream-settings.js";
 import {
@@ -36,7 +37,10 @@ export interface ProxyRequest {
   body: Record<string, unknown>;
   stream: boolean;
   client: ClientConnection;
-  /** Spend is recorded: a stream's usage is read as it is relayed (and asked of OpenAI-compatible upstreams). */
+  /**
+   * A stream's usage is wanted (spend is recorded, or the key has a tpm limit): it is read as it is relayed (and asked
+   * of OpenAI-compatible upstreams).
+   */
   recordUsage?: boolean;
 }
 
@@ -204,7 +208,8 @@ export function createProxyService(deps: ProxyServiceDeps) {
         model: request.model,
         group,
         client: request.client,
-        recordUsage: request.recordUsage,
+        // A stream's tokens are read for spend, for the key's tpm, or for the deployment's own tpm.
+        recordUsage: request.recordUsage === true || (request.stream && limitOf(deployment, "tpm") > 0),
         secrets: request.stream ? secretsOf(deployment) : undefined,
         deployment,
         adapter,

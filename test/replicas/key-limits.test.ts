@@ -138,3 +138,34 @@ describe("key limits across three replicas", () => {
     await call(replicas[1]!, key).expect(429);
   });
 });
+
+describe("streamed tokens with spend logs off", () => {
+  let quiet: TestReplica[];
+
+  beforeAll(async () => {
+    const configYaml =
+      `general_settings:\n  disable_spend_logs: true\nmodel_list:\n  - model_name: gpt-4o\n    litellm_params:\n` +
+      `      model: openai/gpt-4o\n      api_base: ${upstream.url}/v1\n      api_key: sk-fake-upstream-0123\n`;
+    quiet = await startReplicas(1, { databaseUrl: db.url, configYaml, syncIntervalMs: 60_000 });
+  });
+
+  afterAll(() => closeAll(quiet));
+
+  it("count toward tpm_limit (the usage chunk is asked for and not shown to a client that did not ask)", async () => {
+    const replica = quiet[0]!;
+    const { key } = (await replica.post("/key/generate", { tpm_limit: FAKE_OPENAI_USAGE.total_tokens * 2 }).expect(200))
+      .body as { key: string };
+    const stream = () =>
+      supertest(replica.app)
+        .post("/v1/chat/completions")
+        .set("Authorization", `Bearer ${key}`)
+        .send({ model: "gpt-4o", messages, stream: true });
+    for (let i = 0; i < 2; i++) {
+      const res = await stream().expect(200);
+      expect(res.text).toContain("data: [DONE]");
+      expect(res.text).not.toContain("prompt_tokens");
+    }
+    const refused = await stream().expect(429);
+    expect(refused.body.error.code).toBe("tpm_limit");
+  });
+});

@@ -53,6 +53,8 @@ export async function serveCall(
     recordUsage: deps.spendCapture.enabled,
   };
   const admission = caller.kind === "virtual" ? deps.keyLimits.admissionOf(res) : undefined;
+  // A key with a tpm limit needs a stream's usage even when spend is not recorded.
+  if (admission && admission.tokenIds.length > 0) call.recordUsage = true;
   if (admission && admission.limits.models.size > 0)
     await admitModelLimits(res, admission, models ?? [body.model], deps);
   const spent: CapturedCall | undefined = deps.spendCapture.enabled
