@@ -171,6 +171,22 @@ describe("spend of streamed calls", () => {
     expect(row).toMatchObject({ prompt_tokens: 1000, completion_tokens: 2000, status: "success" });
   });
 
+  it("masks the deployment's key in the stream's own error frame as the usage scanner passes it on", async () => {
+    const { key } = await newKey("masked");
+    const error = `data: {"error":{"message":"Incorrect API key provided: ${UPSTREAM_KEY}","type":"auth","code":null}}\n\n`;
+    // The key split across two writes, so the mask must see past a write's end.
+    const cut = error.indexOf(UPSTREAM_KEY) + 10;
+    upstream.script("gpt-4o-mini", { kind: "sse", frames: [error.slice(0, cut), error.slice(cut)] }, 1);
+    const streamed = await call(key, "/v1/chat/completions", {
+      model: "gpt-4o-mini",
+      messages: [{ role: "user", content: "hi" }],
+      stream: true,
+    });
+    expect(streamed.text).toContain("Incorrect API key provided: ");
+    expect(streamed.text).not.toContain(UPSTREAM_KEY);
+    expect(streamed.text).not.toContain(UPSTREAM_KEY.slice(0, 12));
+  });
+
   it("records a stream the caller left with no usage known as a failure with zero spend", async () => {
     const { key, token } = await newKey("leaver");
     upstream.script("gpt-4o-mini", { kind: "stream-slow", chunkDelayMs: 200, chunks: 50 }, 1);
