@@ -10,7 +10,8 @@
 // max_parallel_requests set (never reached) against the master key, round by round: what a limited key costs.
 // BENCH_REDIS_URL=<redis url> runs the measured Switchboard with Redis (cluster-wide limits, spend queue), as in
 // production; without it the limits are counted in process. SPEND=off sets general_settings.disable_spend_logs, to
-// measure the request path without spend recording (a build that predates it ignores the setting).
+// measure the request path without spend recording (a build that predates it ignores the setting). ONLY=limited runs
+// the limited-key comparison alone (after its warm-up), for quick iterations on the limits' cost.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -32,6 +33,7 @@ const BASELINE_DIR = process.env.COMPARE_WITH;
 const FLOOR = BASELINE_DIR ? "baseline" : "thin";
 const REDIS_URL = process.env.BENCH_REDIS_URL;
 const SPEND_OFF = process.env.SPEND === "off";
+const LIMITED_ONLY = process.env.ONLY === "limited";
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -232,6 +234,10 @@ async function main(): Promise<void> {
     const floorAuth = BASELINE_DIR !== undefined;
     await Promise.all([load(proxied, 10, false, true, WARMUP), load(viaThin, 10, false, floorAuth, WARMUP)]);
     await Promise.all([load(proxied, 10, true, true, WARMUP / 4), load(viaThin, 10, true, floorAuth, WARMUP / 4)]);
+    if (LIMITED_ONLY) {
+      await measureLimitedKey(proxied, proxy.child.pid!);
+      return;
+    }
     const rows = [];
     for (const stream of [false, true]) {
       for (const connections of [10, 50]) {

@@ -8,8 +8,9 @@ export interface Admission {
   readonly limits: KeyLimits;
   readonly lease: string;
   readonly counted: Counted;
-  readonly parallelIds: string[];
-  readonly tokenIds: string[];
+  readonly parallelIds: readonly string[];
+  /** Shared with the key's limits until a model adds its own counter (then copied). */
+  tokenIds: readonly string[];
   tokens: number;
   settled: boolean;
   /** LiteLLM's x-ratelimit-* values: set when the key (or the called model) has the limit. */
@@ -65,8 +66,8 @@ export class KeyLimiter {
       limits,
       lease: `${this.replicaId}:${++this.leases}`,
       counted: {},
-      parallelIds: limits.parallel === null ? [] : limits.keyChecks.filter(isParallel).map((check) => check.id),
-      tokenIds: [...limits.keyTokenIds],
+      parallelIds: limits.parallelIds,
+      tokenIds: limits.keyTokenIds,
       tokens: 0,
       settled: false,
       limitRequests: limits.rpm,
@@ -93,7 +94,7 @@ export class KeyLimiter {
   async admitModel(admission: Admission, model: string): Promise<Refusal | undefined> {
     const limits = admission.limits.models.get(model);
     if (!limits) return undefined;
-    if (limits.tokenId !== null) admission.tokenIds.push(limits.tokenId);
+    if (limits.tokenId !== null) admission.tokenIds = [...admission.tokenIds, limits.tokenId];
     // Settled where the key's own counters were taken, or where these were when the key has none.
     const counted: Counted = admission.counted.store ? { store: admission.counted.store } : admission.counted;
     const result = await this.store.admit({ checks: limits.checks, lease: admission.lease }, counted);
@@ -116,10 +117,6 @@ export class KeyLimiter {
   status(): LimitStatus {
     return this.store.status();
   }
-}
-
-function isParallel(check: CounterCheck): boolean {
-  return check.kind === "parallel";
 }
 
 /** Remaining after this call, for the first requests and tokens counters that have not been set yet. */

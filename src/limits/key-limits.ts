@@ -9,7 +9,9 @@ export interface KeyLimits {
   /** Checked before the body is read: the key's own requests, tokens and parallel counters. */
   keyChecks: CounterCheck[];
   /** Counters a reply's tokens are added to (the key's, and its per-model ones, by model). */
-  keyTokenIds: string[];
+  keyTokenIds: readonly string[];
+  /** The key's parallel counter, when it has max_parallel_requests: the slot a call holds until it ends. */
+  parallelIds: readonly string[];
   /** Per model named in model_rpm_limit / model_tpm_limit: its counters, checked once the body names the model. */
   models: ReadonlyMap<string, ModelLimits>;
 }
@@ -62,5 +64,7 @@ export function keyLimitsOf(key: VirtualKey): KeyLimits | undefined {
   if (rpm !== null) keyChecks.push({ kind: "requests", id: counterId(key.token, "rpm"), limit: rpm });
   if (tpm !== null) keyChecks.push({ kind: "tokens", id: counterId(key.token, "tpm"), limit: tpm });
   if (parallel !== null) keyChecks.push({ kind: "parallel", id: counterId(key.token, "parallel"), limit: parallel });
-  return { rpm, tpm, parallel, keyChecks, keyTokenIds: tpm === null ? [] : [counterId(key.token, "tpm")], models };
+  const keyTokenIds = tpm === null ? [] : [counterId(key.token, "tpm")];
+  const parallelIds = parallel === null ? [] : [counterId(key.token, "parallel")];
+  return { rpm, tpm, parallel, keyChecks, keyTokenIds, parallelIds, models };
 }

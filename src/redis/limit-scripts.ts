@@ -60,16 +60,23 @@ end
 return {0, 0, replicas, unpack(used)}
 `;
 
-/** KEYS: token counters, then parallel counters. ARGV: how many token counters, tokens, lease. */
+/**
+ * Several finished calls at once. KEYS: per call, its token counters then its parallel counters. ARGV: per call, how
+ * many token counters, its tokens, how many parallel counters, its lease.
+ */
 export const SETTLE_LUA = `
 local current = tonumber(redis.call('TIME')[1])
-local tokenCounters = tonumber(ARGV[1])
-for i = 1, #KEYS do
-  if i <= tokenCounters then
-    redis.call('HINCRBY', KEYS[i], current, ARGV[2])
-    redis.call('PEXPIRE', KEYS[i], 61000)
-  else
-    redis.call('ZREM', KEYS[i], ARGV[3])
+local k = 1
+for a = 1, #ARGV, 4 do
+  local tokens = ARGV[a + 1]
+  for i = 1, tonumber(ARGV[a]) do
+    redis.call('HINCRBY', KEYS[k], current, tokens)
+    redis.call('PEXPIRE', KEYS[k], 61000)
+    k = k + 1
+  end
+  for i = 1, tonumber(ARGV[a + 2]) do
+    redis.call('ZREM', KEYS[k], ARGV[a + 3])
+    k = k + 1
   end
 end
 return 0
