@@ -2,62 +2,80 @@
 // disagree still count in the same buckets. Buckets are whole seconds; a window is the current one and the 59 before.
 
 /**
- * KEYS: the replicas set, then the counters. ARGV: lease, lease TTL (ms), then kind and limit per counter. Checks
- * every counter and takes all of them only when each has room. Returns {refused index (0: none), retry-after ms,
- * replicas alive, used per counter...}.
+ * Several calls' admissions at once, each decided in turn as if alone (a later one sees what an earlier one took).
+ * KEYS: the replicas set, then per call its counters. ARGV: lease TTL (ms), then per call its lease, its number of
+ * counters, and kind and limit per counter. A call takes all of its counters only when each has room. Returns
+ * {replicas alive, then per call: refused index (0: none), retry-after ms, used per counter...}.
  */
 export const ADMIT_LUA = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local current = math.floor(now / 1000)
 local oldest = current - 59
-local ttl = tonumber(ARGV[2])
-local n = #KEYS - 1
-local replicas = redis.call('ZCARD', KEYS[1])
-local used = {}
-local earliest = {}
-for i = 1, n do
-  local key = KEYS[i + 1]
-  if ARGV[1 + 2 * i] == 'parallel' then
-    redis.call('ZREMRANGEBYSCORE', key, '-inf', now)
-    used[i] = redis.call('ZCARD', key)
-  else
-    local sum = 0
-    local flat = redis.call('HGETALL', key)
-    for j = 1, #flat, 2 do
-      local bucket = tonumber(flat[j])
-      if bucket < oldest then
-        redis.call('HDEL', key, flat[j])
-      else
-        sum = sum + tonumber(flat[j + 1])
-        if earliest[i] == nil or bucket < earliest[i] then earliest[i] = bucket end
+local ttl = tonumber(ARGV[1])
+local out = {redis.call('ZCARD', KEYS[1])}
+local k = 2
+local a = 2
+while a <= #ARGV do
+  local lease = ARGV[a]
+  local n = tonumber(ARGV[a + 1])
+  a = a + 2
+  local used = {}
+  local earliest = {}
+  for i = 1, n do
+    local key = KEYS[k + i - 1]
+    if ARGV[a + 2 * i - 2] == 'parallel' then
+      redis.call('ZREMRANGEBYSCORE', key, '-inf', now)
+      used[i] = redis.call('ZCARD', key)
+    else
+      local sum = 0
+      local flat = redis.call('HGETALL', key)
+      for j = 1, #flat, 2 do
+        local bucket = tonumber(flat[j])
+        if bucket < oldest then
+          redis.call('HDEL', key, flat[j])
+        else
+          sum = sum + tonumber(flat[j + 1])
+          if earliest[i] == nil or bucket < earliest[i] then earliest[i] = bucket end
+        end
+      end
+      used[i] = sum
+    end
+  end
+  local refused = 0
+  local retry = 0
+  for i = 1, n do
+    local kind = ARGV[a + 2 * i - 2]
+    local limit = tonumber(ARGV[a + 2 * i - 1])
+    local room
+    if kind == 'tokens' then room = used[i] < limit else room = used[i] + 1 <= limit end
+    if not room then
+      refused = i
+      retry = 1000
+      if earliest[i] ~= nil then retry = math.max(1000, (earliest[i] + 60) * 1000 - now) end
+      break
+    end
+  end
+  if refused == 0 then
+    for i = 1, n do
+      local key = KEYS[k + i - 1]
+      local kind = ARGV[a + 2 * i - 2]
+      if kind == 'requests' then
+        redis.call('HINCRBY', key, current, 1)
+        redis.call('PEXPIRE', key, 61000)
+      elseif kind == 'parallel' then
+        redis.call('ZADD', key, now + ttl, lease)
+        redis.call('PEXPIRE', key, ttl * 2)
       end
     end
-    used[i] = sum
   end
+  out[#out + 1] = refused
+  out[#out + 1] = retry
+  for i = 1, n do out[#out + 1] = used[i] end
+  k = k + n
+  a = a + 2 * n
 end
-for i = 1, n do
-  local kind = ARGV[1 + 2 * i]
-  local limit = tonumber(ARGV[2 + 2 * i])
-  local room
-  if kind == 'tokens' then room = used[i] < limit else room = used[i] + 1 <= limit end
-  if not room then
-    local retry = 1000
-    if earliest[i] ~= nil then retry = math.max(1000, (earliest[i] + 60) * 1000 - now) end
-    return {i, retry, replicas, unpack(used)}
-  end
-end
-for i = 1, n do
-  local kind = ARGV[1 + 2 * i]
-  if kind == 'requests' then
-    redis.call('HINCRBY', KEYS[i + 1], current, 1)
-    redis.call('PEXPIRE', KEYS[i + 1], 61000)
-  elseif kind == 'parallel' then
-    redis.call('ZADD', KEYS[i + 1], now + ttl, ARGV[1])
-    redis.call('PEXPIRE', KEYS[i + 1], ttl * 2)
-  end
-end
-return {0, 0, replicas, unpack(used)}
+return out
 `;
 
 /**

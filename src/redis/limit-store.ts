@@ -18,8 +18,14 @@ export interface RedisLimitStoreOptions {
 
 type Args = Array<string | number>;
 
-/** Bounds one settle script call (its KEYS and ARGV) under a burst of calls ending in the same turn. */
-const MAX_SETTLEMENTS_PER_CALL = 256;
+/** Bounds one script call (its KEYS and ARGV) under a burst of calls starting or ending in the same turn. */
+const MAX_CALLS_PER_SCRIPT = 256;
+
+interface PendingAdmission {
+  request: AdmitRequest;
+  resolve: (reply: number[]) => void;
+  reject: (error: unknown) => void;
+}
 interface LimitCommands {
   limitAdmit(keyCount: number, ...args: Args): Promise<number[]>;
   limitSettle(keyCount: number, ...args: Args): Promise<number>;
@@ -37,6 +43,7 @@ export class RedisLimitStore implements SharedLimitStore {
   private readonly ttl: number;
   private replicas = 1;
   private readonly commands = new WeakMap<readonly CounterCheck[], { keys: string[]; args: Args }>();
+  private admitting: PendingAdmission[] = [];
   private pending: Settlement[] = [];
   private settling: Promise<void> | undefined;
 
@@ -69,11 +76,47 @@ export class RedisLimitStore implements SharedLimitStore {
     return this.replicas;
   }
 
-  async admit(request: AdmitRequest): Promise<AdmitResult> {
-    const { keys, args } = this.commandOf(request.checks);
-    const reply = await this.redis.limitAdmit(keys.length, ...keys, request.lease, ...args);
-    const [refused = 0, retryAfterMs = 0, replicas = 1, ...used] = reply;
-    this.replicas = Math.max(1, replicas);
+  /**
+   * Admissions asked for in the same event-loop turn go to Redis together, one script call for all, which decides
+   * each in turn atomically: the same answers as one call each, for a fraction of the work per call.
+   */
+  admit(request: AdmitRequest): Promise<AdmitResult> {
+    return new Promise<number[]>((resolve, reject) => {
+      this.admitting.push({ request, resolve, reject });
+      if (this.admitting.length >= MAX_CALLS_PER_SCRIPT) void this.flushAdmissions();
+      else if (this.admitting.length === 1) setImmediate(() => void this.flushAdmissions());
+    }).then((reply) => this.resultOf(request, reply));
+  }
+
+  private async flushAdmissions(): Promise<void> {
+    const batch = this.admitting;
+    if (batch.length === 0) return;
+    this.admitting = [];
+    const keys = [limitReplicasKey(this.options.keyPrefix)];
+    const args: Args = [this.ttl];
+    for (const { request } of batch) {
+      const command = this.commandOf(request.checks);
+      keys.push(...command.keys);
+      args.push(request.lease, request.checks.length, ...command.args);
+    }
+    let reply: number[];
+    try {
+      reply = await this.redis.limitAdmit(keys.length, ...keys, ...args);
+    } catch (error) {
+      for (const pending of batch) pending.reject(error);
+      return;
+    }
+    this.replicas = Math.max(1, reply[0] ?? 1);
+    let at = 1;
+    for (const pending of batch) {
+      const size = 2 + pending.request.checks.length;
+      pending.resolve(reply.slice(at, at + size));
+      at += size;
+    }
+  }
+
+  private resultOf(request: AdmitRequest, reply: number[]): AdmitResult {
+    const [refused = 0, retryAfterMs = 0, ...used] = reply;
     if (refused > 0) return { ok: false, refused: refused - 1, used, retryAfterMs };
     const parallel = request.checks.filter((check) => check.kind === "parallel").map((check) => check.id);
     if (parallel.length > 0) this.held.set(request.lease, parallel);
@@ -89,7 +132,7 @@ export class RedisLimitStore implements SharedLimitStore {
     const tokenIds = settlement.tokens > 0 ? settlement.tokenIds : [];
     if (tokenIds.length === 0 && settlement.parallelIds.length === 0) return Promise.resolve();
     this.pending.push({ ...settlement, tokenIds });
-    if (this.pending.length >= MAX_SETTLEMENTS_PER_CALL) return this.flushSettlements();
+    if (this.pending.length >= MAX_CALLS_PER_SCRIPT) return this.flushSettlements();
     this.settling ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.flushSettlements());
     return this.settling;
   }
@@ -109,12 +152,12 @@ export class RedisLimitStore implements SharedLimitStore {
     await this.redis.limitSettle(keys.length, ...keys, ...args);
   }
 
-  /** A check list's keys and arguments (less the lease), built once: check lists belong to a key's version. */
+  /** A check list's counter keys and kind/limit arguments, built once: check lists belong to a key's version. */
   private commandOf(checks: readonly CounterCheck[]): { keys: string[]; args: Args } {
     let command = this.commands.get(checks);
     if (!command) {
-      const keys = [limitReplicasKey(this.options.keyPrefix)];
-      const args: Args = [this.ttl];
+      const keys: string[] = [];
+      const args: Args = [];
       for (const check of checks) {
         keys.push(this.counterKey(check.id));
         args.push(check.kind, check.limit);

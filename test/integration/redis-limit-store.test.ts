@@ -55,3 +55,32 @@ describe("RedisLimitStore leases", () => {
     expect((await dead.admit(slot("k2", "dead:3"))).ok).toBe(true);
   });
 });
+
+describe("RedisLimitStore batching", () => {
+  it("decides admissions asked for in one turn in order, each seeing what the earlier ones took", async () => {
+    const rpm = (lease: string) => ({ checks: [{ kind: "requests" as const, id: "k3:rpm", limit: 3 }], lease });
+    const results = await Promise.all([1, 2, 3, 4, 5].map((n) => alive.admit(rpm(`alive:b${n}`))));
+    expect(results.map((result) => result.ok)).toEqual([true, true, true, false, false]);
+    expect(results.map((result) => result.used)).toEqual([[0], [1], [2], [3], [3]]);
+    expect(results[3]).toMatchObject({ refused: 0 });
+  });
+
+  it("gives slots back for calls settled in one turn, and counts their tokens once each", async () => {
+    const call = (lease: string) => ({
+      checks: [
+        { kind: "parallel" as const, id: "k4:parallel", limit: 2 },
+        { kind: "tokens" as const, id: "k4:tpm", limit: 1000 },
+      ],
+      lease,
+    });
+    const taken = await Promise.all([alive.admit(call("alive:s1")), alive.admit(call("alive:s2"))]);
+    expect(taken.map((result) => result.ok)).toEqual([true, true]);
+    expect((await alive.admit(call("alive:s3"))).ok).toBe(false);
+    await Promise.all(
+      ["alive:s1", "alive:s2"].map((lease) =>
+        alive.settle({ lease, parallelIds: ["k4:parallel"], tokens: 100, tokenIds: ["k4:tpm"] }),
+      ),
+    );
+    expect(await alive.admit(call("alive:s4"))).toMatchObject({ ok: true, used: [0, 200] });
+  });
+});
