@@ -9,7 +9,9 @@
 // A last configuration loads the same Switchboard with a virtual key that has rpm_limit, tpm_limit, max_budget and
 // max_parallel_requests set (never reached) against the master key, round by round: what a limited key costs.
 // BENCH_REDIS_URL=<redis url> runs the measured Switchboard with Redis (cluster-wide limits, spend queue), as in
-// production; without it the limits are counted in process. SPEND=off sets general_settings.disable_spend_logs, to
+// production; without it the limits are counted in process. BENCH_DATABASE_URL=<postgres url> gives each measured
+// Switchboard a fresh database of its own on that server instead of embedded PGlite (spend rows are then written by
+// PostgreSQL, as in production, rather than inside the measured process). SPEND=off sets general_settings.disable_spend_logs, to
 // measure the request path without spend recording (a build that predates it ignores the setting). ONLY=limited runs
 // the limited-key comparison alone (after its warm-up), for quick iterations on the limits' cost.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
@@ -21,6 +23,7 @@ import { cpus, tmpdir, totalmem } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
+import { createPrivateDatabase, type PrivateDatabase } from "./private-database.js";
 import { round, summarize } from "./stats.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -32,6 +35,7 @@ const BASELINE_DIR = process.env.COMPARE_WITH;
 /** What the proxy is compared with, in the table's column names. */
 const FLOOR = BASELINE_DIR ? "baseline" : "thin";
 const REDIS_URL = process.env.BENCH_REDIS_URL;
+const DATABASE_SERVER_URL = process.env.BENCH_DATABASE_URL;
 const SPEND_OFF = process.env.SPEND === "off";
 const LIMITED_ONLY = process.env.ONLY === "limited";
 
@@ -201,11 +205,15 @@ async function main(): Promise<void> {
     `model_list:\n  - model_name: bench-model\n    litellm_params: { model: openai/gpt-4o-mini, api_base: "http://127.0.0.1:${upstream.port}/v1", api_key: sk-upstream }\n` +
       (SPEND_OFF ? "general_settings:\n  disable_spend_logs: true\n" : ""),
   );
+  const databases: PrivateDatabase[] = [];
   const startSwitchboard = async (checkout: string, name: string) => {
     const port = await freePort();
     const args = [join(checkout, "dist/main.js"), "--config", configPath, "--port", String(port)];
     const redis: Record<string, string> = REDIS_URL ? { REDIS_URL, REDIS_KEY_PREFIX: `bench-${name}-${port}` } : {};
-    const env = { DATA_DIR: join(dataDir, name), MASTER_KEY, LOG_LEVEL: "info", ...redis };
+    const database = DATABASE_SERVER_URL ? await createPrivateDatabase(DATABASE_SERVER_URL, name) : undefined;
+    if (database) databases.push(database);
+    const postgres: Record<string, string> = database ? { DATABASE_URL: database.url } : {};
+    const env = { DATA_DIR: join(dataDir, name), MASTER_KEY, LOG_LEVEL: "info", ...redis, ...postgres };
     return { port, child: await start(args, env, port, "/health/liveliness") };
   };
   const thinPort = await freePort();
@@ -296,12 +304,14 @@ async function main(): Promise<void> {
       );
     }
     console.log(
-      `${BASELINE_DIR ? `baseline: the build in ${BASELINE_DIR}; ` : ""}${SPEND_OFF ? "spend recording off; " : ""}machine: ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, ${round(totalmem() / 2 ** 30, 1)} GiB, Node ${process.version}; ${DURATION} s per run; load generator, upstream and proxies share the machine${pinned ? "; under load, proxy measured on CPU 1 and load generator on CPU 0 (taskset); sequential calls unpinned" : ", unpinned"}`,
+      `${BASELINE_DIR ? `baseline: the build in ${BASELINE_DIR}; ` : ""}${SPEND_OFF ? "spend recording off; " : ""}${DATABASE_SERVER_URL ? "PostgreSQL (BENCH_DATABASE_URL); " : "embedded PGlite; "}${REDIS_URL ? "Redis (BENCH_REDIS_URL); " : ""}machine: ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, ${round(totalmem() / 2 ** 30, 1)} GiB, Node ${process.version}; ${DURATION} s per run; load generator, upstream and proxies share the machine${pinned ? "; under load, proxy measured on CPU 1 and load generator on CPU 0 (taskset); sequential calls unpinned" : ", unpinned"}`,
     );
   } finally {
     proxy.child.kill("SIGTERM");
     thin.child.kill("SIGTERM");
     upstream.child.kill("SIGTERM");
+    await new Promise((resolve) => setTimeout(resolve, 500)); // the replicas close their database connections
+    for (const database of databases) await database.drop();
     await rm(dataDir, { recursive: true, force: true });
   }
 }
