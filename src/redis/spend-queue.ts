@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
 import type { Logger } from "../logging/logger.js";
-import { BoundedBuffer } from "../spend/memory-queue.js";
+import { MemorySpendQueue } from "../spend/memory-queue.js";
 import type { QueuedSpend, SpendQueue, SpendQueueStatus } from "../spend/ports.js";
 import { parseSpendRecord, type SpendRecord } from "../spend/spend-record.js";
 import { SPEND_GROUP, connectionName, spendStream } from "./keys.js";
@@ -42,23 +42,28 @@ function toQueued(entries: StreamEntry[]): QueuedSpend[] {
   });
 }
 
+/** Ids of entries taken from the memory buffer (Redis down) start with this; stream ids never do. */
+const LOCAL = "local:";
+
 /**
  * Spend records in a Redis stream read by a consumer group: any replica's flusher may write any replica's records,
  * and an entry stays pending (XPENDING) until the flush that wrote it acks it, so the spend of a replica killed
  * right after replying is flushed by another one (XAUTOCLAIM). While Redis is down, records wait in a bounded
- * buffer in memory and are handed over when it is back.
+ * buffer in memory; the flusher writes them from there to PostgreSQL (so spend and budgets keep advancing), and what
+ * is still buffered when Redis is back is handed over to the stream. A record both written from memory and handed
+ * over is written once: writes are idempotent on the request id.
  */
 export class RedisSpendQueue implements SpendQueue {
   private readonly redis: Redis;
   private readonly stream: string;
   private readonly consumer: string;
-  private readonly buffer: BoundedBuffer<SpendRecord>;
+  private readonly buffer: MemorySpendQueue;
   private groupReady = false;
 
   constructor(private readonly options: RedisSpendQueueOptions) {
     this.consumer = options.replicaId ?? randomUUID();
     this.stream = spendStream(options.keyPrefix);
-    this.buffer = new BoundedBuffer(options.bufferLimit);
+    this.buffer = new MemorySpendQueue(options.bufferLimit);
     this.redis = new Redis(options.url, {
       // No auto-pipelining: an XADD is written to the socket at once, before the reply it records is written, so a
       // kill -9 right after the reply cannot lose it (a pipeline waits for the next tick).
@@ -87,6 +92,10 @@ export class RedisSpendQueue implements SpendQueue {
   }
 
   async take(max: number): Promise<QueuedSpend[]> {
+    if (this.redis.status !== "ready") {
+      const local = await this.buffer.take(max);
+      if (local.length > 0) return local.map((entry) => ({ ...entry, id: `${LOCAL}${entry.id}` }));
+    }
     try {
       return await this.takeFromGroup(max);
     } catch (error) {
@@ -123,6 +132,11 @@ export class RedisSpendQueue implements SpendQueue {
   }
 
   async ack(ids: readonly string[]): Promise<void> {
+    const local = ids.filter((id) => id.startsWith(LOCAL));
+    if (local.length > 0) {
+      await this.buffer.ack(local.map((id) => id.slice(LOCAL.length)));
+      ids = ids.filter((id) => !id.startsWith(LOCAL));
+    }
     if (ids.length === 0) return;
     await this.redis
       .multi()
@@ -132,11 +146,8 @@ export class RedisSpendQueue implements SpendQueue {
   }
 
   status(): SpendQueueStatus {
-    return {
-      buffered: this.buffer.size,
-      dropped: this.buffer.dropped,
-      redis: this.redis.status === "ready" ? "ok" : "down",
-    };
+    const { buffered, dropped } = this.buffer.status();
+    return { buffered, dropped, redis: this.redis.status === "ready" ? "ok" : "down" };
   }
 
   async close(): Promise<void> {
@@ -156,7 +167,7 @@ export class RedisSpendQueue implements SpendQueue {
   }
 
   private async handOverBuffered(): Promise<void> {
-    if (this.buffer.size === 0 || this.redis.status !== "ready") return;
+    if (this.buffer.status().buffered === 0 || this.redis.status !== "ready") return;
     const records = this.buffer.drain();
     const pipeline = this.redis.pipeline();
     for (const record of records) {

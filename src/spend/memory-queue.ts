@@ -73,6 +73,11 @@ export class MemorySpendQueue implements SpendQueue {
     return Promise.resolve();
   }
 
+  /** Every record held, removed from the queue (to hand them to another queue). */
+  drain(): SpendRecord[] {
+    return this.buffer.drain().flatMap((entry) => (entry.record ? [entry.record] : []));
+  }
+
   status(): SpendQueueStatus {
     return { buffered: this.buffer.size, dropped: this.buffer.dropped, redis: "unused" };
   }

@@ -194,6 +194,49 @@ describe("the Redis spend queue", () => {
   });
 });
 
+describe("spend while Redis is down", () => {
+  it("is written to PostgreSQL from the memory buffer, so key spend (and budgets) keep advancing; counted once", async () => {
+    const redis = await PrivateRedis.start();
+    const store = createSpendStore(database.prisma);
+    const { token } = await newKey(replicas[0]!, "redis-down-spend");
+    const queue = new RedisSpendQueue({
+      url: redis.url,
+      keyPrefix: "spend-down",
+      logger,
+      bufferLimit: 100,
+      claimIdleMs: 60_000,
+    });
+    const flusher = createSpendFlusher({ queue, store, logger, intervalMs: 60_000, batchSize: 100 });
+    try {
+      await eventually(() => expect(queue.status().redis).toBe("ok"));
+      await redis.kill();
+      await eventually(() => expect(queue.status().redis).toBe("down"));
+      // Another deployment than the other tests' records: this test's totals stay its own.
+      const elsewhere = (spend: number) => ({ ...record(token, spend), modelId: "deployment-redis-down" });
+      queue.push(elsewhere(0.25));
+      await flusher.flushNow();
+      expect((await store.keySpends()).spends.get(token)).toBeCloseTo(0.25, 12);
+      expect(queue.status().buffered).toBe(0);
+      // Taken from memory but not yet acked when Redis returns: handed over too, and written once all the same.
+      const second = elsewhere(0.5);
+      queue.push(second);
+      const taken = await queue.take(10);
+      expect(taken.map((entry) => entry.record?.requestId)).toEqual([second.requestId]);
+      await store.write(taken.map((entry) => entry.record!));
+      await redis.start();
+      await eventually(() => expect(queue.status()).toMatchObject({ buffered: 0, redis: "ok" }), 10_000);
+      await queue.ack(taken.map((entry) => entry.id));
+      await flusher.flushNow();
+      expect((await store.keySpends()).spends.get(token)).toBeCloseTo(0.75, 12);
+      expect(await queue.take(10)).toEqual([]);
+    } finally {
+      await flusher.stop();
+      await queue.close();
+      await redis.kill();
+    }
+  });
+});
+
 describe("flushing to PostgreSQL", () => {
   it("counts a batch once when its flush is retried after the database failed, before or after committing", async () => {
     const store = createSpendStore(database.prisma);
