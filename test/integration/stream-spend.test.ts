@@ -252,3 +252,24 @@ describe("spend of batch calls", () => {
     expect(byId[`${id}:0`]!.spend).toBeGreaterThan(0);
   });
 });
+
+describe("a batch call refused before any model is called", () => {
+  it("gets one failure row under the call's own id", async () => {
+    const { key, token } = await newKey("batch-refused");
+    const res = await proxy
+      .withKey(key)
+      .post("/v1/chat/completions", {
+        model: "gpt-4o-mini,no-such-model",
+        messages: [{ role: "user", content: "hi" }],
+      });
+    expect(res.status).toBe(400);
+    const id = res.headers["x-litellm-call-id"] as string;
+    const [row] = await rowsOf(token, 1);
+    expect(row).toMatchObject({
+      request_id: id,
+      status: "failure",
+      spend: 0,
+      model_group: "gpt-4o-mini,no-such-model",
+    });
+  });
+});

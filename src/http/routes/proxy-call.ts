@@ -109,7 +109,13 @@ async function serveBatch(
 ): Promise<void> {
   if (call.stream)
     throw ApiError.badRequest("Batch completions (several models in `model`) cannot be streamed", "stream");
-  for (const model of models) await deps.proxy.assertCallable(call, model);
+  try {
+    for (const model of models) await deps.proxy.assertCallable(call, model);
+  } catch (error) {
+    // Refused before any model was called: one failure row for the call, as an ordinary call refused gets.
+    if (spent && error instanceof ApiError) deps.spendCapture.failed(spent, call.model);
+    throw error;
+  }
   let slowestUpstreamMs = 0;
   // One spend row per model called: the request id, `:`, and the model's place in the list (ids are unique).
   const spentOn = (index: number) => spent && { ...spent, callId: `${spent.callId}:${index}` };
