@@ -15,7 +15,14 @@ export interface RedisSpendQueueOptions {
   /** How long an entry stays with the replica that took it before another may claim it (that replica died). */
   claimIdleMs: number;
   replicaId?: string;
+  /** A consumer (replica) idle this long with nothing pending is removed from the group: it is gone. */
+  forgetConsumerAfterMs?: number;
 }
+
+/** Replicas come and go with their ids; the group would otherwise list every replica that ever ran. */
+const FORGET_CONSUMER_AFTER_MS = 60 * 60 * 1000;
+/** How often a flusher looks for such consumers. */
+const PRUNE_EVERY_MS = 10 * 60 * 1000;
 
 /**
  * A safety cap on the stream: entries are deleted once flushed, so it only bites when PostgreSQL has been down for
@@ -59,6 +66,7 @@ export class RedisSpendQueue implements SpendQueue {
   private readonly consumer: string;
   private readonly buffer: MemorySpendQueue;
   private groupReady = false;
+  private prunedAt = 0;
 
   constructor(private readonly options: RedisSpendQueueOptions) {
     this.consumer = options.replicaId ?? randomUUID();
@@ -108,6 +116,7 @@ export class RedisSpendQueue implements SpendQueue {
   private async takeFromGroup(max: number): Promise<QueuedSpend[]> {
     await this.ensureGroup();
     await this.handOverBuffered();
+    await this.forgetGoneConsumers();
     // Entries this replica was given and has not acked: a flush that failed is retried first.
     const own = entriesOf(
       await this.redis.xreadgroup("GROUP", SPEND_GROUP, this.consumer, "COUNT", max, "STREAMS", this.stream, "0"),
@@ -164,6 +173,22 @@ export class RedisSpendQueue implements SpendQueue {
       if (!(error instanceof Error && error.message.startsWith("BUSYGROUP"))) throw error;
     }
     this.groupReady = true;
+  }
+
+  /** Removes consumers of replicas long gone (idle, nothing pending: nothing of theirs is left to claim). */
+  private async forgetGoneConsumers(): Promise<void> {
+    const forgetAfter = this.options.forgetConsumerAfterMs ?? FORGET_CONSUMER_AFTER_MS;
+    const now = Date.now();
+    if (now - this.prunedAt < Math.min(PRUNE_EVERY_MS, forgetAfter)) return;
+    this.prunedAt = now;
+    const consumers = (await this.redis.xinfo("CONSUMERS", this.stream, SPEND_GROUP)) as unknown[][];
+    for (const flat of consumers) {
+      const info = new Map<string, unknown>();
+      for (let i = 0; i + 1 < flat.length; i += 2) info.set(String(flat[i]), flat[i + 1]);
+      const name = String(info.get("name"));
+      const gone = Number(info.get("pending")) === 0 && Number(info.get("idle")) >= forgetAfter;
+      if (gone && name !== this.consumer) await this.redis.xgroup("DELCONSUMER", this.stream, SPEND_GROUP, name);
+    }
   }
 
   private async handOverBuffered(): Promise<void> {

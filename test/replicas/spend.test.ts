@@ -11,7 +11,7 @@ import type { SpendStore } from "../../src/spend/ports.js";
 import { createSpendFlusher } from "../../src/spend/spend-flusher.js";
 import type { SpendRecord } from "../../src/spend/spend-record.js";
 import { startChildReplica } from "../helpers/child-replica.js";
-import { authHeaders, closeAll, startReplicas, uniqueRedisPrefix } from "../helpers/cluster.js";
+import { authHeaders, closeAll, startReplicas, uniqueRedisPrefix, withRedis } from "../helpers/cluster.js";
 import { eventually } from "../helpers/eventually.js";
 import { TEST_MASTER_KEY, type TestReplica } from "../helpers/replica.js";
 import { PrivateRedis } from "../helpers/redis-server.js";
@@ -164,6 +164,30 @@ describe("the Redis spend queue", () => {
     } finally {
       await dying.close();
       await survivor.close();
+    }
+  });
+
+  it("forgets the consumers of replicas long gone that left nothing pending", async () => {
+    const queuePrefix = uniqueRedisPrefix();
+    const options = { url: TEST_REDIS_URL, keyPrefix: queuePrefix, logger, bufferLimit: 100, claimIdleMs: 60_000 };
+    const gone = new RedisSpendQueue({ ...options, replicaId: "gone-replica" });
+    const alive = new RedisSpendQueue({ ...options, replicaId: "alive-replica", forgetConsumerAfterMs: 300 });
+    const consumers = () =>
+      withRedis(TEST_REDIS_URL, async (redis) => {
+        const list = (await redis.xinfo("CONSUMERS", `${queuePrefix}:spend`, "spend-flushers")) as unknown[][];
+        return list.map((flat) => String(flat[flat.indexOf("name") + 1])).sort();
+      });
+    try {
+      await eventually(() => expect(gone.status().redis).toBe("ok"));
+      await gone.take(10);
+      await gone.close();
+      await alive.take(10);
+      expect(await consumers()).toEqual(["alive-replica", "gone-replica"]);
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      await alive.take(10);
+      expect(await consumers()).toEqual(["alive-replica"]);
+    } finally {
+      await alive.close();
     }
   });
 
