@@ -47,12 +47,17 @@ export function createAuthenticator({
   // Comparing digests is constant-time whatever the lengths; the key's own digest is computed once.
   const expected = digest(masterKey);
   const master: Caller = { kind: "master", actor: "proxy_admin", access: fullAccess };
-  // A key's access rules are built once per key object; the registry replaces the object whenever the key changes.
-  const accessByKey = new WeakMap<VirtualKey, ModelAccess>();
-  const accessOf = (key: VirtualKey): ModelAccess => {
-    let access = accessByKey.get(key);
-    if (!access) accessByKey.set(key, (access = keyAccess(key, registry)));
-    return access;
+  // A key's caller (with its access rules) is built once per key object; the registry replaces the object whenever
+  // the key changes. Callers are never mutated.
+  const callers = new WeakMap<VirtualKey, Caller>();
+  const callerOf = (key: VirtualKey): Caller => {
+    let caller = callers.get(key);
+    if (!caller) {
+      const access = keyAccess(key, registry);
+      caller = { kind: "virtual", actor: `key:${key.keyAlias ?? key.keyName}`, access, key };
+      callers.set(key, caller);
+    }
+    return caller;
   };
   return async (headers) => {
     const token = bearerToken(headers);
@@ -66,7 +71,7 @@ export function createAuthenticator({
     if (isExpired(key)) throw ApiError.unauthorized("API key expired");
     if (key.blocked === true)
       throw ApiError.unauthorized("Key is blocked. Update via `/key/update` with blocked: false if you're an admin.");
-    return { kind: "virtual", actor: `key:${key.keyAlias ?? key.keyName}`, access: accessOf(key), key };
+    return callerOf(key);
   };
 }
 
