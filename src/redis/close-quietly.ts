@@ -1,7 +1,7 @@
-import type { Redis } from "ioredis";
+import type { RedisClient } from "./connections.js";
 
 /** Closes a connection politely (QUIT) when it is up, and drops it at once otherwise or when QUIT fails. */
-export async function closeQuietly(connection: Redis): Promise<void> {
+export async function closeQuietly(connection: RedisClient): Promise<void> {
   if (connection.status === "ready") {
     try {
       await connection.quit();

@@ -1,21 +1,19 @@
 import { randomUUID } from "node:crypto";
-import { Redis } from "ioredis";
 import type { Logger } from "../logging/logger.js";
 import { BoundedBuffer } from "../spend/memory-queue.js";
 import type { QueuedSpend, SpendQueue, SpendQueueStatus } from "../spend/ports.js";
 import { parseSpendRecord, type SpendRecord } from "../spend/spend-record.js";
-import { SPEND_GROUP, connectionName, spendStream } from "./keys.js";
+import { SPEND_GROUP, spendStream } from "./keys.js";
+import { connectionsOf, type RedisClient, type RedisSource } from "./connections.js";
 
-export interface RedisSpendQueueOptions {
-  url: string;
-  keyPrefix: string;
+export type RedisSpendQueueOptions = RedisSource & {
   logger: Logger;
   /** Records kept in memory while Redis is unreachable; the oldest go first. */
   bufferLimit: number;
   /** How long an entry stays with the replica that took it before another may claim it (that replica died). */
   claimIdleMs: number;
   replicaId?: string;
-}
+};
 
 /**
  * A safety cap on the stream: entries are deleted once flushed, so it only bites when PostgreSQL has been down for
@@ -49,7 +47,7 @@ function toQueued(entries: StreamEntry[]): QueuedSpend[] {
  * buffer in memory and are handed over when it is back.
  */
 export class RedisSpendQueue implements SpendQueue {
-  private readonly redis: Redis;
+  private readonly redis: RedisClient;
   private readonly stream: string;
   private readonly consumer: string;
   private readonly buffer: BoundedBuffer<SpendRecord>;
@@ -57,18 +55,13 @@ export class RedisSpendQueue implements SpendQueue {
 
   constructor(private readonly options: RedisSpendQueueOptions) {
     this.consumer = options.replicaId ?? randomUUID();
-    this.stream = spendStream(options.keyPrefix);
+    const connections = connectionsOf(options);
+    this.stream = spendStream(connections.keyPrefix);
     this.buffer = new BoundedBuffer(options.bufferLimit);
-    this.redis = new Redis(options.url, {
-      // No auto-pipelining: an XADD is written to the socket at once, before the reply it records is written, so a
-      // kill -9 right after the reply cannot lose it (a pipeline waits for the next tick).
-      enableAutoPipelining: false,
-      // Our own buffer holds records while Redis is down; ioredis' offline queue would hold them without a bound.
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 1,
-      retryStrategy: (attempt) => Math.min(50 * 2 ** Math.min(attempt, 10), 1000),
-      connectionName: connectionName(options.keyPrefix, "spend", this.consumer),
-    });
+    // The factory turns auto-pipelining off: an XADD is written to the socket at once, before the reply it records
+    // is written, so a kill -9 right after the reply cannot lose it (a pipeline waits for the next tick). And no
+    // offline queue: our own bounded buffer holds records while Redis is down.
+    this.redis = connections.open({ role: "spend", id: this.consumer });
     this.redis.on("error", () => {}); // the flusher and status() report an outage; no log line per reconnect
     this.redis.on("ready", () => {
       this.groupReady = false;
