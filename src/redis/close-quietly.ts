@@ -1,3 +1,4 @@
+import { Cluster } from "ioredis";
 import type { RedisClient } from "./connections.js";
 
 /** Closes a connection politely (QUIT) when it is up, and drops it at once otherwise or when QUIT fails. */
@@ -5,6 +6,9 @@ export async function closeQuietly(connection: RedisClient): Promise<void> {
   if (connection.status === "ready") {
     try {
       await connection.quit();
+      // QUIT leaves a Sentinel connection's failover detector (its own subscriptions to every sentinel) open;
+      // disconnect() is what closes those. A Cluster is done after QUIT.
+      if (!(connection instanceof Cluster)) connection.disconnect();
       return;
     } catch {
       // fall through to a hard disconnect

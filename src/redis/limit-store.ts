@@ -2,6 +2,7 @@ import type { AdmitRequest, AdmitResult, SharedLimitStore, Settlement } from "..
 import { LEASE_RENEW_MS, LEASE_TTL_MS } from "../limits/window.js";
 import { limitCounterKey, limitReplicasKey } from "./keys.js";
 import { ADMIT_LUA, RENEW_LUA, SETTLE_LUA } from "./limit-scripts.js";
+import { closeQuietly } from "./close-quietly.js";
 import { connectionsOf, type RedisClient, type RedisSource } from "./connections.js";
 
 export type RedisLimitStoreOptions = RedisSource & {
@@ -89,8 +90,7 @@ export class RedisLimitStore implements SharedLimitStore {
 
   async close(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
-    if (this.redis.status === "ready") await this.redis.quit().catch(() => this.redis.disconnect());
-    else this.redis.disconnect();
+    await closeQuietly(this.redis);
   }
 
   /** Keeps this replica's leases alive and counts the replicas sharing Redis (for the per-replica fallback). */

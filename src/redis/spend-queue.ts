@@ -4,6 +4,7 @@ import { BoundedBuffer } from "../spend/memory-queue.js";
 import type { QueuedSpend, SpendQueue, SpendQueueStatus } from "../spend/ports.js";
 import { parseSpendRecord, type SpendRecord } from "../spend/spend-record.js";
 import { SPEND_GROUP, spendStream } from "./keys.js";
+import { closeQuietly } from "./close-quietly.js";
 import { connectionsOf, type RedisClient, type RedisSource } from "./connections.js";
 
 export type RedisSpendQueueOptions = RedisSource & {
@@ -134,7 +135,7 @@ export class RedisSpendQueue implements SpendQueue {
 
   async close(): Promise<void> {
     await this.handOverBuffered().catch(() => {});
-    await this.redis.quit().catch(() => this.redis.disconnect());
+    await closeQuietly(this.redis);
   }
 
   /** Creates the group (and the stream) once per connection; entries added before it existed are read too. */
