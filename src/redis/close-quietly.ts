@@ -1,8 +1,9 @@
 import { Cluster } from "ioredis";
-import type { RedisClient } from "./connections.js";
+import { markClosing, type RedisClient } from "./connections.js";
 
 /** Closes a connection politely (QUIT) when it is up, and drops it at once otherwise or when QUIT fails. */
 export async function closeQuietly(connection: RedisClient): Promise<void> {
+  markClosing(connection);
   if (connection.status === "ready") {
     try {
       await connection.quit();

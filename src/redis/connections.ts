@@ -67,21 +67,27 @@ function open(target: RedisTarget, prefix: string, request: ConnectionRequest): 
   const retry = backoff(request);
   switch (target.mode) {
     case "single":
-      return new Redis(target.url, { ...options, retryStrategy: retry });
+      return revivedOnEnd(new Redis(target.url, { ...options, retryStrategy: retry }), retry);
     case "sentinel":
-      return new Redis({
-        ...options,
-        retryStrategy: retry,
-        sentinels: target.sentinels,
-        name: target.serviceName,
-        username: target.username,
-        password: target.password,
-        sentinelUsername: target.sentinelUsername,
-        sentinelPassword: target.sentinelPassword,
-        sentinelRetryStrategy: retry,
-        // Sentinel's +switch-master drops a connection to the old master at once rather than at its next error.
-        failoverDetector: true,
-      });
+      return revivedOnEnd(
+        new Redis({
+          ...options,
+          retryStrategy: retry,
+          sentinels: target.sentinels,
+          name: target.serviceName,
+          username: target.username,
+          password: target.password,
+          sentinelUsername: target.sentinelUsername,
+          sentinelPassword: target.sentinelPassword,
+          sentinelRetryStrategy: retry,
+          // Not ioredis' failover detector: the detector of a connection already lost stays subscribed, and its
+          // +switch-master cuts short the reconnect then in flight, which ioredis answers by ending the connection
+          // for good (the likely cause of one failover-test run where key limits stayed per-replica). Sentinel kills
+          // a demoted master's clients itself and reconnectOnError covers READONLY: the detector adds nothing.
+          failoverDetector: false,
+        }),
+        retry,
+      );
     case "cluster":
       return new Cluster(target.nodes, {
         enableOfflineQueue: false,
@@ -90,4 +96,29 @@ function open(target: RedisTarget, prefix: string, request: ConnectionRequest): 
         redisOptions: { ...options, username: target.username, password: target.password },
       });
   }
+}
+
+const closedOnPurpose = new WeakSet<RedisClient>();
+
+/** Called before a connection is closed for good (closeQuietly), so that it is not revived. */
+export function markClosing(connection: RedisClient): void {
+  closedOnPurpose.add(connection);
+}
+
+/**
+ * ioredis gives a connection up ("end") when its connector fails outright (a Sentinel lookup cut short, say)
+ * instead of retrying. A replica must not count per replica until it restarts: connect again, with the backoff.
+ */
+function revivedOnEnd(connection: Redis, retry: (attempt: number) => number): Redis {
+  let attempts = 0;
+  connection.on("ready", () => (attempts = 0));
+  connection.on("end", () => {
+    if (closedOnPurpose.has(connection)) return;
+    const timer = setTimeout(() => {
+      if (closedOnPurpose.has(connection) || connection.status !== "end") return;
+      connection.connect().catch(() => undefined); // a failure ends it again, and comes back here
+    }, retry(++attempts));
+    timer.unref();
+  });
+  return connection;
 }
