@@ -4,7 +4,7 @@ import { startFakeOpenAI } from "../fakes/fake-openai.js";
 import type { FakeUpstream } from "../fakes/fake-upstream-common.js";
 import { closeAll, servedModelIds, startReplicas } from "../helpers/cluster.js";
 import { eventually } from "../helpers/eventually.js";
-import { PrivateCluster, redisCliCanCreateClusters, redisCommand } from "../helpers/redis-server.js";
+import { freePort, PrivateCluster, redisCliCanCreateClusters, redisCommand } from "../helpers/redis-server.js";
 import type { TestReplica } from "../helpers/replica.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/test-database.js";
 
@@ -101,5 +101,21 @@ describeIfCluster("Redis Cluster", () => {
       keysInSlot += keys.length;
     }
     expect(keysInSlot).toBeGreaterThan(0);
+  });
+
+  it("starts and serves when no cluster node answers, and reports the feed degraded", async () => {
+    const nowhere = JSON.stringify([{ host: "127.0.0.1", port: await freePort() }]);
+    const [late] = await startReplicas(1, {
+      databaseUrl: db.url,
+      syncIntervalMs: 300,
+      env: { REDIS_URL: "", REDIS_CLUSTER_NODES: nowhere },
+    });
+    try {
+      const ready = await late!.anonymous().get("/health/readiness").expect(200);
+      expect(ready.body).toMatchObject({ status: "degraded", change_feed: { state: "degraded" } });
+      expect(await servedModelIds(late!)).toEqual(await servedModelIds(replicas[0]!));
+    } finally {
+      await late!.close();
+    }
   });
 });
