@@ -42,6 +42,8 @@ import { type SpendSettings, spendSettings } from "./spend/spend-settings.js";
 import { FailoverLimitStore } from "./limits/failover-store.js";
 import { KeyLimiter } from "./limits/key-limiter.js";
 import { RedisLimitStore } from "./redis/limit-store.js";
+import { createRedisConnections, type RedisConnections } from "./redis/connections.js";
+import { describeRedisTarget } from "./config/redis-target.js";
 
 export interface DepsOptions {
   logger: Logger;
@@ -89,11 +91,8 @@ export async function createDeps(config: Config, options: DepsOptions): Promise<
     });
     const keyStore = createKeyStore(database.prisma);
     const keys = new KeyRegistry();
-    const bus =
-      options.bus ??
-      (config.env.redisUrl
-        ? new RedisChangeBus({ url: config.env.redisUrl, keyPrefix: config.env.redisKeyPrefix, logger })
-        : new InProcessBus());
+    const redis = redisConnectionsFor(config, logger);
+    const bus = options.bus ?? (redis ? new RedisChangeBus({ connections: redis, logger }) : new InProcessBus());
     if (!options.bus) closers.push(() => bus.close());
 
     const sync = new RevisionSync({
@@ -125,9 +124,7 @@ export async function createDeps(config: Config, options: DepsOptions): Promise<
       proxy: () => ({ inFlight: proxy.inFlight(), coolingDown: proxy.coolingDown() }),
     };
     const metrics = createMetrics(metricsSources);
-    const routerRedis = config.env.redisUrl
-      ? createRouterRedis({ url: config.env.redisUrl, keyPrefix: config.env.redisKeyPrefix, logger })
-      : undefined;
+    const routerRedis = redis ? createRouterRedis({ connections: redis, logger }) : undefined;
     if (routerRedis) closers.push(() => routerRedis.close());
     const cooldowns = new Cooldowns(settings, routerRedis?.cooldowns, logger);
     const limitedIds = () => registry.all().flatMap((d) => (isLimited(d) ? [d.id] : []));
@@ -156,14 +153,14 @@ export async function createDeps(config: Config, options: DepsOptions): Promise<
     closers.push(() => health.close()); // before the client closes: it drops the checks in flight
     const spendConfig = spendSettings(config.file.generalSettings);
     const spend = createSpendService({
-      queue: spendQueueFor(config, spendConfig, logger),
+      queue: spendQueueFor(redis, spendConfig, logger),
       store: createSpendStore(database.prisma),
       logger,
       settings: spendConfig,
     });
     closers.push(() => spend.close()); // before the database closes: its last flush writes there
     await spend.start();
-    const keyLimits = createKeyLimiter(config, logger);
+    const keyLimits = createKeyLimiter(redis, logger);
     closers.push(() => keyLimits.close());
     const budgetJob = createBudgetJob({
       store: createBudgetStore(database.prisma),
@@ -201,7 +198,7 @@ export async function createDeps(config: Config, options: DepsOptions): Promise<
         cors: config.file.cors,
         requestLimits: config.requestLimits,
         keyLimits: keyLimits.limiter,
-        redisConfigured: config.env.redisUrl !== undefined,
+        redisConfigured: redis !== undefined,
         routerState: {
           cooldowns: () => cooldowns.list(),
           status: () => ({ shared: routerRedis?.status().shared ?? false }),
@@ -221,12 +218,25 @@ export async function createDeps(config: Config, options: DepsOptions): Promise<
   }
 }
 
+/** The one Redis connection factory of this replica (single server, Sentinel or Cluster); none without Redis. */
+function redisConnectionsFor(config: Config, logger: Logger): RedisConnections | undefined {
+  const target = config.env.redis;
+  if (config.env.redisIgnored.length > 0) {
+    logger.warn(
+      { ignored: config.env.redisIgnored },
+      "several ways to reach Redis are set; REDIS_URL, then REDIS_CLUSTER_NODES, wins",
+    );
+  }
+  if (!target) return undefined;
+  logger.info({ redis: describeRedisTarget(target) }, `Redis mode: ${target.mode}`);
+  return createRedisConnections(target, config.env.redisKeyPrefix);
+}
+
 /** A Redis stream shared by the replicas when there is Redis; this replica's memory otherwise. */
-function spendQueueFor(config: Config, settings: SpendSettings, logger: Logger): SpendQueue {
-  if (!config.env.redisUrl) return new MemorySpendQueue(settings.bufferLimit);
+function spendQueueFor(redis: RedisConnections | undefined, settings: SpendSettings, logger: Logger): SpendQueue {
+  if (!redis) return new MemorySpendQueue(settings.bufferLimit);
   return new RedisSpendQueue({
-    url: config.env.redisUrl,
-    keyPrefix: config.env.redisKeyPrefix,
+    connections: redis,
     logger,
     bufferLimit: settings.bufferLimit,
     claimIdleMs: settings.claimIdleMs,
@@ -234,11 +244,12 @@ function spendQueueFor(config: Config, settings: SpendSettings, logger: Logger):
 }
 
 /** Key limits are shared through Redis when there is one; a replica without Redis counts alone. */
-function createKeyLimiter(config: Config, logger: Logger): { limiter: KeyLimiter; close: () => Promise<void> } {
+function createKeyLimiter(
+  redis: RedisConnections | undefined,
+  logger: Logger,
+): { limiter: KeyLimiter; close: () => Promise<void> } {
   const replicaId = randomUUID().slice(0, 8);
-  const shared = config.env.redisUrl
-    ? new RedisLimitStore({ url: config.env.redisUrl, keyPrefix: config.env.redisKeyPrefix, replicaId })
-    : undefined;
+  const shared = redis ? new RedisLimitStore({ connections: redis, replicaId }) : undefined;
   const limiter = new KeyLimiter(new FailoverLimitStore(shared, logger), replicaId);
   return { limiter, close: async () => shared?.close() };
 }

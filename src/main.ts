@@ -22,8 +22,10 @@ function announceMode(config: Config, logger: Logger): void {
       { dataDir: config.env.dataDir },
       "running as a single replica on the embedded database; to scale out, set DATABASE_URL (PostgreSQL) and REDIS_URL on every replica",
     );
-  } else if (!config.env.redisUrl) {
-    logger.warn("REDIS_URL is not set: other replicas will see changes only at the periodic revision check");
+  } else if (!config.env.redis) {
+    logger.warn(
+      "REDIS_URL (or Sentinel/Cluster) is not set: other replicas will see changes only at the periodic revision check",
+    );
   }
   // Log lines are written in batches; the start-up ones should show at once, and before the banner.
   logger.flush();

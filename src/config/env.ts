@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { formatIssues } from "../errors/zod-error.js";
+import { chooseRedisTarget, type RedisTarget } from "./redis-target.js";
 
 const optionalText = z
   .string()
@@ -17,6 +18,17 @@ export const envSchema = z.object({
   HOST: z.string().default("0.0.0.0").describe("Interface to listen on"),
   DATABASE_URL: optionalText.describe("PostgreSQL URL; unset = embedded PGlite under DATA_DIR"),
   REDIS_URL: optionalText.describe("Redis URL for the cross-replica change feed; unset = in-process bus"),
+  // Sentinel and Cluster, under LiteLLM's names (src/config/redis-target.ts); REDIS_URL wins when several are set.
+  REDIS_CLUSTER_NODES: optionalText.describe('Redis Cluster seed nodes: JSON [{"host","port"}] or host:port,host:port'),
+  REDIS_SENTINEL_NODES: optionalText.describe('Sentinels: JSON [["host",port]] or [{"host","port"}] or host:port,…'),
+  REDIS_SENTINEL_SERVICE_NAME: optionalText.describe(
+    "Master name the sentinels watch (REDIS_SERVICE_NAME also accepted)",
+  ),
+  REDIS_SERVICE_NAME: optionalText,
+  REDIS_SENTINEL_USERNAME: optionalText.describe("Username for the sentinels"),
+  REDIS_SENTINEL_PASSWORD: optionalText.describe("Password for the sentinels (and the master without REDIS_PASSWORD)"),
+  REDIS_USERNAME: optionalText.describe("Username for the Sentinel master or the Cluster nodes"),
+  REDIS_PASSWORD: optionalText.describe("Password for the Sentinel master or the Cluster nodes"),
   REDIS_KEY_PREFIX: z.string().default("switchboard").describe("Prefix of every Redis key and channel"),
   MASTER_KEY: optionalText.describe("Admin key (LITELLM_MASTER_KEY also accepted)"),
   LITELLM_MASTER_KEY: optionalText,
@@ -72,6 +84,10 @@ export interface Env {
   host: string;
   databaseUrl?: string;
   redisUrl?: string;
+  /** How to reach Redis (one server, Sentinel or Cluster); undefined without Redis. */
+  redis?: RedisTarget;
+  /** Redis variables that were set but lose to another way of connecting (logged at start). */
+  redisIgnored: string[];
   redisKeyPrefix: string;
   masterKey?: string;
   saltKey?: string;
@@ -99,11 +115,15 @@ export function parseEnv(source: NodeJS.ProcessEnv): Env {
   if (raw.HTTP_HEADERS_TIMEOUT_MS > raw.HTTP_REQUEST_TIMEOUT_MS) {
     throw new EnvError(["HTTP_HEADERS_TIMEOUT_MS: must not be above HTTP_REQUEST_TIMEOUT_MS"]);
   }
+  const redis = chooseRedisTarget(raw);
+  if (redis.problems.length > 0) throw new EnvError(redis.problems);
   return {
     port: raw.PORT,
     host: raw.HOST,
     databaseUrl: raw.DATABASE_URL,
     redisUrl: raw.REDIS_URL,
+    redis: redis.target,
+    redisIgnored: redis.ignored,
     redisKeyPrefix: raw.REDIS_KEY_PREFIX,
     masterKey: raw.MASTER_KEY ?? raw.LITELLM_MASTER_KEY,
     saltKey: raw.SALT_KEY ?? raw.LITELLM_SALT_KEY,

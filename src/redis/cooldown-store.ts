@@ -1,4 +1,4 @@
-import type { Redis } from "ioredis";
+import type { RedisClient } from "./connections.js";
 import type { Logger } from "../logging/logger.js";
 import { cooldownActiveKey, cooldownChannel, cooldownFailsKey } from "./keys.js";
 import { defineScript, LUA_NOW, type LuaScript } from "./lua-script.js";
@@ -52,8 +52,8 @@ export class RedisCooldownStore {
   private handlers: CooldownHandlers | undefined;
 
   constructor(
-    private readonly commands: Redis,
-    private readonly subscriber: Redis,
+    private readonly commands: RedisClient,
+    private readonly subscriber: RedisClient,
     private readonly prefix: string,
     private readonly logger: Logger,
   ) {

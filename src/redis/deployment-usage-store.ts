@@ -1,4 +1,4 @@
-import type { Redis } from "ioredis";
+import type { RedisClient } from "./connections.js";
 import { deploymentUsageKey } from "./keys.js";
 import { defineScript, LUA_NOW, type LuaScript } from "./lua-script.js";
 
@@ -54,7 +54,7 @@ export class RedisDeploymentUsageStore {
   private readonly key: string;
 
   constructor(
-    private readonly commands: Redis,
+    private readonly commands: RedisClient,
     prefix: string,
   ) {
     this.key = deploymentUsageKey(prefix);

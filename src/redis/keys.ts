@@ -5,11 +5,18 @@ export function changeChannel(prefix: string): string {
   return `${prefix}:changes`;
 }
 
-export function connectionName(
-  prefix: string,
-  role: "pub" | "sub" | "spend" | "router" | "router-sub",
-  replicaId: string,
-): string {
+/**
+ * The prefix wrapped in a hash tag, `{prefix}`, for Redis Cluster: a Lua script or MULTI may only touch keys of one
+ * slot, and a hash tag puts every key and channel built from the prefix in the same slot. Only in cluster mode, so
+ * that a single server or Sentinel keeps the key names it had (an upgrade must not orphan the spend stream).
+ */
+export function slotTaggedPrefix(prefix: string): string {
+  return /\{[^}]+\}/.test(prefix) ? prefix : `{${prefix}}`;
+}
+
+export type ConnectionRole = "pub" | "sub" | "spend" | "router" | "router-sub";
+
+export function connectionName(prefix: string, role: ConnectionRole, replicaId: string): string {
   // Redis client names may not contain spaces.
   return `${prefix}:${role}:${replicaId}`.replace(/\s+/g, "_");
 }

@@ -1,12 +1,11 @@
-import { Redis } from "ioredis";
 import type { AdmitRequest, AdmitResult, CounterCheck, SharedLimitStore, Settlement } from "../limits/ports.js";
 import { LEASE_RENEW_MS, LEASE_TTL_MS } from "../limits/window.js";
-import { connectionName, limitCounterKey, limitReplicasKey } from "./keys.js";
+import { limitCounterKey, limitReplicasKey } from "./keys.js";
 import { ADMIT_LUA, RENEW_LUA, SETTLE_LUA } from "./limit-scripts.js";
+import { closeQuietly } from "./close-quietly.js";
+import { connectionsOf, type RedisClient, type RedisSource } from "./connections.js";
 
-export interface RedisLimitStoreOptions {
-  url: string;
-  keyPrefix: string;
+export type RedisLimitStoreOptions = RedisSource & {
   replicaId: string;
   /** How long a lease lives without renewal (tests shorten it). */
   leaseTtlMs?: number;
@@ -14,7 +13,7 @@ export interface RedisLimitStoreOptions {
   renewEveryMs?: number;
   /** A command slower than this fails, and the call is counted locally instead. */
   commandTimeoutMs?: number;
-}
+};
 
 type Args = Array<string | number>;
 
@@ -37,7 +36,8 @@ interface LimitCommands {
  * Leases on parallel slots expire unless their replica renews them, so a killed replica's slots come back.
  */
 export class RedisLimitStore implements SharedLimitStore {
-  private readonly redis: Redis & LimitCommands;
+  private readonly redis: RedisClient & LimitCommands;
+  private readonly keyPrefix: string;
   private readonly held = new Map<string, readonly string[]>();
   private readonly timer: NodeJS.Timeout | undefined;
   private readonly ttl: number;
@@ -49,20 +49,20 @@ export class RedisLimitStore implements SharedLimitStore {
 
   constructor(private readonly options: RedisLimitStoreOptions) {
     this.ttl = options.leaseTtlMs ?? LEASE_TTL_MS;
-    const redis = new Redis(options.url, {
-      // Fail fast while disconnected: the limiter counts locally instead of queueing calls behind Redis.
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 1,
-      commandTimeout: options.commandTimeoutMs ?? 500,
-      retryStrategy: (attempt) => Math.min(50 * 2 ** Math.min(attempt, 10), 1000),
-      connectionName: connectionName(options.keyPrefix, "pub", `limits-${options.replicaId}`),
+    const connections = connectionsOf(options);
+    this.keyPrefix = connections.keyPrefix;
+    // Fails fast while disconnected (the factory's rule): the limiter counts locally instead of queueing calls.
+    const redis = connections.open({
+      role: "pub",
+      id: `limits-${options.replicaId}`,
+      commandTimeoutMs: options.commandTimeoutMs ?? 500,
     });
     // Transitions are logged once by the limiter (FailoverLimitStore); reconnect errors would repeat forever.
     redis.on("error", () => undefined);
     redis.defineCommand("limitAdmit", { lua: ADMIT_LUA });
     redis.defineCommand("limitSettle", { lua: SETTLE_LUA });
     redis.defineCommand("limitRenew", { lua: RENEW_LUA });
-    this.redis = redis as Redis & LimitCommands;
+    this.redis = redis as RedisClient & LimitCommands;
     redis.on("ready", () => void this.renew());
     const every = options.renewEveryMs ?? LEASE_RENEW_MS;
     if (every > 0) this.timer = setInterval(() => void this.renew(), every);
@@ -92,7 +92,7 @@ export class RedisLimitStore implements SharedLimitStore {
     const batch = this.admitting;
     if (batch.length === 0) return;
     this.admitting = [];
-    const keys = [limitReplicasKey(this.options.keyPrefix)];
+    const keys = [limitReplicasKey(this.keyPrefix)];
     const args: Args = [this.ttl];
     for (const { request } of batch) {
       const command = this.commandOf(request.checks);
@@ -168,24 +168,23 @@ export class RedisLimitStore implements SharedLimitStore {
   }
 
   private counterKey(id: string): string {
-    return limitCounterKey(this.options.keyPrefix, id);
+    return limitCounterKey(this.keyPrefix, id);
   }
 
   async close(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     await this.settling?.catch(() => undefined);
-    if (this.redis.status === "ready") await this.redis.quit().catch(() => this.redis.disconnect());
-    else this.redis.disconnect();
+    await closeQuietly(this.redis);
   }
 
   /** Keeps this replica's leases alive and counts the replicas sharing Redis (for the per-replica fallback). */
   private async renew(): Promise<void> {
     if (!this.available()) return;
-    const keys = [limitReplicasKey(this.options.keyPrefix)];
+    const keys = [limitReplicasKey(this.keyPrefix)];
     const args: Args = [this.options.replicaId, this.ttl];
     for (const [lease, ids] of this.held) {
       for (const id of ids) {
-        keys.push(limitCounterKey(this.options.keyPrefix, id));
+        keys.push(limitCounterKey(this.keyPrefix, id));
         args.push(lease);
       }
     }

@@ -1,9 +1,9 @@
-import type { Redis } from "ioredis";
+import type { RedisClient } from "./connections.js";
 
 export type LuaScript = (...args: Array<string | number>) => Promise<unknown>;
 
 /** A Lua script run by EVALSHA (ioredis loads it on first use); `name` must be unique on the connection. */
-export function defineScript(redis: Redis, name: string, numberOfKeys: number, lua: string): LuaScript {
+export function defineScript(redis: RedisClient, name: string, numberOfKeys: number, lua: string): LuaScript {
   redis.defineCommand(name, { numberOfKeys, lua });
   const command = (redis as unknown as Record<string, LuaScript>)[name]!;
   return (...args) => command.apply(redis, args);

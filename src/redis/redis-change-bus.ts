@@ -1,21 +1,19 @@
 import { randomUUID } from "node:crypto";
-import { Redis, type RedisOptions } from "ioredis";
 import type { Logger } from "../logging/logger.js";
 import { parseChangeNotice } from "../sync/change-notice.js";
 import type { BusHandlers, BusStatus, ChangeBus, ChangeNotice } from "../sync/ports.js";
 import { changeChannel, connectionName } from "./keys.js";
 import { closeQuietly } from "./close-quietly.js";
+import { connectionsOf, type RedisClient, type RedisConnections, type RedisSource } from "./connections.js";
 
-export interface RedisChangeBusOptions {
-  url: string;
-  keyPrefix: string;
+export type RedisChangeBusOptions = RedisSource & {
   logger: Logger;
   /** Longest wait between reconnect attempts. */
   maxReconnectDelayMs?: number;
   /** Shortest wait before a reconnect attempt. */
   minReconnectDelayMs?: number;
   replicaId?: string;
-}
+};
 
 /**
  * Change notices over Redis pub/sub, on two connections (a subscribed connection can do nothing else).
@@ -24,8 +22,9 @@ export interface RedisChangeBusOptions {
  */
 export class RedisChangeBus implements ChangeBus {
   readonly replicaId: string;
-  private readonly publisher: Redis;
-  private readonly subscriber: Redis;
+  private readonly connections: RedisConnections;
+  private readonly publisher: RedisClient;
+  private readonly subscriber: RedisClient;
   private readonly channel: string;
   private handlers: BusHandlers | undefined;
   private closed = false;
@@ -33,26 +32,15 @@ export class RedisChangeBus implements ChangeBus {
 
   constructor(private readonly options: RedisChangeBusOptions) {
     this.replicaId = options.replicaId ?? randomUUID().slice(0, 8);
-    this.channel = changeChannel(options.keyPrefix);
-    const maxDelay = options.maxReconnectDelayMs ?? 1000;
-    const minDelay = options.minReconnectDelayMs ?? 50;
-    const common: RedisOptions = {
-      lazyConnect: false,
-      // Fail fast while disconnected instead of queueing: a notice sent late is worth less than the backstop.
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 1,
-      retryStrategy: (attempt) => Math.max(minDelay, Math.min(50 * 2 ** Math.min(attempt, 10), maxDelay)),
+    this.connections = connectionsOf(options);
+    this.channel = changeChannel(this.connections.keyPrefix);
+    const delays = {
+      maxReconnectDelayMs: options.maxReconnectDelayMs,
+      minReconnectDelayMs: options.minReconnectDelayMs,
     };
-    this.publisher = new Redis(options.url, {
-      ...common,
-      connectionName: connectionName(options.keyPrefix, "pub", this.replicaId),
-    });
-    this.subscriber = new Redis(options.url, {
-      ...common,
-      // We resubscribe ourselves so that the catch-up starts only once the subscription is live.
-      autoResubscribe: false,
-      connectionName: this.subscriberName,
-    });
+    this.publisher = this.connections.open({ role: "pub", id: this.replicaId, ...delays });
+    // We resubscribe ourselves so that the catch-up starts only once the subscription is live.
+    this.subscriber = this.connections.open({ role: "sub", id: this.replicaId, autoResubscribe: false, ...delays });
     for (const connection of [this.publisher, this.subscriber]) {
       connection.on("error", (error: Error) => this.logError(error));
     }
@@ -61,7 +49,7 @@ export class RedisChangeBus implements ChangeBus {
   }
 
   get subscriberName(): string {
-    return connectionName(this.options.keyPrefix, "sub", this.replicaId);
+    return connectionName(this.connections.keyPrefix, "sub", this.replicaId);
   }
 
   async publish(notice: ChangeNotice): Promise<void> {

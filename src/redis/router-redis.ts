@@ -1,17 +1,14 @@
 import { randomUUID } from "node:crypto";
-import { Redis, type RedisOptions } from "ioredis";
 import type { Logger } from "../logging/logger.js";
 import { RedisCooldownStore } from "./cooldown-store.js";
 import { RedisDeploymentUsageStore } from "./deployment-usage-store.js";
-import { connectionName } from "./keys.js";
 import { closeQuietly } from "./close-quietly.js";
+import { connectionsOf, type RedisSource } from "./connections.js";
 
-export interface RouterRedisOptions {
-  url: string;
-  keyPrefix: string;
+export type RouterRedisOptions = RedisSource & {
   logger: Logger;
   replicaId?: string;
-}
+};
 
 export interface RouterRedis {
   cooldowns: RedisCooldownStore;
@@ -27,20 +24,10 @@ export interface RouterRedis {
  */
 export function createRouterRedis(options: RouterRedisOptions): RouterRedis {
   const replicaId = options.replicaId ?? randomUUID().slice(0, 8);
-  const common: RedisOptions = {
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 1,
-    retryStrategy: (attempt) => Math.max(50, Math.min(50 * 2 ** Math.min(attempt, 10), 1000)),
-  };
-  const commands = new Redis(options.url, {
-    ...common,
-    connectionName: connectionName(options.keyPrefix, "router", replicaId),
-  });
-  const subscriber = new Redis(options.url, {
-    ...common,
-    autoResubscribe: false, // the store resubscribes itself, then reads the cooldowns it missed
-    connectionName: connectionName(options.keyPrefix, "router-sub", replicaId),
-  });
+  const connections = connectionsOf(options);
+  const commands = connections.open({ role: "router", id: replicaId });
+  // The store resubscribes itself, then reads the cooldowns it missed.
+  const subscriber = connections.open({ role: "router-sub", id: replicaId, autoResubscribe: false });
   let closed = false;
   let up = false;
   // One line per transition, not one per reconnect attempt.
@@ -54,8 +41,8 @@ export function createRouterRedis(options: RouterRedisOptions): RouterRedis {
   });
   for (const connection of [commands, subscriber]) connection.on("error", () => undefined); // the close line says it
   return {
-    cooldowns: new RedisCooldownStore(commands, subscriber, options.keyPrefix, options.logger),
-    usage: new RedisDeploymentUsageStore(commands, options.keyPrefix),
+    cooldowns: new RedisCooldownStore(commands, subscriber, connections.keyPrefix, options.logger),
+    usage: new RedisDeploymentUsageStore(commands, connections.keyPrefix),
     status: () => ({ shared: commands.status === "ready" }),
     close: async () => {
       closed = true;

@@ -1,14 +1,13 @@
 import { randomUUID } from "node:crypto";
-import { Redis } from "ioredis";
 import type { Logger } from "../logging/logger.js";
 import { MemorySpendQueue } from "../spend/memory-queue.js";
 import type { QueuedSpend, SpendQueue, SpendQueueStatus } from "../spend/ports.js";
 import { parseSpendRecord, type SpendRecord } from "../spend/spend-record.js";
-import { SPEND_GROUP, connectionName, spendStream } from "./keys.js";
+import { SPEND_GROUP, spendStream } from "./keys.js";
+import { closeQuietly } from "./close-quietly.js";
+import { connectionsOf, type RedisClient, type RedisSource } from "./connections.js";
 
-export interface RedisSpendQueueOptions {
-  url: string;
-  keyPrefix: string;
+export type RedisSpendQueueOptions = RedisSource & {
   logger: Logger;
   /** Records kept in memory while Redis is unreachable; the oldest go first. */
   bufferLimit: number;
@@ -17,7 +16,7 @@ export interface RedisSpendQueueOptions {
   replicaId?: string;
   /** A consumer (replica) idle this long with nothing pending is removed from the group: it is gone. */
   forgetConsumerAfterMs?: number;
-}
+};
 
 /** Replicas come and go with their ids; the group would otherwise list every replica that ever ran. */
 const FORGET_CONSUMER_AFTER_MS = 60 * 60 * 1000;
@@ -61,7 +60,7 @@ const LOCAL = "local:";
  * over is written once: writes are idempotent on the request id.
  */
 export class RedisSpendQueue implements SpendQueue {
-  private readonly redis: Redis;
+  private readonly redis: RedisClient;
   private readonly stream: string;
   private readonly consumer: string;
   private readonly buffer: MemorySpendQueue;
@@ -70,18 +69,13 @@ export class RedisSpendQueue implements SpendQueue {
 
   constructor(private readonly options: RedisSpendQueueOptions) {
     this.consumer = options.replicaId ?? randomUUID();
-    this.stream = spendStream(options.keyPrefix);
+    const connections = connectionsOf(options);
+    this.stream = spendStream(connections.keyPrefix);
     this.buffer = new MemorySpendQueue(options.bufferLimit);
-    this.redis = new Redis(options.url, {
-      // No auto-pipelining: an XADD is written to the socket at once, before the reply it records is written, so a
-      // kill -9 right after the reply cannot lose it (a pipeline waits for the next tick).
-      enableAutoPipelining: false,
-      // Our own buffer holds records while Redis is down; ioredis' offline queue would hold them without a bound.
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 1,
-      retryStrategy: (attempt) => Math.min(50 * 2 ** Math.min(attempt, 10), 1000),
-      connectionName: connectionName(options.keyPrefix, "spend", this.consumer),
-    });
+    // The factory turns auto-pipelining off: an XADD is written to the socket at once, before the reply it records
+    // is written, so a kill -9 right after the reply cannot lose it (a pipeline waits for the next tick). And no
+    // offline queue: our own bounded buffer holds records while Redis is down.
+    this.redis = connections.open({ role: "spend", id: this.consumer });
     this.redis.on("error", () => {}); // the flusher and status() report an outage; no log line per reconnect
     this.redis.on("ready", () => {
       this.groupReady = false;
@@ -161,7 +155,7 @@ export class RedisSpendQueue implements SpendQueue {
 
   async close(): Promise<void> {
     await this.handOverBuffered().catch(() => {});
-    await this.redis.quit().catch(() => this.redis.disconnect());
+    await closeQuietly(this.redis);
   }
 
   /** Creates the group (and the stream) once per connection; entries added before it existed are read too. */
