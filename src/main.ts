@@ -1,5 +1,6 @@
+// First, so that its V8 settings are in force before the other modules load.
+import "./config/runtime-tuning.js";
 import type { Server } from "node:http";
-import { setFlagsFromString } from "node:v8";
 import { createApp } from "./app.js";
 import { ConfigFileError } from "./config/config-file.js";
 import { parseCliArgs, usage } from "./config/cli-args.js";
@@ -43,21 +44,6 @@ function announceMode(config: Config, logger: Logger): void {
   }
 }
 
-/**
- * Embedded mode is one replica on a laptop or a small VM, where memory counts more than peak throughput. Process-wide
- * V8 settings, so they are made here, before anything is compiled or allocated in bulk (measured on 2 cores, idle RSS
- * and time to live):
- * - PGlite is PostgreSQL compiled to a 9 MB WebAssembly module (and Prisma's query compiler is another 3 MB). V8
- *   compiles WebAssembly with its baseline compiler, then again with its optimizing one on background threads, which
- *   at start competes with the start for the CPU and keeps both copies' code: baseline only is ~70 MB less and starts
- *   sooner. Queries run slower, which one local replica's few thousand rows do not notice.
- * - The young generation would grow to 2 × 16 MB while PGlite loads its files, and stay that size; it stays at 1 MB.
- */
-function tuneForEmbeddedMode(): void {
-  setFlagsFromString("--liftoff-only");
-  setFlagsFromString("--semi-space-growth-factor=1");
-}
-
 async function main(): Promise<void> {
   const cli = parseCliArgs(process.argv.slice(2));
   if (cli.help) {
@@ -65,7 +51,6 @@ async function main(): Promise<void> {
     return;
   }
   const config = await loadConfig(process.env, cli);
-  if (config.storageMode === "embedded") tuneForEmbeddedMode();
   const format = chooseLogFormat(config.env.logFormat, process.stdout.isTTY);
   const logger = createLogger({ level: config.env.logLevel, format });
   for (const warning of config.warnings) logger.warn(warning);
