@@ -12,12 +12,18 @@ COPY bin ./bin
 RUN npm ci --ignore-scripts && npm run build && npm prune --omit=dev --ignore-scripts
 
 FROM node:20-bookworm-slim
-ENV NODE_ENV=production
+# DATA_DIR: embedded mode (no DATABASE_URL) keeps its database and generated master key there; mount a volume on it
+# (`docker run -v switchboard-data:/data …`). /keys: where compose's init-keys service writes the generated keys.
+# Both are created here, owned by the non-root user, so a new named volume mounted on them starts out writable by it
+# (Docker copies a mount point's owner and mode into an empty named volume).
+ENV NODE_ENV=production DATA_DIR=/data
 WORKDIR /app
+RUN mkdir -p /data /keys && chown node:node /data /keys && chmod 700 /data /keys
 COPY --from=build --chown=node:node /app/node_modules ./node_modules
 COPY --from=build --chown=node:node /app/dist ./dist
 COPY --from=build --chown=node:node /app/prisma ./prisma
 COPY --from=build --chown=node:node /app/bin ./bin
+COPY --chown=node:node docker/init-keys.mjs ./docker/
 COPY --chown=node:node package.json config.yaml ./
 USER node
 EXPOSE 4000

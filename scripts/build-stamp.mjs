@@ -21,14 +21,21 @@ const INPUT_FILES = [
 const GENERATED = "src/generated";
 const OUTPUTS = ["dist/main.js", `${GENERATED}/prisma`];
 
-/** Every file under dir, sorted, except the generated client (an output of the build, not an input). */
+/** What tsc reads under src/: an editor's swap file or a .DS_Store beside them must not make a build stale. */
+const SOURCE_FILE = /\.(ts|mts|cts|json)$/;
+
+/** By code unit, not localeCompare: the order, and so the hash, must not depend on the locale npm runs in. */
+const byName = (a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+
+/** Every source file under dir, sorted, except the generated client (an output of the build, not an input). */
 function filesUnder(dir) {
   return readdirSync(dir, { withFileTypes: true })
-    .sort((a, b) => a.name.localeCompare(b.name))
+    .sort(byName)
     .flatMap((entry) => {
       const path = join(dir, entry.name);
       if (path === GENERATED) return [];
-      return entry.isDirectory() ? filesUnder(path) : [path];
+      if (entry.isDirectory()) return filesUnder(path);
+      return SOURCE_FILE.test(entry.name) ? [path] : [];
     });
 }
 

@@ -1,3 +1,5 @@
+// First, so that its V8 settings are in force before the other modules load.
+import "./config/runtime-tuning.js";
 import type { Server } from "node:http";
 import { createApp } from "./app.js";
 import { ConfigFileError } from "./config/config-file.js";
@@ -6,12 +8,19 @@ import { EnvError } from "./config/env.js";
 import { type Config, loadConfig, StartupError } from "./config/load-config.js";
 import { createDeps } from "./deps.js";
 import { createHttpServer } from "./http/server.js";
+import { KeyFileError } from "./config/master-key.js";
+import { chooseLogFormat } from "./logging/log-format.js";
 import { createLogger, type Logger } from "./logging/logger.js";
 
 // The only entry point and the only file that exits the process.
 
 function describeStartupFailure(error: unknown): string | undefined {
-  if (error instanceof ConfigFileError || error instanceof EnvError || error instanceof StartupError)
+  if (
+    error instanceof ConfigFileError ||
+    error instanceof EnvError ||
+    error instanceof StartupError ||
+    error instanceof KeyFileError
+  )
     return error.message;
   return undefined;
 }
@@ -44,7 +53,8 @@ async function main(): Promise<void> {
     return;
   }
   const config = await loadConfig(process.env, cli);
-  const logger = createLogger({ level: config.env.logLevel, pretty: config.env.logFormat === "pretty" });
+  const format = chooseLogFormat(config.env.logFormat, process.stdout.isTTY);
+  const logger = createLogger({ level: config.env.logLevel, format });
   for (const warning of config.warnings) logger.warn(warning);
   const replica = await createDeps(config, { logger });
   const app = createApp(replica.deps);

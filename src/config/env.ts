@@ -34,9 +34,14 @@ export const envSchema = z.object({
   LITELLM_MASTER_KEY: optionalText,
   SALT_KEY: optionalText.describe("Key that encrypts stored secrets (LITELLM_SALT_KEY also accepted)"),
   LITELLM_SALT_KEY: optionalText,
+  MASTER_KEY_FILE: optionalText.describe("File holding the admin key, read when MASTER_KEY is unset"),
+  SALT_KEY_FILE: optionalText.describe("File holding the salt key, read when SALT_KEY is unset"),
   CONFIG_FILE_PATH: z.string().default("./config.yaml").describe("LiteLLM-format config file"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
-  LOG_FORMAT: z.enum(["json", "pretty"]).default("json"),
+  LOG_FORMAT: z
+    .enum(["json", "pretty"])
+    .optional()
+    .describe("Unset: pretty on a terminal, JSON lines otherwise (see chooseLogFormat)"),
   DATA_DIR: z.string().default("./.switchboard").describe("Embedded database and generated master key"),
   SYNC_INTERVAL_MS: z.coerce.number().int().min(100).default(2000).describe("Backstop revision check interval"),
   MODEL_COST_MAP_PATH: optionalText.describe("LiteLLM-format price JSON overriding the bundled cost map"),
@@ -91,6 +96,9 @@ export interface Env {
   redisKeyPrefix: string;
   masterKey?: string;
   saltKey?: string;
+  /** Read by loadConfig when masterKey is unset (docker compose's generated keys). */
+  masterKeyFile?: string;
+  saltKeyFile?: string;
   configFilePath: string;
   logLevel: RawEnv["LOG_LEVEL"];
   logFormat: RawEnv["LOG_FORMAT"];
@@ -127,6 +135,8 @@ export function parseEnv(source: NodeJS.ProcessEnv): Env {
     redisKeyPrefix: raw.REDIS_KEY_PREFIX,
     masterKey: raw.MASTER_KEY ?? raw.LITELLM_MASTER_KEY,
     saltKey: raw.SALT_KEY ?? raw.LITELLM_SALT_KEY,
+    masterKeyFile: raw.MASTER_KEY_FILE,
+    saltKeyFile: raw.SALT_KEY_FILE,
     configFilePath: raw.CONFIG_FILE_PATH,
     logLevel: raw.LOG_LEVEL,
     logFormat: raw.LOG_FORMAT,

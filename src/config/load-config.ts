@@ -1,6 +1,6 @@
 import { type ConfigFile, loadConfigFile } from "./config-file.js";
 import { type Env, parseEnv } from "./env.js";
-import { loadOrCreateMasterKey } from "./master-key.js";
+import { loadOrCreateMasterKey, withKeysFromFiles } from "./master-key.js";
 import type { CliArgs } from "./cli-args.js";
 import { type RequestLimits, requestLimits } from "./request-limits.js";
 
@@ -24,7 +24,7 @@ export interface Config {
 export class StartupError extends Error {}
 
 export async function loadConfig(processEnv: NodeJS.ProcessEnv, cli: CliArgs): Promise<Config> {
-  const env = parseEnv(processEnv);
+  const env = await withKeysFromFiles(parseEnv(processEnv));
   if (cli.configPath !== undefined) env.configFilePath = cli.configPath;
   if (cli.port !== undefined) env.port = cli.port;
   const file = await loadConfigFile(env.configFilePath, processEnv);

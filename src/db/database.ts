@@ -58,10 +58,17 @@ function openPostgres(connectionString: string, max: number): Database {
   };
 }
 
+/**
+ * Server settings for the embedded PostgreSQL, after PGlite's own. Its default shared_buffers (128 MB) is sized for a
+ * shared server; one replica's few thousand rows fit in 16 MB, and the 112 MB saved are resident memory, not cache
+ * hits (measured: idle RSS 313 → ~165 MB for PGlite alone).
+ */
+const EMBEDDED_SETTINGS = ["-c", "shared_buffers=16MB"];
+
 function openEmbedded(dataDir: string): Database {
   const dir = join(dataDir, "pglite");
   mkdirSync(dirname(dir), { recursive: true }); // PGlite does not create parent folders
-  const pglite = new PGlite(dir);
+  const pglite = new PGlite(dir, { startParams: [...PGlite.defaultStartParams, ...EMBEDDED_SETTINGS] });
   const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
   return {
     prisma,

@@ -1,4 +1,5 @@
 import { pino, type Logger as PinoLogger, type DestinationStream } from "pino";
+import { type LogFormat, prettyLine } from "./log-format.js";
 
 export type Logger = PinoLogger;
 
@@ -59,7 +60,8 @@ export const logSerializers = {
 
 export interface LoggerOptions {
   level: string;
-  pretty?: boolean;
+  /** json (the default) or pretty: see chooseLogFormat. Ignored when a destination is given. */
+  format?: LogFormat;
   destination?: DestinationStream;
 }
 
@@ -71,8 +73,18 @@ export function createLogger(options: LoggerOptions): Logger {
     base: { service: "switchboard" },
   };
   if (options.destination) return pino(base, options.destination);
-  if (options.pretty) return pino({ ...base, transport: { target: "pino-pretty" } });
+  if (options.format === "pretty") return pino(base, prettyStdout());
   return pino(base, bufferedStdout());
+}
+
+/**
+ * Readable lines for a person at a terminal, each written at once (a person reads them as they come; the batching
+ * below is for request lines at load, which a terminal does not carry).
+ */
+function prettyStdout(): DestinationStream {
+  const stdout = pino.destination({ dest: 1, sync: true });
+  const colors = process.stdout.isTTY;
+  return { write: (line: string) => void stdout.write(prettyLine(line, colors)) };
 }
 
 /** Lines are held until this much is pending, or until the next flush tick. */

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { runCli, startChildReplica } from "../helpers/child-replica.js";
+import { freePort } from "../helpers/redis-server.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/test-database.js";
 
 let db: TestDatabase;
@@ -37,6 +38,34 @@ describe("switchboard CLI", () => {
       expect(await replica.stop("SIGTERM")).toBe(0);
     }
     expect(replica.output()).not.toContain("sk-cli-master-key-123456");
+  });
+
+  it("logs JSON lines on a pipe when LOG_FORMAT is unset", async () => {
+    const replica = await startChildReplica(["--port", "0"], {
+      DATABASE_URL: db.url,
+      MASTER_KEY: "sk-cli-master-key-123456",
+    });
+    expect(await replica.stop("SIGTERM")).toBe(0);
+    const lines = replica
+      .output()
+      .split("\n")
+      .filter((line) => line.trim() !== "");
+    expect(lines.length).toBeGreaterThan(2);
+    for (const line of lines)
+      expect(JSON.parse(line)).toMatchObject({ level: expect.any(Number), msg: expect.any(String) });
+  });
+
+  it("logs readable lines with LOG_FORMAT=pretty, even on a pipe", async () => {
+    // A database that refuses connections stops the start right after the first lines are logged.
+    const closed = `postgres://postgres@127.0.0.1:${await freePort()}/none`;
+    const result = await runCli(["--port", "0"], {
+      DATABASE_URL: closed,
+      MASTER_KEY: "sk-cli-master-key-123456",
+      LOG_FORMAT: "pretty",
+    });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/^\d\d:\d\d:\d\d\.\d{3} WARN {2}SALT_KEY is not set/m);
+    expect(result.stdout).not.toContain('"level"');
   });
 
   it("fails clearly when the config file does not exist", async () => {

@@ -2,6 +2,7 @@ import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { startChildReplica } from "../helpers/child-replica.js";
 import { startReplica } from "../helpers/replica.js";
 
 let dataDir: string;
@@ -43,5 +44,21 @@ describe("embedded mode (no DATABASE_URL)", () => {
     } finally {
       await second.close();
     }
+  });
+
+  it("as `npm start` runs it (the entry point's embedded tuning included): serves with the stored key, not shown again", async () => {
+    // The data folder the test above left: the database and key exist, so this start opens them.
+    const generated = (await readFile(join(dataDir, "master_key"), "utf8")).trim();
+    const child = await startChildReplica(["--port", "0"], { DATA_DIR: dataDir, MASTER_KEY: "", SALT_KEY: "" });
+    try {
+      const res = await fetch(`http://127.0.0.1:${child.port}/v1/models`, {
+        headers: { Authorization: `Bearer ${generated}` },
+      });
+      expect(res.status).toBe(200);
+    } finally {
+      expect(await child.stop()).toBe(0);
+    }
+    expect(child.output()).toContain("using the master key stored in");
+    expect(child.output()).not.toContain(generated);
   });
 });
