@@ -21,12 +21,10 @@ import { createKeySyncTarget } from "./keys/key-sync-target.js";
 import { createModelSyncTarget } from "./registry/model-sync-target.js";
 import type { ChangeBus } from "./sync/ports.js";
 import { RevisionSync } from "./sync/revision-sync.js";
-import { RedisChangeBus } from "./redis/redis-change-bus.js";
 import { createProxyService } from "./proxy/proxy-service.js";
 import { DeploymentRouter, routingSettings } from "./proxy/router.js";
 import { Cooldowns } from "./proxy/cooldowns.js";
 import { DeploymentUsage, isLimited } from "./proxy/deployment-usage.js";
-import { createRouterRedis } from "./redis/router-redis.js";
 import { createUpstreamClient } from "./proxy/upstream-client.js";
 import { streamSettings } from "./proxy/stream-settings.js";
 import { createMetrics } from "./metrics/metrics.js";
@@ -34,16 +32,14 @@ import { readSwitchboardVersion } from "./config/version.js";
 import { createHealthService } from "./health/health-service.js";
 import { healthSettings } from "./health/health-settings.js";
 import { createSpendStore } from "./db/spend-store.js";
-import { RedisSpendQueue } from "./redis/spend-queue.js";
 import { MemorySpendQueue } from "./spend/memory-queue.js";
 import type { SpendQueue } from "./spend/ports.js";
 import { createSpendService } from "./spend/spend-service.js";
 import { type SpendSettings, spendSettings } from "./spend/spend-settings.js";
 import { FailoverLimitStore } from "./limits/failover-store.js";
 import { KeyLimiter } from "./limits/key-limiter.js";
-import { RedisLimitStore } from "./redis/limit-store.js";
-import { createRedisConnections, type RedisConnections } from "./redis/connections.js";
 import { describeRedisTarget } from "./config/redis-target.js";
+import type { RedisKit } from "./redis/redis-kit.js";
 
 export interface DepsOptions {
   logger: Logger;
@@ -91,8 +87,8 @@ export async function createDeps(config: Config, options: DepsOptions): Promise<
     });
     const keyStore = createKeyStore(database.prisma);
     const keys = new KeyRegistry();
-    const redis = redisConnectionsFor(config, logger);
-    const bus = options.bus ?? (redis ? new RedisChangeBus({ connections: redis, logger }) : new InProcessBus());
+    const redis = await redisKitFor(config, logger);
+    const bus = options.bus ?? (redis ? redis.changeBus(logger) : new InProcessBus());
     if (!options.bus) closers.push(() => bus.close());
 
     const sync = new RevisionSync({
@@ -124,7 +120,7 @@ export async function createDeps(config: Config, options: DepsOptions): Promise<
       proxy: () => ({ inFlight: proxy.inFlight(), coolingDown: proxy.coolingDown() }),
     };
     const metrics = createMetrics(metricsSources);
-    const routerRedis = redis ? createRouterRedis({ connections: redis, logger }) : undefined;
+    const routerRedis = redis?.routerRedis(logger);
     if (routerRedis) closers.push(() => routerRedis.close());
     const cooldowns = new Cooldowns(settings, routerRedis?.cooldowns, logger);
     const limitedIds = () => registry.all().flatMap((d) => (isLimited(d) ? [d.id] : []));
@@ -218,8 +214,11 @@ export async function createDeps(config: Config, options: DepsOptions): Promise<
   }
 }
 
-/** The one Redis connection factory of this replica (single server, Sentinel or Cluster); none without Redis. */
-function redisConnectionsFor(config: Config, logger: Logger): RedisConnections | undefined {
+/**
+ * What this replica builds on Redis, from its one connection factory (single server, Sentinel or Cluster); none
+ * without Redis, and then ioredis is never loaded.
+ */
+async function redisKitFor(config: Config, logger: Logger): Promise<RedisKit | undefined> {
   const target = config.env.redis;
   if (config.env.redisIgnored.length > 0) {
     logger.warn(
@@ -229,27 +228,23 @@ function redisConnectionsFor(config: Config, logger: Logger): RedisConnections |
   }
   if (!target) return undefined;
   logger.info({ redis: describeRedisTarget(target) }, `Redis mode: ${target.mode}`);
-  return createRedisConnections(target, config.env.redisKeyPrefix);
+  const { createRedisKit } = await import("./redis/redis-kit.js");
+  return createRedisKit(target, config.env.redisKeyPrefix);
 }
 
 /** A Redis stream shared by the replicas when there is Redis; this replica's memory otherwise. */
-function spendQueueFor(redis: RedisConnections | undefined, settings: SpendSettings, logger: Logger): SpendQueue {
+function spendQueueFor(redis: RedisKit | undefined, settings: SpendSettings, logger: Logger): SpendQueue {
   if (!redis) return new MemorySpendQueue(settings.bufferLimit);
-  return new RedisSpendQueue({
-    connections: redis,
-    logger,
-    bufferLimit: settings.bufferLimit,
-    claimIdleMs: settings.claimIdleMs,
-  });
+  return redis.spendQueue({ logger, bufferLimit: settings.bufferLimit, claimIdleMs: settings.claimIdleMs });
 }
 
 /** Key limits are shared through Redis when there is one; a replica without Redis counts alone. */
 function createKeyLimiter(
-  redis: RedisConnections | undefined,
+  redis: RedisKit | undefined,
   logger: Logger,
 ): { limiter: KeyLimiter; close: () => Promise<void> } {
   const replicaId = randomUUID().slice(0, 8);
-  const shared = redis ? new RedisLimitStore({ connections: redis, replicaId }) : undefined;
+  const shared = redis?.limitStore(replicaId);
   const limiter = new KeyLimiter(new FailoverLimitStore(shared, logger), replicaId);
   return { limiter, close: async () => shared?.close() };
 }
