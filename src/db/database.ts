@@ -34,8 +34,23 @@ export function openDatabase(options: DatabaseOptions): Database {
     : openEmbedded(options.dataDir);
 }
 
+/**
+ * pg waits forever by default: for a connection to a server that does not answer (a dropped route, a host that is
+ * gone) and for a query's reply. An outage must fail a request in seconds (503 database_unavailable), not hang it, so
+ * both waits are bounded. A query timeout also discards the connection it happened on (pg-pool releases it with the
+ * error), so the pool refills with fresh connections once PostgreSQL is back. Keep-alive lets the kernel notice a
+ * peer that vanished without a word while a connection sits idle.
+ */
+export const POOL_TIMEOUTS = {
+  connectionTimeoutMillis: 5_000,
+  query_timeout: 15_000,
+  keepAlive: true,
+  keepAliveInitialDelayMillis: 10_000,
+} as const;
+
 function openPostgres(connectionString: string, max: number): Database {
-  const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString, max }) });
+  const adapter = new PrismaPg({ connectionString, max, ...POOL_TIMEOUTS });
+  const prisma = new PrismaClient({ adapter });
   return {
     prisma,
     kind: "postgres",
