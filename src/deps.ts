@@ -202,6 +202,7 @@ export async function createDeps(config: Config, options: DepsOptions): Promise<
         requestLimits: config.requestLimits,
         keyLimits: keyLimits.limiter,
         redisConfigured: config.env.redisUrl !== undefined,
+        readinessRequiresDb: config.env.readinessRequiresDb,
         routerState: {
           cooldowns: () => cooldowns.list(),
           status: () => ({ shared: routerRedis?.status().shared ?? false }),

@@ -29,6 +29,9 @@ export const envSchema = z.object({
   SYNC_INTERVAL_MS: z.coerce.number().int().min(100).default(2000).describe("Backstop revision check interval"),
   MODEL_COST_MAP_PATH: optionalText.describe("LiteLLM-format price JSON overriding the bundled cost map"),
   METRICS_PUBLIC: booleanFlag,
+  READINESS_REQUIRES_DB: booleanFlag.describe(
+    "Readiness answers 503 while PostgreSQL is unreachable (default: 200 degraded, serving from memory)",
+  ),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10000),
   // Set on the HTTP server before config.yaml matters; a client that trickles its headers or body is cut off.
   HTTP_HEADERS_TIMEOUT_MS: z.coerce
@@ -82,6 +85,8 @@ export interface Env {
   syncIntervalMs: number;
   modelCostMapPath?: string;
   metricsPublic: boolean;
+  /** Readiness fails while the database is unreachable, instead of reporting degraded (READINESS_REQUIRES_DB). */
+  readinessRequiresDb: boolean;
   shutdownGraceMs: number;
   server: ServerLimits;
 }
@@ -114,6 +119,7 @@ export function parseEnv(source: NodeJS.ProcessEnv): Env {
     syncIntervalMs: raw.SYNC_INTERVAL_MS,
     modelCostMapPath: raw.MODEL_COST_MAP_PATH,
     metricsPublic: raw.METRICS_PUBLIC,
+    readinessRequiresDb: raw.READINESS_REQUIRES_DB,
     shutdownGraceMs: raw.SHUTDOWN_GRACE_MS,
     server: {
       headersTimeoutMs: raw.HTTP_HEADERS_TIMEOUT_MS,
