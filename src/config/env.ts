@@ -16,6 +16,18 @@ export const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(4000).describe("HTTP port"),
   HOST: z.string().default("0.0.0.0").describe("Interface to listen on"),
   DATABASE_URL: optionalText.describe("PostgreSQL URL; unset = embedded PGlite under DATA_DIR"),
+  DATABASE_CONNECT_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .default(5_000)
+    .describe("How long to wait for a PostgreSQL connection before the request answers 503 database_unavailable"),
+  DATABASE_QUERY_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .default(15_000)
+    .describe("How long to wait for one PostgreSQL query's reply before giving up on it (and its connection)"),
   REDIS_URL: optionalText.describe("Redis URL for the cross-replica change feed; unset = in-process bus"),
   REDIS_KEY_PREFIX: z.string().default("switchboard").describe("Prefix of every Redis key and channel"),
   MASTER_KEY: optionalText.describe("Admin key (LITELLM_MASTER_KEY also accepted)"),
@@ -74,6 +86,8 @@ export interface Env {
   port: number;
   host: string;
   databaseUrl?: string;
+  /** Bounds on waiting for PostgreSQL (DATABASE_CONNECT_TIMEOUT_MS, DATABASE_QUERY_TIMEOUT_MS). */
+  databaseTimeouts: { connectMs: number; queryMs: number };
   redisUrl?: string;
   redisKeyPrefix: string;
   masterKey?: string;
@@ -108,6 +122,7 @@ export function parseEnv(source: NodeJS.ProcessEnv): Env {
     port: raw.PORT,
     host: raw.HOST,
     databaseUrl: raw.DATABASE_URL,
+    databaseTimeouts: { connectMs: raw.DATABASE_CONNECT_TIMEOUT_MS, queryMs: raw.DATABASE_QUERY_TIMEOUT_MS },
     redisUrl: raw.REDIS_URL,
     redisKeyPrefix: raw.REDIS_KEY_PREFIX,
     masterKey: raw.MASTER_KEY ?? raw.LITELLM_MASTER_KEY,

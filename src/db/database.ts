@@ -25,31 +25,42 @@ export interface DatabaseOptions {
   databaseUrl?: string;
   dataDir: string;
   poolSize?: number;
+  /** How long to wait for a PostgreSQL connection, then for each query's reply (DATABASE_*_TIMEOUT_MS). */
+  timeouts?: DatabaseTimeouts;
+}
+
+export interface DatabaseTimeouts {
+  connectMs: number;
+  queryMs: number;
 }
 
 /** PostgreSQL when a URL is given; otherwise an embedded, file-backed PGlite under dataDir. */
 export function openDatabase(options: DatabaseOptions): Database {
   return options.databaseUrl
-    ? openPostgres(options.databaseUrl, options.poolSize ?? 10)
+    ? openPostgres(options.databaseUrl, options.poolSize ?? 10, options.timeouts ?? DEFAULT_DATABASE_TIMEOUTS)
     : openEmbedded(options.dataDir);
 }
+
+export const DEFAULT_DATABASE_TIMEOUTS: DatabaseTimeouts = { connectMs: 5_000, queryMs: 15_000 };
 
 /**
  * pg waits forever by default: for a connection to a server that does not answer (a dropped route, a host that is
  * gone) and for a query's reply. An outage must fail a request in seconds (503 database_unavailable), not hang it, so
- * both waits are bounded. A query timeout also discards the connection it happened on (pg-pool releases it with the
- * error), so the pool refills with fresh connections once PostgreSQL is back. Keep-alive lets the kernel notice a
- * peer that vanished without a word while a connection sits idle.
+ * both waits are bounded. A timed-out connection is discarded (pg-pool releases it with the error), so the pool
+ * refills with fresh ones once PostgreSQL is back. Keep-alive lets the kernel notice a peer that vanished without a
+ * word while a connection sits idle.
  */
-export const POOL_TIMEOUTS = {
-  connectionTimeoutMillis: 5_000,
-  query_timeout: 15_000,
-  keepAlive: true,
-  keepAliveInitialDelayMillis: 10_000,
-} as const;
+function poolOptions(timeouts: DatabaseTimeouts) {
+  return {
+    connectionTimeoutMillis: timeouts.connectMs,
+    query_timeout: timeouts.queryMs,
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
+  };
+}
 
-function openPostgres(connectionString: string, max: number): Database {
-  const adapter = new PrismaPg({ connectionString, max, ...POOL_TIMEOUTS });
+function openPostgres(connectionString: string, max: number, timeouts: DatabaseTimeouts): Database {
+  const adapter = new PrismaPg({ connectionString, max, ...poolOptions(timeouts) });
   const prisma = new PrismaClient({ adapter });
   return {
     prisma,

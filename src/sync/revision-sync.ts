@@ -26,13 +26,15 @@ export interface RevisionSyncDeps {
   targets: readonly SyncTarget[];
   logger: Logger;
   intervalMs: number;
+  /** How long a read waits to learn the latest revision before it is served from memory (default 2 s). */
+  freshProbeTimeoutMs?: number;
 }
 
 const CATCH_UP_PAGE = 500;
 
 /**
  * How long a read waits to learn the latest revision before it is served from memory as it is. The database
- * refuses at once when it is down; this bounds the case where it does not answer at all (a cut route).
+ * refuses at once when it is down; this bounds the case where it does not answer at all (a dropped route).
  */
 const FRESH_PROBE_TIMEOUT_MS = 2_000;
 /** After the database failed to answer, reads are served from memory without asking for this long (the backstop keeps trying). */
@@ -162,7 +164,8 @@ export class RevisionSync {
 
   private async checkFresh(): Promise<void> {
     if (performance.now() < this.skipFreshUntil) return;
-    const latest = await within(this.deps.changeLog.latestRevision(), FRESH_PROBE_TIMEOUT_MS);
+    const timeoutMs = this.deps.freshProbeTimeoutMs ?? FRESH_PROBE_TIMEOUT_MS;
+    const latest = await within(this.deps.changeLog.latestRevision(), timeoutMs);
     if (latest === undefined) {
       // The database is down or not answering: serve the in-memory view, and spare the next reads the wait.
       this.skipFreshUntil = performance.now() + FRESH_RETRY_AFTER_MS;
