@@ -49,10 +49,24 @@ export const DEFAULT_DATABASE_TIMEOUTS: DatabaseTimeouts = { connectMs: 5_000, q
  * both waits are bounded. A timed-out connection is discarded (pg-pool releases it with the error), so the pool
  * refills with fresh ones once PostgreSQL is back. Keep-alive lets the kernel notice a peer that vanished without a
  * word while a connection sits idle.
+ *
+ * The connect bound goes on each new connection, not on the pool: pg-pool's own connectionTimeoutMillis also bounds
+ * the wait for a free connection, and under a burst of writes that wait is a queue (on the revision row), not an
+ * outage. Interactive transactions bound that wait themselves (WRITE_TX_OPTIONS.maxWait).
  */
-function poolOptions(timeouts: DatabaseTimeouts) {
+function poolOptions(timeouts: DatabaseTimeouts): pg.PoolConfig {
+  const connectionTimeoutMillis = timeouts.connectMs;
+  class BoundedConnectClient extends pg.Client {
+    constructor(config?: string | pg.ClientConfig) {
+      super(
+        typeof config === "string"
+          ? { connectionString: config, connectionTimeoutMillis }
+          : { ...config, connectionTimeoutMillis },
+      );
+    }
+  }
   return {
-    connectionTimeoutMillis: timeouts.connectMs,
+    Client: BoundedConnectClient,
     query_timeout: timeouts.queryMs,
     keepAlive: true,
     keepAliveInitialDelayMillis: 10_000,

@@ -26,6 +26,7 @@ const SQLSTATE = /^(08|57P)/;
  */
 const PG_MESSAGES = [
   "Connection terminated",
+  "timeout expired",
   "timeout exceeded when trying to connect",
   "Query read timeout",
   "is not queryable",
