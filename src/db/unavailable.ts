@@ -61,12 +61,13 @@ export function isDatabaseUnreachable(error: unknown): boolean {
     );
   }
   if (error instanceof Prisma.PrismaClientInitializationError) return true;
-  if (error instanceof Error) {
-    const code = (error as { code?: unknown }).code;
-    if (isUnreachableSqlState(code)) return true;
-    return PG_MESSAGES.some((text) => error.message.includes(text));
-  }
-  return false;
+  if (!(error instanceof Error)) return false;
+  if (isUnreachableSqlState((error as { code?: unknown }).code)) return true;
+  // Only pg's own plain Errors (as adapter-pg passes them on, or as Prisma wraps them unclassified) are read by their
+  // message: never a domain error that happens to use the words.
+  const plain =
+    Object.getPrototypeOf(error) === Error.prototype || error instanceof Prisma.PrismaClientUnknownRequestError;
+  return plain && PG_MESSAGES.some((text) => error.message.includes(text));
 }
 
 /** The error as the stores throw it: DatabaseUnavailableError when the database cannot be reached, else unchanged. */
