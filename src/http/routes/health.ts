@@ -130,8 +130,9 @@ export const healthComponents = {
 /**
  * Liveness says the process runs. Readiness says this replica should get traffic: the registry is loaded and it is
  * not draining (see health/readiness.ts). A lost database, Redis or change feed is reported as degraded but stays
- * ready: known models and keys are served from memory, and the periodic revision check catches up once they return. GET /health is LiteLLM's model health check: a real call to
- * each deployment (or, with background checks, the last results), so it needs the master key.
+ * ready: known models and keys are served from memory, and the periodic revision check catches up once they return.
+ * GET /health is LiteLLM's model health check: a real call to each deployment (or, with background checks, the last
+ * results), so it needs the master key.
  */
 export const healthRoutes = [
   defineRoute({
