@@ -61,6 +61,8 @@ export interface AppDeps {
   routerState: RouterState;
   /** Whether REDIS_URL is set (readiness tells "no Redis" from "Redis down"). */
   redisConfigured: boolean;
+  /** READINESS_REQUIRES_DB: readiness fails while the database is unreachable (else it reports degraded). */
+  readinessRequiresDb: boolean;
 }
 
 /** The inference and management body policies, sharing one replica-wide buffer budget. */

@@ -66,7 +66,11 @@ const DEPLOYMENT_USAGE_SYNC_MS = 100;
 /** Connects everything one replica needs; the only place that chooses implementations. */
 export async function createDeps(config: Config, options: DepsOptions): Promise<Deps> {
   const { logger } = options;
-  const database = openDatabase({ databaseUrl: config.env.databaseUrl, dataDir: config.env.dataDir });
+  const database = openDatabase({
+    databaseUrl: config.env.databaseUrl,
+    dataDir: config.env.dataDir,
+    timeouts: config.env.databaseTimeouts,
+  });
   const closers: Array<() => Promise<void>> = [() => database.close()];
   const closeAll = async () => {
     for (const close of [...closers].reverse()) await close().catch((err) => logger.warn({ err }, "close failed"));
@@ -195,6 +199,7 @@ export async function createDeps(config: Config, options: DepsOptions): Promise<
         requestLimits: config.requestLimits,
         keyLimits: keyLimits.limiter,
         redisConfigured: redis !== undefined,
+        readinessRequiresDb: config.env.readinessRequiresDb,
         routerState: {
           cooldowns: () => cooldowns.list(),
           status: () => ({ shared: routerRedis?.status().shared ?? false }),

@@ -17,6 +17,18 @@ export const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(4000).describe("HTTP port"),
   HOST: z.string().default("0.0.0.0").describe("Interface to listen on"),
   DATABASE_URL: optionalText.describe("PostgreSQL URL; unset = embedded PGlite under DATA_DIR"),
+  DATABASE_CONNECT_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .default(5_000)
+    .describe("How long to wait for a PostgreSQL connection before the request answers 503 database_unavailable"),
+  DATABASE_QUERY_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .default(15_000)
+    .describe("How long to wait for one PostgreSQL query's reply before giving up on it (and its connection)"),
   REDIS_URL: optionalText.describe("Redis URL for the cross-replica change feed; unset = in-process bus"),
   // Sentinel and Cluster, under LiteLLM's names (src/config/redis-target.ts); REDIS_URL wins when several are set.
   REDIS_CLUSTER_NODES: optionalText.describe('Redis Cluster seed nodes: JSON [{"host","port"}] or host:port,host:port'),
@@ -46,6 +58,9 @@ export const envSchema = z.object({
   SYNC_INTERVAL_MS: z.coerce.number().int().min(100).default(2000).describe("Backstop revision check interval"),
   MODEL_COST_MAP_PATH: optionalText.describe("LiteLLM-format price JSON overriding the bundled cost map"),
   METRICS_PUBLIC: booleanFlag,
+  READINESS_REQUIRES_DB: booleanFlag.describe(
+    "Readiness answers 503 while PostgreSQL is unreachable (default: 200 degraded, serving from memory)",
+  ),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10000),
   // Set on the HTTP server before config.yaml matters; a client that trickles its headers or body is cut off.
   HTTP_HEADERS_TIMEOUT_MS: z.coerce
@@ -88,6 +103,8 @@ export interface Env {
   port: number;
   host: string;
   databaseUrl?: string;
+  /** Bounds on waiting for PostgreSQL (DATABASE_CONNECT_TIMEOUT_MS, DATABASE_QUERY_TIMEOUT_MS). */
+  databaseTimeouts: { connectMs: number; queryMs: number };
   redisUrl?: string;
   /** How to reach Redis (one server, Sentinel or Cluster); undefined without Redis. */
   redis?: RedisTarget;
@@ -106,6 +123,8 @@ export interface Env {
   syncIntervalMs: number;
   modelCostMapPath?: string;
   metricsPublic: boolean;
+  /** Readiness fails while the database is unreachable, instead of reporting degraded (READINESS_REQUIRES_DB). */
+  readinessRequiresDb: boolean;
   shutdownGraceMs: number;
   server: ServerLimits;
 }
@@ -129,6 +148,7 @@ export function parseEnv(source: NodeJS.ProcessEnv): Env {
     port: raw.PORT,
     host: raw.HOST,
     databaseUrl: raw.DATABASE_URL,
+    databaseTimeouts: { connectMs: raw.DATABASE_CONNECT_TIMEOUT_MS, queryMs: raw.DATABASE_QUERY_TIMEOUT_MS },
     redisUrl: raw.REDIS_URL,
     redis: redis.target,
     redisIgnored: redis.ignored,
@@ -144,6 +164,7 @@ export function parseEnv(source: NodeJS.ProcessEnv): Env {
     syncIntervalMs: raw.SYNC_INTERVAL_MS,
     modelCostMapPath: raw.MODEL_COST_MAP_PATH,
     metricsPublic: raw.METRICS_PUBLIC,
+    readinessRequiresDb: raw.READINESS_REQUIRES_DB,
     shutdownGraceMs: raw.SHUTDOWN_GRACE_MS,
     server: {
       headersTimeoutMs: raw.HTTP_HEADERS_TIMEOUT_MS,

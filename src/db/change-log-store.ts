@@ -1,5 +1,6 @@
 import type { ChangeEntity, ChangeEntry, ChangeLog, ChangeOp } from "../sync/ports.js";
 import type { Prisma, PrismaClient } from "../generated/prisma/client.js";
+import { guardStore } from "./unavailable.js";
 
 type Tx = Prisma.TransactionClient;
 
@@ -49,7 +50,7 @@ function toChangeEntry(row: {
 }
 
 export function createChangeLogStore(prisma: PrismaClient): ChangeLog {
-  return {
+  return guardStore({
     async latestRevision() {
       const last = await prisma.changeLog.aggregate({ _max: { revision: true } });
       return Number(last._max.revision ?? 0n);
@@ -74,5 +75,5 @@ export function createChangeLogStore(prisma: PrismaClient): ChangeLog {
       });
       return rows.map(toChangeEntry);
     },
-  };
+  });
 }

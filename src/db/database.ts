@@ -25,17 +25,57 @@ export interface DatabaseOptions {
   databaseUrl?: string;
   dataDir: string;
   poolSize?: number;
+  /** How long to wait for a PostgreSQL connection, then for each query's reply (DATABASE_*_TIMEOUT_MS). */
+  timeouts?: DatabaseTimeouts;
+}
+
+export interface DatabaseTimeouts {
+  connectMs: number;
+  queryMs: number;
 }
 
 /** PostgreSQL when a URL is given; otherwise an embedded, file-backed PGlite under dataDir. */
 export function openDatabase(options: DatabaseOptions): Database {
   return options.databaseUrl
-    ? openPostgres(options.databaseUrl, options.poolSize ?? 10)
+    ? openPostgres(options.databaseUrl, options.poolSize ?? 10, options.timeouts ?? DEFAULT_DATABASE_TIMEOUTS)
     : openEmbedded(options.dataDir);
 }
 
-function openPostgres(connectionString: string, max: number): Database {
-  const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString, max }) });
+export const DEFAULT_DATABASE_TIMEOUTS: DatabaseTimeouts = { connectMs: 5_000, queryMs: 15_000 };
+
+/**
+ * pg waits forever by default: for a connection to a server that does not answer (a dropped route, a host that is
+ * gone) and for a query's reply. An outage must fail a request in seconds (503 database_unavailable), not hang it, so
+ * both waits are bounded. A timed-out connection is discarded (pg-pool releases it with the error), so the pool
+ * refills with fresh ones once PostgreSQL is back. Keep-alive lets the kernel notice a peer that vanished without a
+ * word while a connection sits idle.
+ *
+ * The connect bound goes on each new connection, not on the pool: pg-pool's own connectionTimeoutMillis also bounds
+ * the wait for a free connection, and under a burst of writes that wait is a queue (on the revision row), not an
+ * outage. Interactive transactions bound that wait themselves (WRITE_TX_OPTIONS.maxWait).
+ */
+function poolOptions(timeouts: DatabaseTimeouts): pg.PoolConfig {
+  const connectionTimeoutMillis = timeouts.connectMs;
+  class BoundedConnectClient extends pg.Client {
+    constructor(config?: string | pg.ClientConfig) {
+      super(
+        typeof config === "string"
+          ? { connectionString: config, connectionTimeoutMillis }
+          : { ...config, connectionTimeoutMillis },
+      );
+    }
+  }
+  return {
+    Client: BoundedConnectClient,
+    query_timeout: timeouts.queryMs,
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
+  };
+}
+
+function openPostgres(connectionString: string, max: number, timeouts: DatabaseTimeouts): Database {
+  const adapter = new PrismaPg({ connectionString, max, ...poolOptions(timeouts) });
+  const prisma = new PrismaClient({ adapter });
   return {
     prisma,
     kind: "postgres",

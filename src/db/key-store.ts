@@ -4,6 +4,7 @@ import type { VirtualKey } from "../keys/virtual-key.js";
 import { jsonList, jsonObject } from "./json-columns.js";
 import { WRITE_TX_OPTIONS, appendChange, lockRevisions } from "./change-log-store.js";
 import { revisionedCreate, revisionedUpdate } from "./revisioned-writes.js";
+import { guardStore } from "./unavailable.js";
 
 type Row = Prisma.VirtualKeyGetPayload<object>;
 
@@ -75,7 +76,7 @@ function toColumns(input: VirtualKeyInput) {
 
 /** Virtual keys in LiteLLM_VerificationToken, revisioned through the same change log as models. */
 export function createKeyStore(prisma: PrismaClient): KeyStore {
-  return {
+  return guardStore({
     async create(input, actor) {
       const { created, change } = await revisionedCreate(
         prisma,
@@ -134,12 +135,12 @@ export function createKeyStore(prisma: PrismaClient): KeyStore {
     async listAll() {
       return (await prisma.virtualKey.findMany({ orderBy: { createdAt: "asc" } })).map(toVirtualKey);
     },
-  };
+  });
 }
 
 /** The budget job's reads and conditional writes on LiteLLM_VerificationToken. */
 export function createBudgetStore(prisma: PrismaClient): BudgetStore {
-  return {
+  return guardStore({
     async dueBudgets(now, limit) {
       const rows = await prisma.virtualKey.findMany({
         where: { budgetResetAt: { lte: now }, budgetDuration: { not: null } },
@@ -187,5 +188,5 @@ export function createBudgetStore(prisma: PrismaClient): BudgetStore {
         WHERE NOT soft_budget_cooldown AND soft_budget IS NOT NULL AND spend >= soft_budget
         RETURNING token, key_name AS "keyName", key_alias AS "keyAlias", spend, soft_budget AS "softBudget"`;
     },
-  };
+  });
 }

@@ -5,6 +5,7 @@ import { mapSecretValues } from "../registry/secret-fields.js";
 import { jsonObject } from "./json-columns.js";
 import { WRITE_TX_OPTIONS, appendChange, lockRevisions } from "./change-log-store.js";
 import { revisionedCreate, revisionedUpdate } from "./revisioned-writes.js";
+import { guardStore } from "./unavailable.js";
 
 type Row = Prisma.ProxyModelGetPayload<object>;
 
@@ -44,7 +45,7 @@ export function createModelStore(
     updatedBy: row.updatedBy,
   });
 
-  return {
+  return guardStore({
     async create(input, actor) {
       const { created, change } = await revisionedCreate(
         prisma,
@@ -100,7 +101,7 @@ export function createModelStore(
       const rows = await prisma.proxyModel.findMany({ orderBy: { createdAt: "asc" } });
       return rows.map(toStoredModel);
     },
-  };
+  });
 }
 
 function toColumns(input: StoredModelInput, encrypt: (p: Record<string, unknown>) => Record<string, unknown>) {

@@ -2,6 +2,7 @@ import { Prisma, type PrismaClient } from "../generated/prisma/client.js";
 import type { DailySpend, SpendLogFilter, SpendReportFilter, SpendStore } from "../spend/ports.js";
 import type { SpendRecord } from "../spend/spend-record.js";
 import { jsonList, jsonObject } from "./json-columns.js";
+import { guardStore } from "./unavailable.js";
 
 type Tx = Prisma.TransactionClient;
 type Row = Prisma.SpendLogGetPayload<object>;
@@ -137,7 +138,7 @@ async function addInserted(tx: Tx, inserted: readonly SpendRecord[]): Promise<vo
 
 /** Spend logs and totals in PostgreSQL (or PGlite): written only by the flusher, in batches. */
 export function createSpendStore(prisma: PrismaClient): SpendStore {
-  return {
+  return guardStore({
     write(records) {
       return prisma.$transaction(async (tx) => {
         // ON CONFLICT DO NOTHING ... RETURNING: only rows that were not there yet come back, and only they count.
@@ -213,5 +214,5 @@ export function createSpendStore(prisma: PrismaClient): SpendStore {
         requests: row.requests,
       }));
     },
-  };
+  });
 }

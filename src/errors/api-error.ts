@@ -227,6 +227,16 @@ export class ApiError extends Error {
     return new ApiError(503, "service_unavailable", "service_unavailable", message);
   }
 
+  /**
+   * PostgreSQL did not answer: nothing was written (the change ran in one transaction), so the caller may retry as
+   * it is. Known models and keys are still served from this replica's memory meanwhile.
+   */
+  static databaseUnavailable(): ApiError {
+    const message =
+      "The database is unreachable, so this request could not be served and nothing was changed. Retry once it is back; models and keys already known keep being served meanwhile.";
+    return new ApiError(503, "service_unavailable", "database_unavailable", message);
+  }
+
   // Upstream calls and streams (#13): failures told apart by where they happened, cut-off streams.
 
   /** JSON.stringify gave up on the body (nested deeper than its recursion allows): the caller's body, not the upstream. */

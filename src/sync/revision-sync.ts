@@ -26,9 +26,32 @@ export interface RevisionSyncDeps {
   targets: readonly SyncTarget[];
   logger: Logger;
   intervalMs: number;
+  /** How long a read waits to learn the latest revision before it is served from memory (default 2 s). */
+  freshProbeTimeoutMs?: number;
 }
 
 const CATCH_UP_PAGE = 500;
+
+/**
+ * How long a read waits to learn the latest revision before it is served from memory as it is. The database
+ * refuses at once when it is down; this bounds the case where it does not answer at all (a dropped route).
+ */
+const FRESH_PROBE_TIMEOUT_MS = 2_000;
+/** After the database failed to answer, reads are served from memory without asking for this long (the backstop keeps trying). */
+const FRESH_RETRY_AFTER_MS = 1_000;
+
+/** The promise's value, or undefined when it rejects or has not settled within ms. */
+async function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), ms);
+  });
+  try {
+    return await Promise.race([promise.catch(() => undefined), expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 /**
  * Keeps this replica's in-memory view at the database's latest revision. PostgreSQL is the truth; bus notices
@@ -46,6 +69,10 @@ export class RevisionSync {
   private timer: NodeJS.Timeout | undefined;
   private freshCheck: Promise<void> | undefined;
   private nextFreshCheck: Promise<void> | undefined;
+  /** Until when reads skip the freshness check because the change log just failed to answer (performance.now()). */
+  private skipFreshUntil = 0;
+  /** Whether the change log is failing: its first failure is a warning, the rest debug lines until it recovers. */
+  private failing = false;
   private readonly targets: Map<ChangeEntity, SyncTarget>;
 
   constructor(private readonly deps: RevisionSyncDeps) {
@@ -136,10 +163,12 @@ export class RevisionSync {
   }
 
   private async checkFresh(): Promise<void> {
-    let latest: number;
-    try {
-      latest = await this.deps.changeLog.latestRevision();
-    } catch {
+    if (performance.now() < this.skipFreshUntil) return;
+    const timeoutMs = this.deps.freshProbeTimeoutMs ?? FRESH_PROBE_TIMEOUT_MS;
+    const latest = await within(this.deps.changeLog.latestRevision(), timeoutMs);
+    if (latest === undefined) {
+      // The database is down or not answering: serve the in-memory view, and spare the next reads the wait.
+      this.skipFreshUntil = performance.now() + FRESH_RETRY_AFTER_MS;
       return;
     }
     this.latestKnown = Math.max(this.latestKnown, latest);
@@ -173,6 +202,7 @@ export class RevisionSync {
         const latest = await this.deps.changeLog.latestRevision();
         this.latestKnown = Math.max(this.latestKnown, latest);
         this.lastCheckAt = new Date();
+        this.recovered();
         if (latest > this.applied) await this.catchUpNow();
       } finally {
         this.backstopPending = false;
@@ -191,6 +221,7 @@ export class RevisionSync {
     }
     this.latestKnown = Math.max(this.latestKnown, this.applied);
     this.lastCheckAt = new Date();
+    this.recovered();
     if (this.applied > startedAt) {
       this.catchUps += 1;
       this.deps.logger.info({ from: startedAt, to: this.applied }, "caught up from the change log");
@@ -214,10 +245,31 @@ export class RevisionSync {
    * promise never rejects: a committed write must not fail its request because a follow-up read did.
    */
   private enqueue(step: () => Promise<void>): Promise<void> {
-    this.queue = this.runStep(step).catch((error: unknown) => {
-      this.deps.logger.warn({ err: error }, "registry sync step failed; will retry on the next check");
-    });
+    this.queue = this.runStep(step).catch((error: unknown) => this.stepFailed(error));
     return this.queue;
+  }
+
+  /**
+   * While the database is down the backstop fails every interval: one warning says so, the rest go to debug, and
+   * one line says when it answers again (the in-memory view is served unchanged meanwhile).
+   */
+  private stepFailed(error: unknown): void {
+    if (this.failing) {
+      this.deps.logger.debug({ err: error }, "registry sync step failed again; serving the in-memory view");
+      return;
+    }
+    this.failing = true;
+    this.deps.logger.warn(
+      { err: error, appliedRevision: this.applied },
+      "registry sync step failed; serving the in-memory view and retrying on the next check",
+    );
+  }
+
+  private recovered(): void {
+    this.skipFreshUntil = 0;
+    if (!this.failing) return;
+    this.failing = false;
+    this.deps.logger.info({ appliedRevision: this.applied }, "change log answers again: registry sync resumed");
   }
 
   private runStep(step: () => Promise<void>): Promise<void> {

@@ -110,6 +110,7 @@ describe("ApiError's named factories", () => {
     ["mockFallbackTrigger", ApiError.mockFallbackTrigger("m"), 500, "server_error", "mock_testing_fallbacks"],
     ["internal", ApiError.internal(), 500, "server_error", "internal_error"],
     ["unavailable", ApiError.unavailable("db down"), 503, "service_unavailable", "service_unavailable"],
+    ["databaseUnavailable", ApiError.databaseUnavailable(), 503, "service_unavailable", "database_unavailable"],
   ])("%s answers %d %s %s", (_name, error, status, type, code) => {
     expect([error.status, error.type, error.code]).toEqual([status, type, code]);
     expect(API_ERROR_TYPES).toContain(error.type);

@@ -15,6 +15,8 @@ interface Replica {
   bus: ScriptedBus;
   /** Messages of the warning lines logged so far. */
   warnings: () => string[];
+  /** Messages of the info lines logged so far. */
+  infos: () => string[];
 }
 
 const replicas: RevisionSync[] = [];
@@ -24,7 +26,11 @@ afterEach(() => {
 });
 
 /** A replica that checks the database on its own only when a test asks for it (by default once an hour). */
-function createReplica(database: InMemoryDatabase, intervalMs = 3_600_000): Replica {
+function createReplica(
+  database: InMemoryDatabase,
+  intervalMs = 3_600_000,
+  options: { freshProbeTimeoutMs?: number } = {},
+): Replica {
   const lines: Array<{ level: number; msg: string }> = [];
   const logger = createLogger({
     level: "debug",
@@ -39,9 +45,11 @@ function createReplica(database: InMemoryDatabase, intervalMs = 3_600_000): Repl
     targets: [models, keys],
     logger,
     intervalMs,
+    ...options,
   });
   replicas.push(sync);
-  return { sync, models, keys, bus, warnings: () => lines.filter((line) => line.level === 40).map((line) => line.msg) };
+  const messages = (level: number) => () => lines.filter((line) => line.level === level).map((line) => line.msg);
+  return { sync, models, keys, bus, warnings: messages(40), infos: messages(30) };
 }
 
 async function startReplica(database: InMemoryDatabase, intervalMs?: number): Promise<Replica> {
@@ -363,5 +371,50 @@ describe("RevisionSync applyLocal", () => {
     expect(models.snapshot()).toEqual({ a: "v2" });
     expect(sync.status()).toMatchObject({ appliedRevision: 2, lag: 0 });
     expect(database.queries).toBe(queries);
+  });
+});
+
+describe("RevisionSync while the database is down", () => {
+  it("serves a read from memory when the change log does not answer in time", async () => {
+    const database = new InMemoryDatabase();
+    database.write("model", "a", "v1");
+    const { sync, models } = createReplica(database, 3_600_000, { freshProbeTimeoutMs: 20 });
+    await sync.start();
+    database.write("model", "b", "v1");
+    const release = database.hold();
+    try {
+      await expect(sync.ensureFresh()).resolves.toBeUndefined();
+      expect(models.snapshot()).toEqual({ a: "v1" });
+    } finally {
+      release();
+    }
+  });
+
+  it("spares the reads right after a failed check the wait: they do not ask the database again", async () => {
+    const database = new InMemoryDatabase();
+    const { sync } = await startReplica(database);
+    database.breakAfter(0);
+    await sync.ensureFresh();
+    const queries = database.queries;
+
+    await Promise.all(Array.from({ length: 20 }, () => sync.ensureFresh()));
+
+    expect(database.queries).toBe(queries);
+  });
+
+  it("warns once however many checks fail, says when the change log answers again, and catches up", async () => {
+    const database = new InMemoryDatabase();
+    const { sync, models, warnings, infos } = await startReplica(database, 10);
+    database.breakAfter(0);
+    const failedFrom = database.queries;
+    await eventually(() => expect(database.queries - failedFrom).toBeGreaterThanOrEqual(5));
+    database.write("model", "written-meanwhile", "v1");
+
+    database.repair();
+
+    await eventually(() => expect(models.snapshot()).toEqual({ "written-meanwhile": "v1" }));
+    expect(warnings()).toEqual([expect.stringMatching(/failed/)]);
+    expect(infos().filter((message) => message.includes("answers again"))).toHaveLength(1);
+    expect(sync.status()).toMatchObject({ appliedRevision: 1, lag: 0 });
   });
 });

@@ -1,5 +1,6 @@
 import type { ServerResponse } from "node:http";
 import { ApiError } from "../../errors/api-error.js";
+import { DatabaseUnavailableError } from "../../errors/database-unavailable.js";
 import { apiErrorFromZod } from "../../errors/zod-error.js";
 import type { Logger } from "../../logging/logger.js";
 import { ZodError } from "zod";
@@ -28,6 +29,12 @@ function toApiError(error: unknown): ApiError | undefined {
   return undefined;
 }
 
+/** Prisma prefixes a driver's reason with the call site and the source around it; the reason is the last line. */
+function lastLine(text: string): string {
+  const lines = text.split("\n").filter((line) => line.trim() !== "");
+  return (lines[lines.length - 1] ?? "").slice(0, 300);
+}
+
 /**
  * The one place an error becomes a response. Unknown errors are logged in full and answered generically.
  * Mid-stream (headers already sent) the status line is gone, so the error travels as one last SSE frame.
@@ -39,6 +46,13 @@ export function sendError(
   where: { requestId?: string; method?: string; path: string },
 ): void {
   let apiError = toApiError(error);
+  if (error instanceof DatabaseUnavailableError) {
+    // Expected during an outage, and not this request's fault: one warn line with the driver's reason (host and
+    // port at most, never the URL's password), no stack.
+    const reason = lastLine(error.cause instanceof Error ? error.cause.message : String(error.cause));
+    logger.warn({ requestId: where.requestId, method: where.method, path: where.path, reason }, "database unavailable");
+    apiError = ApiError.databaseUnavailable();
+  }
   if (!apiError) {
     logger.error({ err: error, requestId: where.requestId, method: where.method, path: where.path }, "unhandled error");
     apiError = ApiError.internal();

@@ -27,7 +27,7 @@ export const ERROR_DESCRIPTIONS = {
   429: "Rate limited: the key's max_parallel_requests is reached, every deployment of the model is cooling down, or the upstream rate-limited the call",
   500: "Internal error; the details are only in the server log (or the upstream's own 500)",
   502: "The upstream could not be reached or its stream failed",
-  503: "Service unavailable: the replica's request-body buffer is full (`retry-after`), or the upstream's own 503",
+  503: "Service unavailable: PostgreSQL is unreachable (`database_unavailable`: nothing was written, retry later), the replica's request-body buffer is full (`retry-after`), or the upstream's own 503",
   504: "The upstream did not answer within the deployment's timeout",
 } as const;
 

@@ -3,6 +3,7 @@ import { idSchema, nameSchema } from "../../config/names.js";
 import { ApiError } from "../../errors/api-error.js";
 import type { HealthReport } from "../../health/health-report.js";
 import type { HealthService } from "../../health/health-service.js";
+import { READINESS_REASON_CODES, readinessVerdict } from "../../health/readiness.js";
 import { ClientGoneError } from "../../proxy/upstream-attempt.js";
 import type { ModelRegistry } from "../../registry/model-registry.js";
 import type { CachedCheck } from "../../health/cached-probe.js";
@@ -29,6 +30,8 @@ export interface HealthDeps {
   routerState: { status(): { shared: boolean } };
   /** Whether REDIS_URL is set: without it nothing is shared, and that is the configuration, not a degradation. */
   redisConfigured: boolean;
+  /** READINESS_REQUIRES_DB: an unreachable database makes readiness 503 instead of 200 degraded. */
+  readinessRequiresDb: boolean;
   /** Switchboard's version, reported where LiteLLM reports its own (`litellm_version`). */
   version: string;
 }
@@ -48,8 +51,11 @@ const readinessSchema = z.object({
   status: z
     .enum(["healthy", "degraded", "unhealthy"])
     .describe(
-      "`degraded`: ready, but Redis is down: changes arrive by the periodic revision check, spend records wait in memory and key limits are counted per replica",
+      "`healthy`: ready, every dependency answers. `degraded`: ready (200), serving from memory without PostgreSQL and/or Redis (see `reasons`). `unhealthy`: not ready (503): before the first load, while draining, or without PostgreSQL when READINESS_REQUIRES_DB=true",
     ),
+  reasons: z
+    .array(z.object({ code: z.enum(READINESS_REASON_CODES), message: z.string() }))
+    .describe("Why the replica is not `healthy`, most serious first; empty when healthy"),
   db: z.enum(["connected", "disconnected"]).describe("LiteLLM's name for `database`"),
   litellm_version: z.string().describe("Switchboard's own version, in the field where LiteLLM reports its version"),
   draining: z.boolean(),
@@ -122,10 +128,11 @@ export const healthComponents = {
 };
 
 /**
- * Liveness says the process runs. Readiness says this replica should get traffic: the database answers and
- * the registry is loaded. A lost change feed is reported as degraded but stays ready, because the periodic
- * revision check still keeps the replica converging. GET /health is LiteLLM's model health check: a real call to
- * each deployment (or, with background checks, the last results), so it needs the master key.
+ * Liveness says the process runs. Readiness says this replica should get traffic: the registry is loaded and it is
+ * not draining (see health/readiness.ts). A lost database, Redis or change feed is reported as degraded but stays
+ * ready: known models and keys are served from memory, and the periodic revision check catches up once they return.
+ * GET /health is LiteLLM's model health check: a real call to each deployment (or, with background checks, the last
+ * results), so it needs the master key.
  */
 export const healthRoutes = [
   defineRoute({
@@ -145,7 +152,9 @@ export const healthRoutes = [
     path: "/health/readiness",
     summary: "Readiness: this replica should receive traffic",
     description:
-      "Ready when the database answers, the model registry is loaded and the replica is not draining. The database " +
+      "Ready (200) once the model registry is loaded, unless the replica is draining. Without PostgreSQL or Redis " +
+      "it stays ready and reports `degraded` with the reasons, since it still serves every known model and key from " +
+      "memory; with READINESS_REQUIRES_DB=true an unreachable PostgreSQL makes it not ready (503). The database " +
       "check is shared and cached for about a second, so polling this never adds load on PostgreSQL.",
     tags: ["health"],
     security: "none",
@@ -161,16 +170,22 @@ export const healthRoutes = [
       const database = (await deps.databaseCheck()) ? "connected" : "unreachable";
       const registryLoaded = deps.registry.isLoaded();
       const draining = deps.isDraining();
-      const ready = database === "connected" && registryLoaded && !draining;
       const busState = sync.bus.connected ? "connected" : "degraded";
       const spend = deps.spend.status();
       const limitsShared = deps.keyLimits.status().shared;
       const routingShared = deps.routerState.status().shared;
-      const redisUp = spend.redis !== "down" && limitsShared && (routingShared || !deps.redisConfigured);
-      const healthy = busState === "connected" && redisUp;
-      res.statusCode = ready ? 200 : 503;
+      const verdict = readinessVerdict({
+        registryLoaded,
+        draining,
+        databaseReachable: database === "connected",
+        requiresDatabase: deps.readinessRequiresDb,
+        changeFeedConnected: sync.bus.connected,
+        redisReachable: spend.redis !== "down" && limitsShared && (routingShared || !deps.redisConfigured),
+      });
+      res.statusCode = verdict.ready ? 200 : 503;
       return {
-        status: !ready ? "unhealthy" : healthy ? "healthy" : "degraded",
+        status: verdict.status,
+        reasons: verdict.reasons,
         // LiteLLM's names for the same facts, read by its dashboards and scripts.
         db: database === "connected" ? "connected" : "disconnected",
         litellm_version: deps.version,

@@ -184,7 +184,7 @@ export const modelManagementRoutes = [
     security: "master",
     query: historyQuerySchema,
     response: historySchema,
-    errors: [400, 401, 403, 500],
+    errors: [400, 401, 403, 500, 503],
     handler: async ({ query }, { changeLog }: ModelManagementDeps) => {
       const entries = await changeLog.history({
         entity: "model",

@@ -109,7 +109,7 @@ export const spendRoutes = [
     security: "key",
     query: spendLogsQuerySchema,
     response: z.array(spendLogSchema),
-    errors: [400, 401, 403, 500],
+    errors: [400, 401, 403, 500, 503],
     handler: async ({ query, caller }, deps: SpendRoutesDeps) => {
       const rows = await deps.spend.logs({
         apiKey: keyFilter(caller, query.api_key),
@@ -129,7 +129,7 @@ export const spendRoutes = [
     tags,
     security: "key",
     response: globalSpendSchema,
-    errors: [401, 500],
+    errors: [401, 500, 503],
     handler: async ({ caller }, deps: SpendRoutesDeps) => {
       if (caller.kind === "master") return { spend: await deps.spend.globalSpend(), max_budget: null };
       return { spend: deps.spend.keySpend(caller.key), max_budget: caller.key.maxBudget };
@@ -144,7 +144,7 @@ export const spendRoutes = [
     security: "key",
     query: spendReportQuerySchema,
     response: spendReportSchema,
-    errors: [400, 401, 403, 500],
+    errors: [400, 401, 403, 500, 503],
     handler: async ({ query, caller }, deps: SpendRoutesDeps) => {
       const start = startOf(query.start_date);
       const end = endOf(query.end_date);
