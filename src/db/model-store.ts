@@ -3,8 +3,8 @@ import type { Prisma, PrismaClient } from "../generated/prisma/client.js";
 import type { ModelStore, StoredModel, StoredModelInput } from "../registry/ports.js";
 import { mapSecretValues } from "../registry/secret-fields.js";
 import { jsonObject } from "./json-columns.js";
-import { WRITE_TX_OPTIONS, appendChange, lockRevisions } from "./change-log-store.js";
-import { revisionedCreate, revisionedUpdate } from "./revisioned-writes.js";
+import { WRITE_TX_OPTIONS, appendChange, changeCtes, lockRevisions, utcTimestamp } from "./change-log-store.js";
+import { insertOnce, revisionedUpdate } from "./revisioned-writes.js";
 
 type Row = Prisma.ProxyModelGetPayload<object>;
 
@@ -45,22 +45,37 @@ export function createModelStore(
   });
 
   return {
+    // One statement (revision, change-log entry and row), so the revision lock is held for no round trip at all;
+    // the answer is built from the input, which is what was stored, instead of reading the row back and decrypting it.
     async create(input, actor) {
-      const { created, change } = await revisionedCreate(
-        prisma,
-        { entity: "model", entityId: input.id, actor },
-        (tx, change) =>
-          tx.proxyModel.create({
-            data: {
-              ...toColumns(input, encrypt),
-              modelId: input.id,
-              revision: BigInt(change.revision),
-              createdBy: actor,
-              updatedBy: actor,
-            },
-          }),
+      const at = new Date();
+      const entry = { entity: "model" as const, op: "create" as const, entityId: input.id, actor };
+      const columns = toColumns(input, encrypt);
+      const [written] = await insertOnce(
+        input.id,
+        () => prisma.$queryRaw<Array<{ revision: bigint }>>`
+          WITH ${changeCtes(entry, at)}, created AS (
+            INSERT INTO "LiteLLM_ProxyModelTable"
+              ("model_id", "model_name", "litellm_params", "model_info", "revision", "created_at", "created_by",
+               "updated_at", "updated_by")
+            SELECT ${input.id}, ${input.modelName}, ${JSON.stringify(columns.litellmParams)}::jsonb,
+              ${JSON.stringify(columns.modelInfo)}::jsonb, "value", ${utcTimestamp(at)}, ${actor}, ${utcTimestamp(at)},
+              ${actor}
+            FROM rev RETURNING "revision"
+          )
+          SELECT created."revision" FROM created, log`,
       );
-      return { model: toStoredModel(created), change };
+      if (!written) throw new Error("switchboard_revision has no row: the database was not migrated");
+      const revision = Number(written.revision);
+      const model: StoredModel = {
+        ...input,
+        revision,
+        createdAt: at,
+        createdBy: actor,
+        updatedAt: at,
+        updatedBy: actor,
+      };
+      return { model, change: { ...entry, revision, createdAt: at } };
     },
 
     update(id, edit, actor) {
