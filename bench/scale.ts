@@ -193,7 +193,12 @@ function cpuMs(pid: number): number {
 const auth = { authorization: `Bearer ${MASTER_KEY}` };
 
 /** p50/p99 of one GET at a time (after a warm-up), so what is measured is the replica, not queueing. */
-async function latency(base: string, path: () => string, n: number): Promise<{ p50: number; p99: number }> {
+async function latency(
+  replica: Replica,
+  path: () => string,
+  n: number,
+): Promise<{ p50: number; p99: number; cpu: number }> {
+  const { base } = replica;
   const once = async () => {
     const started = performance.now();
     const res = await fetch(`${base}${path()}`, { headers: auth });
@@ -203,9 +208,11 @@ async function latency(base: string, path: () => string, n: number): Promise<{ p
   };
   for (let i = 0; i < Math.min(20, n); i++) await once();
   const samples: number[] = [];
+  const cpuBefore = cpuMs(replica.child.pid!);
   for (let i = 0; i < n; i++) samples.push(await once());
+  const cpu = (cpuMs(replica.child.pid!) - cpuBefore) / n;
   const { p50, p99 } = summarize(samples);
-  return { p50, p99 };
+  return { p50, p99, cpu };
 }
 
 const ms = (value: number) => `${round(value, value < 10 ? 2 : 1)} ms`;
@@ -233,10 +240,13 @@ async function proxiedCalls(replica: Replica): Promise<{ p50: number; p99: numbe
 }
 
 /** 16 writers, each creating models one after another for WRITE_SECONDS. */
-async function writes(replica: Replica): Promise<{ count: number; perSecond: number; p50: number; p99: number }> {
+async function writes(
+  replica: Replica,
+): Promise<{ count: number; perSecond: number; p50: number; p99: number; cpu: number }> {
   const samples: number[] = [];
   const deadline = performance.now() + WRITE_SECONDS * 1000;
   const started = performance.now();
+  const cpuBefore = cpuMs(replica.child.pid!);
   const writer = async (w: number) => {
     for (let i = 0; performance.now() < deadline; i++) {
       const t = performance.now();
@@ -256,8 +266,9 @@ async function writes(replica: Replica): Promise<{ count: number; perSecond: num
   };
   await Promise.all(Array.from({ length: WRITERS }, (_, w) => writer(w)));
   const elapsed = (performance.now() - started) / 1000;
+  const cpu = (cpuMs(replica.child.pid!) - cpuBefore) / samples.length;
   const { p50, p99 } = summarize(samples);
-  return { count: samples.length, perSecond: samples.length / elapsed, p50, p99 };
+  return { count: samples.length, perSecond: samples.length / elapsed, p50, p99, cpu };
 }
 
 /** Every write took its own revision, revisions are gap-free, and each row carries its change's revision. */
@@ -341,8 +352,8 @@ async function main(): Promise<void> {
       ["/model/info (all 10k)", () => "/model/info", 30, ""],
     ];
     for (const [name, path, n, target] of cases) {
-      const { p50, p99 } = await latency(r.base, path, n);
-      report(`${name} p50 / p99`, `${ms(p50)} / ${ms(p99)}`, target);
+      const { p50, p99, cpu } = await latency(r, path, n);
+      report(`${name} p50 / p99 (CPU/request)`, `${ms(p50)} / ${ms(p99)} (${ms(cpu)})`, target);
     }
     report("RSS after the reads", `${round(rssMb(r.child.pid!), 0)} MB`);
 
@@ -358,14 +369,21 @@ async function main(): Promise<void> {
       );
     }
 
+    const catchUps = async () => {
+      const res = await fetch(`${r.base}/health/readiness`);
+      return ((await res.json()) as { sync: { catch_ups: number } }).sync.catch_ups;
+    };
+    const catchUpsBefore = await catchUps();
     const written = await writes(r);
+    const catchUpsDuring = (await catchUps()) - catchUpsBefore;
     await checkWrites(largeUrl, DEPLOYMENTS, written.count);
     const listed = await fetch(`${r.base}/v2/model/info?page=1&size=1`, { headers: auth });
     const total = ((await listed.json()) as { total_count: number }).total_count;
     if (total !== DEPLOYMENTS + written.count) throw new Error(`replica lists ${total} deployments`);
     report(
       `/model/new, ${WRITERS} writers`,
-      `${Math.round(written.perSecond)}/s (${written.count} writes; p50 ${ms(written.p50)}, p99 ${ms(written.p99)})`,
+      `${Math.round(written.perSecond)}/s (${written.count} writes; p50 ${ms(written.p50)}, p99 ${ms(written.p99)}; ` +
+        `replica CPU ${ms(written.cpu)}/write; ${catchUpsDuring} catch-ups)`,
       "≥ 300/s",
     );
     report("RSS at the end", `${round(rssMb(r.child.pid!), 0)} MB`);

@@ -130,8 +130,8 @@ export async function createDeps(config: Config, options: DepsOptions): Promise<
       : undefined;
     if (routerRedis) closers.push(() => routerRedis.close());
     const cooldowns = new Cooldowns(settings, routerRedis?.cooldowns, logger);
-    // Read every 100 ms: computed again only when the registry changed (10,000 deployments are not scanned each time).
-    const limitedIds = registry.memo((all) => all.flatMap((d) => (isLimited(d) ? [d.id] : [])));
+    // Read every 100 ms: kept up to date by the registry as deployments change, not a scan of every deployment.
+    const limitedIds = registry.idsWhere(isLimited);
     const usage = new DeploymentUsage(routerRedis?.usage, limitedIds);
     usage.start(DEPLOYMENT_USAGE_SYNC_MS);
     closers.push(() => Promise.resolve(usage.stop()));

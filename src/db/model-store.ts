@@ -20,22 +20,28 @@ export function createModelStore(
   // Decryption goes by the ciphertext's prefix, not by position: rows written before a position counted as secret
   // (a plain api_base with credentials, plain header values) read as they are and are encrypted on their next write.
   // One row written under another SALT_KEY must not take the whole view down (LiteLLM aborts its reload): that
-  // secret reads as empty, and calls to that deployment fail upstream.
-  const decrypt = (id: string, params: Record<string, unknown>) =>
-    mapStrings(params, "", (value, field) => {
-      if (!cipher.isEncrypted(value)) return value;
-      try {
-        return JSON.parse(cipher.decrypt(value)) as unknown;
-      } catch {
-        onDecryptError(id, field);
-        return "";
-      }
-    });
+  // secret reads as empty (logged when it is first read), and calls to that deployment fail upstream.
+  const decrypt = (id: string, params: Record<string, unknown>) => {
+    lazySecrets(
+      params,
+      "",
+      (text): text is string => cipher.isEncrypted(text),
+      (value, field) => {
+        try {
+          return JSON.parse(cipher.decrypt(value)) as unknown;
+        } catch {
+          onDecryptError(id, field);
+          return "";
+        }
+      },
+    );
+    return params;
+  };
 
   const toStoredModel = (row: Row): StoredModel => ({
     id: row.modelId,
     modelName: row.modelName,
-    litellmParams: decrypt(row.modelId, jsonObject(row.litellmParams)) as Record<string, unknown>,
+    litellmParams: decrypt(row.modelId, jsonObject(row.litellmParams)),
     modelInfo: jsonObject(row.modelInfo),
     revision: Number(row.revision),
     createdAt: row.createdAt,
@@ -126,12 +132,36 @@ function toColumns(input: StoredModelInput, encrypt: (p: Record<string, unknown>
   };
 }
 
-/** Applies `transform` to every string at any depth (`field` is its dotted path, for the log). */
-function mapStrings(value: unknown, field: string, transform: (text: string, field: string) => unknown): unknown {
-  if (typeof value === "string") return transform(value, field);
-  if (Array.isArray(value)) return value.map((item, index) => mapStrings(item, `${field}[${index}]`, transform));
-  if (value === null || typeof value !== "object") return value;
-  return Object.fromEntries(
-    Object.entries(value).map(([key, inner]) => [key, mapStrings(inner, field ? `${field}.${key}` : key, transform)]),
-  );
+/**
+ * Makes every encrypted string in `value` (a freshly parsed JSON column, changed in place) decrypt when first read
+ * rather than now: a replica loading 10,000 deployments does not decrypt 10,000 keys to start, and only deployments
+ * that are called or shown ever hold a plaintext secret. Each one is a getter that decrypts once and then replaces
+ * itself with the plain value; spreading, JSON.stringify and Object.entries read through it like any property, and
+ * what routing reads (model, rpm, api_base without credentials...) never triggers it. `field` is the dotted path.
+ */
+function lazySecrets(
+  value: unknown,
+  field: string,
+  isEncrypted: (text: unknown) => text is string,
+  open: (text: string, field: string) => unknown,
+): void {
+  if (value === null || typeof value !== "object") return;
+  const container = value as Record<string, unknown>;
+  for (const key of Object.keys(container)) {
+    const inner = container[key];
+    const path = Array.isArray(value) ? `${field}[${key}]` : field ? `${field}.${key}` : key;
+    if (!isEncrypted(inner)) {
+      lazySecrets(inner, path, isEncrypted, open);
+      continue;
+    }
+    Object.defineProperty(container, key, {
+      enumerable: true,
+      configurable: true,
+      get() {
+        const plain = open(inner, path);
+        Object.defineProperty(container, key, { value: plain, enumerable: true, configurable: true, writable: true });
+        return plain;
+      },
+    });
+  }
 }

@@ -2,6 +2,13 @@ import type { Deployment } from "./deployment.js";
 import { isWildcard } from "./model-pattern.js";
 import { type ProviderOf, qualifyBareName, WildcardRoutes } from "./wildcard-routes.js";
 
+/** A set of deployment ids kept by idsWhere(); `list` is its array form, made again after the set changed. */
+interface Tracker {
+  matches: (deployment: Deployment) => boolean;
+  ids: Set<string>;
+  list: string[] | undefined;
+}
+
 export interface RegistryOptions {
   /** Lets `openai/*` serve a bare `gpt-4o` and a key's `openai/*` reach it; without it only full names match. */
   providerOf?: ProviderOf;
@@ -25,9 +32,11 @@ export class ModelRegistry {
   private wildcards: WildcardRoutes;
   private readonly providerOf: ProviderOf;
   private loaded = false;
-  /** Bumped on every change; what derived views (memo) key on. */
+  /** Bumped on every change; what the flat list and the group names are rebuilt on. */
   private version = 0;
-  private ordered: { version: number; all: readonly Deployment[]; groupNames: readonly string[] } | undefined;
+  private ordered: { version: number; all: readonly Deployment[] } | undefined;
+  private names: { version: number; groupNames: readonly string[] } | undefined;
+  private readonly trackers: Tracker[] = [];
 
   constructor(configDeployments: readonly Deployment[], options: RegistryOptions = {}) {
     this.config = new Map(configDeployments.map((d) => [d.id, d]));
@@ -50,6 +59,7 @@ export class ModelRegistry {
     }
     for (const deployment of this.stored.values()) this.groupOf(deployment.modelName).push(deployment);
     this.loaded = true;
+    for (const tracker of this.trackers) this.retrack(tracker);
     this.changed(true);
   }
 
@@ -58,6 +68,7 @@ export class ModelRegistry {
     this.place(deployment);
     if (before) this.withoutMember(before.modelName, deployment.id);
     this.withMember(deployment);
+    this.tracked(deployment.id, deployment);
     this.changed(isWildcard(deployment.modelName) || (before !== undefined && isWildcard(before.modelName)));
   }
 
@@ -69,6 +80,7 @@ export class ModelRegistry {
     this.withoutMember(removed.modelName, id);
     const shadowed = this.config.get(id);
     if (shadowed) this.withMember(shadowed);
+    this.tracked(id, shadowed);
     this.changed(isWildcard(removed.modelName) || (shadowed !== undefined && isWildcard(shadowed.modelName)));
   }
 
@@ -103,19 +115,24 @@ export class ModelRegistry {
 
   /** Model names in the order their first deployment appears in all(). */
   groupNames(): readonly string[] {
-    return this.order().groupNames;
+    if (this.names?.version !== this.version) {
+      const names = new Set<string>();
+      for (const deployment of this.all()) names.add(deployment.modelName);
+      this.names = { version: this.version, groupNames: [...names] };
+    }
+    return this.names.groupNames;
   }
 
   /**
-   * `compute` over all(), computed again only after the registry changed: for views read far more often than the
-   * registry changes (the deployments with limits, listings). The result must not be mutated by callers.
+   * The ids of the deployments `matches` holds for, kept up to date as deployments change (one call per changed
+   * deployment, not a scan of all of them): for sets read on a timer, such as the deployments with rpm/tpm limits.
+   * The returned array must not be mutated; it is replaced when the set changes.
    */
-  memo<T>(compute: (all: readonly Deployment[]) => T): () => T {
-    let cached: { version: number; value: T } | undefined;
-    return () => {
-      if (cached?.version !== this.version) cached = { version: this.version, value: compute(this.all()) };
-      return cached.value;
-    };
+  idsWhere(matches: (deployment: Deployment) => boolean): () => readonly string[] {
+    const tracker: Tracker = { matches, ids: new Set(), list: undefined };
+    this.retrack(tracker);
+    this.trackers.push(tracker);
+    return () => (tracker.list ??= [...tracker.ids]);
   }
 
   /**
@@ -132,6 +149,23 @@ export class ModelRegistry {
   /** `openai/gpt-4o` for a bare `gpt-4o` whose provider is known; LiteLLM's key patterns match this form too. */
   providerQualified(name: string): string | undefined {
     return qualifyBareName(name, this.providerOf);
+  }
+
+  private retrack(tracker: Tracker): void {
+    tracker.ids = new Set(this.all().flatMap((d) => (tracker.matches(d) ? [d.id] : [])));
+    tracker.list = undefined;
+  }
+
+  /** `id` is now `deployment` (undefined: gone) for every tracker. */
+  private tracked(id: string, deployment: Deployment | undefined): void {
+    for (const tracker of this.trackers) {
+      const was = tracker.ids.has(id);
+      const is = deployment !== undefined && tracker.matches(deployment);
+      if (was === is) continue;
+      if (is) tracker.ids.add(id);
+      else tracker.ids.delete(id);
+      tracker.list = undefined;
+    }
   }
 
   private place(deployment: Deployment): void {
@@ -168,9 +202,10 @@ export class ModelRegistry {
 
   private changed(wildcardsChanged: boolean): void {
     this.version += 1;
-    // Wildcard routes hold their groups' arrays and the names derived through them, so they are rebuilt with them;
-    // an exact group always wins over a wildcard (resolve), so other changes leave them as they are.
-    if (wildcardsChanged) this.wildcards = this.buildWildcards();
+    // Wildcard routes hold their groups' arrays and the deployments derived through them: they are made again on
+    // every change while there are any (a derived deployment never outlives the registry state it came from), and
+    // not at all in a registry without wildcards.
+    if (wildcardsChanged || this.wildcards.size > 0) this.wildcards = this.buildWildcards();
   }
 
   private buildWildcards(): WildcardRoutes {
@@ -179,16 +214,13 @@ export class ModelRegistry {
     return new WildcardRoutes(wildcardGroups, this.providerOf);
   }
 
-  private order(): { all: readonly Deployment[]; groupNames: readonly string[] } {
+  private order(): { all: readonly Deployment[] } {
     if (this.ordered?.version === this.version) return this.ordered;
     const all: Deployment[] = [];
     for (const deployment of this.config.values()) {
       if (!this.stored.has(deployment.id)) all.push(deployment);
     }
-    for (const deployment of this.stored.values()) all.push(deployment);
-    const groupNames = new Set<string>();
-    for (const deployment of all) groupNames.add(deployment.modelName);
-    this.ordered = { version: this.version, all, groupNames: [...groupNames] };
+    this.ordered = { version: this.version, all: all.concat([...this.stored.values()]) };
     return this.ordered;
   }
 }
