@@ -7,7 +7,8 @@
 // /model/new writes/s with 16 concurrent writers (then checks that every write got its own revision, in commit order,
 // and that the replica serves every written model). Prints one table. A full run takes about a minute.
 // BENCH_ADMIN_DATABASE_URL / BENCH_REDIS_URL name the services (default: local). PROFILE=<dir> starts the large
-// replica's last start with --cpu-prof into that folder (written when it stops); KEEP=1 keeps the
+// replica's last start with --cpu-prof into that folder (written when it stops). SWITCHBOARD_DIR=<another checkout,
+// built> measures that build instead (same databases and load). KEEP=1 keeps the
 // databases, SEED_ONLY=1 stops after seeding (with KEEP=1: a database to profile against).
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -24,6 +25,8 @@ import { openDatabase } from "../src/db/database.js";
 import { round, summarize } from "./stats.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+/** The checkout whose dist/main.js is measured: this one, or SWITCHBOARD_DIR (another build, for a before/after). */
+const measured = process.env.SWITCHBOARD_DIR ?? root;
 const ADMIN_URL = process.env.BENCH_ADMIN_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379";
 const COLD_STARTS = Number(process.env.COLD_STARTS ?? 3);
@@ -140,7 +143,13 @@ interface Replica {
 async function startReplica(dbUrl: string, prefix: string, profileDir?: string): Promise<Replica> {
   const port = await freePort();
   const started = performance.now();
-  const args = [join(root, "dist/main.js"), "--port", String(port), "--config", join(root, "bench/empty-config.yaml")];
+  const args = [
+    join(measured, "dist/main.js"),
+    "--port",
+    String(port),
+    "--config",
+    join(root, "bench/empty-config.yaml"),
+  ];
   if (profileDir) args.unshift("--cpu-prof", `--cpu-prof-dir=${profileDir}`);
   const child = spawn(process.execPath, args, {
     env: {
