@@ -19,6 +19,7 @@ import { cpus, totalmem } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
+import { Redis } from "ioredis";
 import pg from "pg";
 import { createSecretCipher } from "../src/crypto/secret-cipher.js";
 import { openDatabase } from "../src/db/database.js";
@@ -302,6 +303,18 @@ async function checkWrites(url: string, base: number, count: number): Promise<vo
   }
 }
 
+/** The replicas' keys (the spend stream and the like) under this run's prefixes. */
+async function dropRedisKeys(pattern: string): Promise<void> {
+  const redis = new Redis(REDIS_URL);
+  try {
+    for await (const keys of redis.scanStream({ match: pattern })) {
+      if ((keys as string[]).length > 0) await redis.del(...(keys as string[]));
+    }
+  } finally {
+    redis.disconnect();
+  }
+}
+
 async function main(): Promise<void> {
   process.stderr.write(
     `bench:scale ${RUN} on ${cpus().length} × ${cpus()[0]?.model ?? "?"}, Node ${process.version}\n`,
@@ -399,6 +412,7 @@ async function main(): Promise<void> {
   } finally {
     for (const replica of replicas) await replica.stop();
     upstream.kill("SIGTERM");
+    await dropRedisKeys(`${RUN}_*`);
     if (process.env.KEEP === "1") process.stderr.write(`kept databases ${large} and ${small}\n`);
     else
       await admin(async (client) => {
