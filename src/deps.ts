@@ -127,7 +127,8 @@ export async function createDeps(config: Config, options: DepsOptions): Promise<
     const routerRedis = redis?.routerRedis(logger);
     if (routerRedis) closers.push(() => routerRedis.close());
     const cooldowns = new Cooldowns(settings, routerRedis?.cooldowns, logger);
-    const limitedIds = () => registry.all().flatMap((d) => (isLimited(d) ? [d.id] : []));
+    // Read every 100 ms: kept up to date by the registry as deployments change, not a scan of every deployment.
+    const limitedIds = registry.idsWhere(isLimited);
     const usage = new DeploymentUsage(routerRedis?.usage, limitedIds);
     usage.start(DEPLOYMENT_USAGE_SYNC_MS);
     closers.push(() => Promise.resolve(usage.stop()));

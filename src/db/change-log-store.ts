@@ -1,5 +1,5 @@
 import type { ChangeEntity, ChangeEntry, ChangeLog, ChangeOp } from "../sync/ports.js";
-import type { Prisma, PrismaClient } from "../generated/prisma/client.js";
+import { Prisma, type PrismaClient } from "../generated/prisma/client.js";
 import { guardStore } from "./unavailable.js";
 
 type Tx = Prisma.TransactionClient;
@@ -29,6 +29,27 @@ export async function appendChange(
   if (!next) throw new Error("switchboard_revision has no row: the database was not migrated");
   const row = await tx.changeLog.create({ data: { revision: next.value, ...entry } });
   return toChangeEntry(row);
+}
+
+/**
+ * The same two steps as appendChange, as the CTEs `rev` (the next revision, its counter row locked until commit) and
+ * `log` (its entry), for a write done in one statement: the statement that uses them takes the lock first (its
+ * insert reads `rev`) and commits at once, so the lock is held for one statement instead of several round trips.
+ * `at` is the entry's time (UTC), given so the caller can stamp its row with the same time without reading it back.
+ */
+export function changeCtes(entry: { entity: ChangeEntity; op: ChangeOp; entityId: string; actor: string }, at: Date) {
+  return Prisma.sql`rev AS (
+      UPDATE "switchboard_revision" SET "value" = "value" + 1 WHERE "id" = 1 RETURNING "value"
+    ), log AS (
+      INSERT INTO "switchboard_change_log" ("revision", "entity", "op", "entity_id", "actor", "created_at")
+      SELECT "value", ${entry.entity}, ${entry.op}, ${entry.entityId}, ${entry.actor}, ${utcTimestamp(at)} FROM rev
+      RETURNING "revision"
+    )`;
+}
+
+/** A TIMESTAMP(3) column's value for `at`, as Prisma writes it (UTC wall time), whatever the session's time zone. */
+export function utcTimestamp(at: Date) {
+  return Prisma.sql`(${at.toISOString()}::timestamptz AT TIME ZONE 'UTC')`;
 }
 
 function toChangeEntry(row: {

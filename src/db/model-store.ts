@@ -3,11 +3,24 @@ import type { Prisma, PrismaClient } from "../generated/prisma/client.js";
 import type { ModelStore, StoredModel, StoredModelInput } from "../registry/ports.js";
 import { mapSecretValues } from "../registry/secret-fields.js";
 import { jsonObject } from "./json-columns.js";
-import { WRITE_TX_OPTIONS, appendChange, lockRevisions } from "./change-log-store.js";
-import { revisionedCreate, revisionedUpdate } from "./revisioned-writes.js";
+import { WRITE_TX_OPTIONS, appendChange, changeCtes, lockRevisions, utcTimestamp } from "./change-log-store.js";
+import { insertOnce, revisionedUpdate } from "./revisioned-writes.js";
 import { guardStore } from "./unavailable.js";
 
 type Row = Prisma.ProxyModelGetPayload<object>;
+
+/** A row as $queryRaw returns it (column names; Prisma deserialises jsonb, bigint and timestamps). */
+interface RawRow {
+  model_id: string;
+  model_name: string;
+  litellm_params: Row["litellmParams"];
+  model_info: Row["modelInfo"];
+  revision: bigint | number;
+  created_at: Date | string;
+  created_by: string;
+  updated_at: Date | string;
+  updated_by: string;
+}
 
 /** Deployments in LiteLLM_ProxyModelTable; secret params are encrypted here and nowhere else. */
 export function createModelStore(
@@ -21,22 +34,28 @@ export function createModelStore(
   // Decryption goes by the ciphertext's prefix, not by position: rows written before a position counted as secret
   // (a plain api_base with credentials, plain header values) read as they are and are encrypted on their next write.
   // One row written under another SALT_KEY must not take the whole view down (LiteLLM aborts its reload): that
-  // secret reads as empty, and calls to that deployment fail upstream.
-  const decrypt = (id: string, params: Record<string, unknown>) =>
-    mapStrings(params, "", (value, field) => {
-      if (!cipher.isEncrypted(value)) return value;
-      try {
-        return JSON.parse(cipher.decrypt(value)) as unknown;
-      } catch {
-        onDecryptError(id, field);
-        return "";
-      }
-    });
+  // secret reads as empty (logged when it is first read), and calls to that deployment fail upstream.
+  const decrypt = (id: string, params: Record<string, unknown>) => {
+    lazySecrets(
+      params,
+      "",
+      (text): text is string => cipher.isEncrypted(text),
+      (value, field) => {
+        try {
+          return JSON.parse(cipher.decrypt(value)) as unknown;
+        } catch {
+          onDecryptError(id, field);
+          return "";
+        }
+      },
+    );
+    return params;
+  };
 
   const toStoredModel = (row: Row): StoredModel => ({
     id: row.modelId,
     modelName: row.modelName,
-    litellmParams: decrypt(row.modelId, jsonObject(row.litellmParams)) as Record<string, unknown>,
+    litellmParams: decrypt(row.modelId, jsonObject(row.litellmParams)),
     modelInfo: jsonObject(row.modelInfo),
     revision: Number(row.revision),
     createdAt: row.createdAt,
@@ -46,22 +65,37 @@ export function createModelStore(
   });
 
   return guardStore({
+    // One statement (revision, change-log entry and row), so the revision lock is held for no round trip at all;
+    // the answer is built from the input, which is what was stored, instead of reading the row back and decrypting it.
     async create(input, actor) {
-      const { created, change } = await revisionedCreate(
-        prisma,
-        { entity: "model", entityId: input.id, actor },
-        (tx, change) =>
-          tx.proxyModel.create({
-            data: {
-              ...toColumns(input, encrypt),
-              modelId: input.id,
-              revision: BigInt(change.revision),
-              createdBy: actor,
-              updatedBy: actor,
-            },
-          }),
+      const at = new Date();
+      const entry = { entity: "model" as const, op: "create" as const, entityId: input.id, actor };
+      const columns = toColumns(input, encrypt);
+      const [written] = await insertOnce(
+        input.id,
+        () => prisma.$queryRaw<Array<{ revision: bigint }>>`
+          WITH ${changeCtes(entry, at)}, created AS (
+            INSERT INTO "LiteLLM_ProxyModelTable"
+              ("model_id", "model_name", "litellm_params", "model_info", "revision", "created_at", "created_by",
+               "updated_at", "updated_by")
+            SELECT ${input.id}, ${input.modelName}, ${JSON.stringify(columns.litellmParams)}::jsonb,
+              ${JSON.stringify(columns.modelInfo)}::jsonb, "value", ${utcTimestamp(at)}, ${actor}, ${utcTimestamp(at)},
+              ${actor}
+            FROM rev RETURNING "revision"
+          )
+          SELECT created."revision" FROM created, log`,
       );
-      return { model: toStoredModel(created), change };
+      if (!written) throw new Error("switchboard_revision has no row: the database was not migrated");
+      const revision = Number(written.revision);
+      const model: StoredModel = {
+        ...input,
+        revision,
+        createdAt: at,
+        createdBy: actor,
+        updatedAt: at,
+        updatedBy: actor,
+      };
+      return { model, change: { ...entry, revision, createdAt: at } };
     },
 
     update(id, edit, actor) {
@@ -97,9 +131,25 @@ export function createModelStore(
       return rows.map(toStoredModel);
     },
 
+    // Start-up and full resync read every row: raw SQL, which maps 10,000 rows in about half the time findMany does.
     async listAll() {
-      const rows = await prisma.proxyModel.findMany({ orderBy: { createdAt: "asc" } });
-      return rows.map(toStoredModel);
+      const rows = await prisma.$queryRaw<RawRow[]>`
+        SELECT "model_id", "model_name", "litellm_params", "model_info", "revision", "created_at", "created_by",
+          "updated_at", "updated_by"
+        FROM "LiteLLM_ProxyModelTable" ORDER BY "created_at" ASC, "model_id" ASC`;
+      return rows.map((row) =>
+        toStoredModel({
+          modelId: row.model_id,
+          modelName: row.model_name,
+          litellmParams: row.litellm_params,
+          modelInfo: row.model_info,
+          revision: BigInt(row.revision),
+          createdAt: new Date(row.created_at),
+          createdBy: row.created_by,
+          updatedAt: new Date(row.updated_at),
+          updatedBy: row.updated_by,
+        }),
+      );
     },
   });
 }
@@ -112,12 +162,36 @@ function toColumns(input: StoredModelInput, encrypt: (p: Record<string, unknown>
   };
 }
 
-/** Applies `transform` to every string at any depth (`field` is its dotted path, for the log). */
-function mapStrings(value: unknown, field: string, transform: (text: string, field: string) => unknown): unknown {
-  if (typeof value === "string") return transform(value, field);
-  if (Array.isArray(value)) return value.map((item, index) => mapStrings(item, `${field}[${index}]`, transform));
-  if (value === null || typeof value !== "object") return value;
-  return Object.fromEntries(
-    Object.entries(value).map(([key, inner]) => [key, mapStrings(inner, field ? `${field}.${key}` : key, transform)]),
-  );
+/**
+ * Makes every encrypted string in `value` (a freshly parsed JSON column, changed in place) decrypt when first read
+ * rather than now: a replica loading 10,000 deployments does not decrypt 10,000 keys to start, and only deployments
+ * that are called or shown ever hold a plaintext secret. Each one is a getter that decrypts once and then replaces
+ * itself with the plain value; spreading, JSON.stringify and Object.entries read through it like any property, and
+ * what routing reads (model, rpm, api_base without credentials...) never triggers it. `field` is the dotted path.
+ */
+function lazySecrets(
+  value: unknown,
+  field: string,
+  isEncrypted: (text: unknown) => text is string,
+  open: (text: string, field: string) => unknown,
+): void {
+  if (value === null || typeof value !== "object") return;
+  const container = value as Record<string, unknown>;
+  for (const key of Object.keys(container)) {
+    const inner = container[key];
+    const path = Array.isArray(value) ? `${field}[${key}]` : field ? `${field}.${key}` : key;
+    if (!isEncrypted(inner)) {
+      lazySecrets(inner, path, isEncrypted, open);
+      continue;
+    }
+    Object.defineProperty(container, key, {
+      enumerable: true,
+      configurable: true,
+      get() {
+        const plain = open(inner, path);
+        Object.defineProperty(container, key, { value: plain, enumerable: true, configurable: true, writable: true });
+        return plain;
+      },
+    });
+  }
 }

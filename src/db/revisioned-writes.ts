@@ -44,9 +44,25 @@ export async function revisionedCreate<T>(
       return { created: await insert(tx, change), change };
     }, WRITE_TX_OPTIONS);
   } catch (error) {
-    if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002") {
-      throw new DuplicateIdError(entry.entityId);
-    }
+    if (isUniqueViolation(error)) throw new DuplicateIdError(entry.entityId);
     throw error;
   }
+}
+
+/** Runs a one-statement insert; a taken id (the statement rolled back whole) surfaces as DuplicateIdError. */
+export async function insertOnce<T>(entityId: string, insert: () => Promise<T>): Promise<T> {
+  try {
+    return await insert();
+  } catch (error) {
+    if (isUniqueViolation(error)) throw new DuplicateIdError(entityId);
+    throw error;
+  }
+}
+
+/** P2002 from a model query; a raw query fails with P2010 and the driver adapter's own kind of error. */
+function isUniqueViolation(error: unknown): boolean {
+  if (!(error instanceof Prisma.PrismaClientKnownRequestError)) return false;
+  if (error.code === "P2002") return true;
+  const cause = (error.meta?.driverAdapterError as { cause?: { kind?: unknown } } | undefined)?.cause;
+  return error.code === "P2010" && cause?.kind === "UniqueConstraintViolation";
 }

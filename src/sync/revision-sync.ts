@@ -31,6 +31,14 @@ export interface RevisionSyncDeps {
 }
 
 const CATCH_UP_PAGE = 500;
+/** How long a local change waits for the revisions before it to arrive before this replica reads the change log. */
+const PARK_MS = 20;
+
+/** A committed local change waiting for an earlier revision; `done` answers the write. */
+interface Parked {
+  apply: () => void;
+  done: () => void;
+}
 
 /**
  * How long a read waits to learn the latest revision before it is served from memory as it is. The database
@@ -74,6 +82,8 @@ export class RevisionSync {
   /** Whether the change log is failing: its first failure is a warning, the rest debug lines until it recovers. */
   private failing = false;
   private readonly targets: Map<ChangeEntity, SyncTarget>;
+  private readonly parked = new Map<number, Parked>();
+  private parkTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly deps: RevisionSyncDeps) {
     this.targets = new Map(deps.targets.map((target) => [target.entity, target]));
@@ -101,6 +111,10 @@ export class RevisionSync {
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+    if (this.parkTimer) clearTimeout(this.parkTimer);
+    this.parkTimer = undefined;
+    for (const { done } of this.parked.values()) done();
+    this.parked.clear();
   }
 
   /** Idle once every queued step has run (tests and shutdown use it). */
@@ -110,19 +124,64 @@ export class RevisionSync {
 
   /**
    * The writing replica applies its own committed change before answering, without a database read when it
-   * is the next revision; otherwise it first catches up on what it missed.
+   * is the next revision. Concurrent writes commit in one order and reach this point in another: a change whose
+   * predecessor is not applied yet waits (PARK_MS at most) for it to arrive, from this replica's own writes or from
+   * the bus, and is then applied in order; only if the gap stays open does it catch up from the change log.
    */
   applyLocal(change: ChangeEntry, apply: () => void): Promise<void> {
-    return this.enqueue(async () => {
-      this.latestKnown = Math.max(this.latestKnown, change.revision);
-      if (change.revision <= this.applied) return;
-      if (change.revision === this.applied + 1) {
-        apply();
-        this.applied = change.revision;
-      } else {
-        await this.catchUpNow();
-      }
+    return new Promise<void>((resolve) => {
+      void this.enqueue(() => {
+        this.latestKnown = Math.max(this.latestKnown, change.revision);
+        if (change.revision <= this.applied) return Promise.resolve(resolve());
+        if (change.revision !== this.applied + 1) {
+          this.parked.set(change.revision, { apply, done: resolve });
+          this.scheduleParkedCatchUp();
+          return Promise.resolve();
+        }
+        try {
+          apply();
+          this.applied = change.revision;
+        } finally {
+          resolve();
+        }
+        this.settleParked();
+        return Promise.resolve();
+      });
     });
+  }
+
+  /** Applies parked changes that are next in order and answers those a catch-up already covered. */
+  private settleParked(): void {
+    for (const [revision, { done }] of this.parked) {
+      if (revision <= this.applied) {
+        this.parked.delete(revision);
+        done();
+      }
+    }
+    for (let next = this.parked.get(this.applied + 1); next; next = this.parked.get(this.applied + 1)) {
+      this.parked.delete(this.applied + 1);
+      try {
+        next.apply();
+        this.applied += 1;
+      } finally {
+        next.done();
+      }
+    }
+  }
+
+  private scheduleParkedCatchUp(): void {
+    if (this.parkTimer) return;
+    this.parkTimer = setTimeout(() => {
+      this.parkTimer = undefined;
+      if (this.parked.size === 0) return;
+      void this.enqueue(async () => {
+        if (this.parked.size > 0) await this.catchUpNow();
+      }).finally(() => {
+        this.settleParked();
+        if (this.parked.size > 0) this.scheduleParkedCatchUp();
+      });
+    }, PARK_MS);
+    this.parkTimer.unref();
   }
 
   onNotice(notice: ChangeNotice): Promise<void> {
@@ -134,6 +193,7 @@ export class RevisionSync {
         if (notice.op === "delete") target.remove(notice.id);
         else await target.refresh([notice.id]);
         this.applied = notice.revision;
+        this.settleParked();
       } else {
         await this.catchUpNow();
       }
@@ -222,6 +282,7 @@ export class RevisionSync {
     this.latestKnown = Math.max(this.latestKnown, this.applied);
     this.lastCheckAt = new Date();
     this.recovered();
+    this.settleParked();
     if (this.applied > startedAt) {
       this.catchUps += 1;
       this.deps.logger.info({ from: startedAt, to: this.applied }, "caught up from the change log");

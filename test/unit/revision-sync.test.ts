@@ -358,6 +358,25 @@ describe("RevisionSync applyLocal", () => {
     expect(sync.status()).toMatchObject({ appliedRevision: 2, lag: 0, catchUps: 1 });
   });
 
+  it("applies concurrent writes answered out of order in revision order, without reading the database", async () => {
+    const database = new InMemoryDatabase();
+    const { sync, models } = await startReplica(database);
+    database.write("model", "a", "v1");
+    database.write("model", "a", "v2");
+    const queries = database.queries;
+    const applied: string[] = [];
+
+    // Revision 2 reaches applyLocal first, as when two writers commit 1 then 2 and 2 answers first.
+    const second = sync.applyLocal(database.entry(2), () => (applied.push("v2"), models.put("a", "v2")));
+    const first = sync.applyLocal(database.entry(1), () => (applied.push("v1"), models.put("a", "v1")));
+    await Promise.all([first, second]);
+
+    expect(applied).toEqual(["v1", "v2"]);
+    expect(models.snapshot()).toEqual({ a: "v2" });
+    expect(sync.status()).toMatchObject({ appliedRevision: 2, lag: 0, catchUps: 0 });
+    expect(database.queries).toBe(queries);
+  });
+
   it("ignores its own change when a notice already brought it, without reading the database", async () => {
     const database = new InMemoryDatabase();
     const { sync, models, bus } = await startReplica(database);

@@ -5,7 +5,14 @@ import { ApiError } from "../../errors/api-error.js";
 import type { Deployment } from "../../registry/deployment.js";
 import { listModels } from "../../registry/model-listing.js";
 import type { ModelRegistry } from "../../registry/model-registry.js";
-import { type Audience, type ModelInfoItem, toModelGroupInfo, toModelInfoItem } from "../views/model-view.js";
+import {
+  type Audience,
+  type ModelInfoItem,
+  type ModelViews,
+  modelViewsFor,
+  sortFieldsOf,
+  type toModelGroupInfo,
+} from "../views/model-view.js";
 import type { Caller } from "../middleware/auth.js";
 import type { Assert, Fits } from "../openapi/json-schema.js";
 import { defineRoute } from "../route.js";
@@ -97,31 +104,70 @@ export interface ModelInfoDeps {
 
 type SortKey = NonNullable<z.infer<typeof modelInfoV2QuerySchema>["sortBy"]>;
 
-function sortValue(item: ModelInfoItem, key: SortKey): string | number {
-  const info = item.model_info;
-  switch (key) {
-    case "model_name":
-      return item.model_name;
-    case "created_at":
-    case "updated_at":
-      return typeof info[key] === "string" ? info[key] : "";
-    case "costs":
-      return (Number(info.input_cost_per_token) || 0) + (Number(info.output_cost_per_token) || 0);
-  }
-}
-
 function compare(a: string | number, b: string | number): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-function render(deployments: readonly Deployment[], costMap: CostMap, caller: Caller): ModelInfoItem[] {
-  const audience: Audience = caller.kind === "master" ? "master" : "virtual";
-  return deployments.map((d) => toModelInfoItem(d, costMap, audience));
+function audienceOf(caller: Caller): Audience {
+  return caller.kind === "master" ? "master" : "virtual";
+}
+
+function render(deployments: readonly Deployment[], views: ModelViews, caller: Caller): ModelInfoItem[] {
+  const audience = audienceOf(caller);
+  return deployments.map((d) => views.item(d, audience));
 }
 
 /** What this caller may see: a virtual key sees only the groups it can call. */
-function visible(registry: ModelRegistry, caller: Caller): Deployment[] {
-  return registry.all().filter((d) => caller.access.allows(d.modelName));
+function visible(deployments: readonly Deployment[], caller: Caller): readonly Deployment[] {
+  return caller.kind === "master" ? deployments : deployments.filter((d) => caller.access.allows(d.modelName));
+}
+
+// Sorted orders of one registry snapshot (its all() array, replaced on every change): sorting 10,000 deployments
+// is done once per change and sort key, not on every page.
+const sortedBySnapshot = new WeakMap<readonly Deployment[], Map<string, readonly Deployment[]>>();
+
+function sortedDeployments(
+  all: readonly Deployment[],
+  key: SortKey,
+  order: "asc" | "desc",
+  costMap: CostMap,
+): readonly Deployment[] {
+  let orders = sortedBySnapshot.get(all);
+  if (!orders) sortedBySnapshot.set(all, (orders = new Map<string, readonly Deployment[]>()));
+  const cacheKey = `${key}:${order}`;
+  let sorted = orders.get(cacheKey);
+  if (!sorted) {
+    const direction = order === "desc" ? -1 : 1;
+    const value = (d: Deployment) => (key === "model_name" ? d.modelName : sortFieldsOf(d, costMap)[key]);
+    const keyed = all.map((d, index) => ({ d, index, value: value(d) }));
+    // Ties keep registry order, in both directions (as the stable sort of the rendered list did).
+    keyed.sort((a, b) => direction * compare(a.value, b.value) || a.index - b.index);
+    orders.set(cacheKey, (sorted = keyed.map((entry) => entry.d)));
+  }
+  return sorted;
+}
+
+/** The deployments a /v2/model/info query selects, in its order; rendered only once paged. */
+function selected(
+  registry: ModelRegistry,
+  costMap: CostMap,
+  query: z.infer<typeof modelInfoV2QuerySchema>,
+  caller: Caller,
+): readonly Deployment[] {
+  const all = registry.all();
+  let deployments = query.sortBy ? sortedDeployments(all, query.sortBy, query.sortOrder, costMap) : all;
+  deployments = visible(deployments, caller);
+  const { model, modelId, search } = query;
+  const needle = search?.toLowerCase();
+  if (model !== undefined || modelId || needle) {
+    deployments = deployments.filter(
+      (d) =>
+        (model === undefined || d.modelName === model) &&
+        (!modelId || d.id === modelId) &&
+        (!needle || d.modelName.toLowerCase().includes(needle)),
+    );
+  }
+  return deployments;
 }
 
 /** Read-only views of the merged registry: /model/info, /v2/model/info, /model_group/info. */
@@ -138,13 +184,14 @@ export const modelInfoRoutes = [
     response: modelInfoListSchema,
     errors: [400, 401, 404, 500],
     handler: ({ query, caller }, { registry, costMap }: ModelInfoDeps) => {
+      const views = modelViewsFor(costMap);
       const id = query.litellm_model_id;
-      if (id === undefined) return { data: render(visible(registry, caller), costMap, caller) };
+      if (id === undefined) return { data: render(visible(registry.all(), caller), views, caller) };
       const deployment = registry.byId(id);
       if (!deployment || !caller.access.allows(deployment.modelName)) {
         throw ApiError.notFound(`Model id ${id} not found`, "litellm_model_id");
       }
-      return { data: render([deployment], costMap, caller) };
+      return { data: render([deployment], views, caller) };
     },
   }),
   defineRoute({
@@ -158,24 +205,11 @@ export const modelInfoRoutes = [
     response: modelInfoPageSchema,
     errors: [400, 401, 500],
     handler: ({ query, caller }, { registry, costMap }: ModelInfoDeps) => {
-      const deployments = visible(registry, caller).filter(
-        (d) => query.model === undefined || d.modelName === query.model,
-      );
-      let items = render(deployments, costMap, caller);
-      if (query.modelId) items = items.filter((item) => item.model_info.id === query.modelId);
-      if (query.search) {
-        const needle = query.search.toLowerCase();
-        items = items.filter((item) => item.model_name.toLowerCase().includes(needle));
-      }
-      if (query.sortBy) {
-        const key = query.sortBy;
-        const direction = query.sortOrder === "desc" ? -1 : 1;
-        items = [...items].sort((a, b) => direction * compare(sortValue(a, key), sortValue(b, key)));
-      }
-      const total = items.length;
+      const deployments = selected(registry, costMap, query, caller);
+      const total = deployments.length;
       const start = (query.page - 1) * query.size;
       return {
-        data: items.slice(start, start + query.size),
+        data: render(deployments.slice(start, start + query.size), modelViewsFor(costMap), caller),
         total_count: total,
         current_page: query.page,
         total_pages: Math.ceil(total / query.size),
@@ -197,14 +231,15 @@ export const modelInfoRoutes = [
     response: modelGroupInfoListSchema,
     errors: [400, 401, 404, 500],
     handler: ({ query, caller }, { registry, costMap }: ModelInfoDeps) => {
+      const views = modelViewsFor(costMap);
       const only = query.model_group;
       if (only !== undefined) {
         const members = registry.resolve(only);
         if (members.length === 0 || !caller.access.allows(only)) throw ApiError.modelNotFound(only);
-        return { data: [toModelGroupInfo(only, members, costMap)] };
+        return { data: [views.groupInfo(only, members)] };
       }
       const listed = listModels({ registry, modelsOf: (provider) => costMap.modelsOf(provider) }, caller.access);
-      return { data: listed.map((model) => toModelGroupInfo(model.id, model.deployments, costMap)) };
+      return { data: listed.map((model) => views.groupInfo(model.id, model.deployments)) };
     },
   }),
 ];

@@ -110,10 +110,17 @@ function sumOf(values: unknown[]): number | null {
   return numbers.length > 0 ? numbers.reduce((a, b) => a + b, 0) : null;
 }
 
+export type ModelGroupInfo = ReturnType<typeof toModelGroupInfo>;
+
 /** One entry per model_name, summarised over its deployments as LiteLLM's /model_group/info does. */
-export function toModelGroupInfo(group: string, members: readonly Deployment[], costMap: CostMap) {
+export function toModelGroupInfo(
+  group: string,
+  members: readonly Deployment[],
+  costMap: CostMap,
+  infoOf: (d: Deployment) => Record<string, unknown> = (d) => enrichedModelInfo(d, costMap, "virtual"),
+) {
   // Only named, non-secret fields are picked from these, for any caller.
-  const infos = members.map((d) => enrichedModelInfo(d, costMap, "virtual"));
+  const infos = members.map(infoOf);
   const pick = (field: string) => infos.map((info) => info[field]);
   const anyTrue = (field: string) => pick(field).some((value) => value === true);
   return {
@@ -131,4 +138,61 @@ export function toModelGroupInfo(group: string, members: readonly Deployment[], 
     supports_reasoning: anyTrue("supports_reasoning"),
     num_deployments: members.length,
   };
+}
+
+/** What /v2/model/info sorts by, read as the rendered model_info has it (audit fields, then the user's, then costs). */
+export function sortFieldsOf(deployment: Deployment, costMap: CostMap) {
+  const costs = costMapEntryFor(deployment, costMap);
+  const own = deployment.modelInfo;
+  const text = (field: "created_at" | "updated_at", audit: Date | undefined) =>
+    audit ? audit.toISOString() : typeof own[field] === "string" ? own[field] : "";
+  const price = (field: "input_cost_per_token" | "output_cost_per_token") =>
+    Number(own[field] !== undefined ? own[field] : costs?.[field]) || 0;
+  return {
+    created_at: text("created_at", deployment.audit?.createdAt),
+    updated_at: text("updated_at", deployment.audit?.updatedAt),
+    costs: price("input_cost_per_token") + price("output_cost_per_token"),
+  };
+}
+
+/**
+ * Renders kept per Deployment object. The registry replaces a deployment on every change and never edits one, so a
+ * render stays right for as long as its deployment is in the registry and goes with it (WeakMap): a page of
+ * /v2/model/info or /model_group/info over 10,000 deployments masks and enriches only what changed since the last
+ * read. Replies are serialised as they are, never edited, so one render can be handed to every request.
+ */
+export interface ModelViews {
+  item(deployment: Deployment, audience: Audience): ModelInfoItem;
+  groupInfo(group: string, members: readonly Deployment[]): ModelGroupInfo;
+}
+
+function createModelViews(costMap: CostMap): ModelViews {
+  const items = { master: new WeakMap<Deployment, ModelInfoItem>(), virtual: new WeakMap<Deployment, ModelInfoItem>() };
+  // Keyed by the group's member array, which the registry replaces whenever one of them changes.
+  const groups = new WeakMap<readonly Deployment[], Map<string, ModelGroupInfo>>();
+  const item = (deployment: Deployment, audience: Audience) => {
+    let rendered = items[audience].get(deployment);
+    if (!rendered) items[audience].set(deployment, (rendered = toModelInfoItem(deployment, costMap, audience)));
+    return rendered;
+  };
+  return {
+    item,
+    groupInfo(group, members) {
+      let byName = groups.get(members);
+      if (!byName) groups.set(members, (byName = new Map<string, ModelGroupInfo>()));
+      let info = byName.get(group);
+      if (!info)
+        byName.set(group, (info = toModelGroupInfo(group, members, costMap, (d) => item(d, "virtual").model_info)));
+      return info;
+    },
+  };
+}
+
+// One set of renders per cost map (a replica has one; tests may run several replicas, each with its own).
+const viewsByCostMap = new WeakMap<CostMap, ModelViews>();
+
+export function modelViewsFor(costMap: CostMap): ModelViews {
+  let views = viewsByCostMap.get(costMap);
+  if (!views) viewsByCostMap.set(costMap, (views = createModelViews(costMap)));
+  return views;
 }
