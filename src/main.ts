@@ -1,4 +1,3 @@
-// First, so that its V8 settings are in force before the other modules load.
 import type { Server } from "node:http";
 import { createApp } from "./app.js";
 import { ConfigFileError } from "./config/config-file.js";
