@@ -79,7 +79,7 @@ async function admin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
 async function createDatabase(name: string): Promise<string> {
   await admin((client) => client.query(`CREATE DATABASE "${name}"`));
   const url = databaseUrl(name);
-  const database = openDatabase({ databaseUrl: url, dataDir: "" });
+  const database = await openDatabase({ databaseUrl: url, dataDir: "" });
   try {
     await database.migrate();
   } finally {

@@ -66,7 +66,7 @@ const DEPLOYMENT_USAGE_SYNC_MS = 100;
 /** Connects everything one replica needs; the only place that chooses implementations. */
 export async function createDeps(config: Config, options: DepsOptions): Promise<Deps> {
   const { logger } = options;
-  const database = openDatabase({
+  const database = await openDatabase({
     databaseUrl: config.env.databaseUrl,
     dataDir: config.env.dataDir,
     timeouts: config.env.databaseTimeouts,

@@ -1,3 +1,5 @@
+// First, so that its V8 setting is in force before the other modules load.
+import "./config/runtime-tuning.js";
 import type { Server } from "node:http";
 import { createApp } from "./app.js";
 import { ConfigFileError } from "./config/config-file.js";

@@ -19,7 +19,7 @@ export default async function globalSetup() {
   }
   const url = new URL(ADMIN_DATABASE_URL);
   url.pathname = `/${template}`;
-  const database = openDatabase({ databaseUrl: url.toString(), dataDir: "" });
+  const database = await openDatabase({ databaseUrl: url.toString(), dataDir: "" });
   try {
     await database.migrate();
   } finally {

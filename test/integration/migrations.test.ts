@@ -15,7 +15,7 @@ afterAll(async () => {
 
 describe("migrations", () => {
   it("apply once when several replicas start at the same time, and are a no-op afterwards", async () => {
-    const replicas = [1, 2, 3].map(() => openDatabase({ databaseUrl: db.url, dataDir: "" }));
+    const replicas = await Promise.all([1, 2, 3].map(() => openDatabase({ databaseUrl: db.url, dataDir: "" })));
     try {
       const results = await Promise.all(replicas.map((replica) => replica.migrate()));
       const appliedCounts = results.map((result) => result.applied.length).sort();

@@ -25,7 +25,7 @@ let replicas: [TestReplica, TestReplica, TestReplica];
 
 beforeAll(async () => {
   db = await createTestDatabase();
-  database = openDatabase({ databaseUrl: db.url, dataDir: "" });
+  database = await openDatabase({ databaseUrl: db.url, dataDir: "" });
   replicas = (await startReplicas(3, { databaseUrl: db.url, configYaml: CONFIG, syncIntervalMs: 500 })) as [
     TestReplica,
     TestReplica,

@@ -38,7 +38,7 @@ const logger = createLogger({ level: "debug", destination: { write: (line: strin
 
 beforeAll(async () => {
   db = await createTestDatabase();
-  database = openDatabase({ databaseUrl: db.url, dataDir: "" });
+  database = await openDatabase({ databaseUrl: db.url, dataDir: "" });
   replicas = await startReplicas(2, { databaseUrl: db.url, redisKeyPrefix: prefix, configYaml: CONFIG });
   configDir = await mkdtemp(join(tmpdir(), "spend-"));
 });
