@@ -1,8 +1,29 @@
 import type { AdmitRequest, AdmitResult, CounterCheck, LimitStore, Settlement } from "./ports.js";
 import { BUCKET_MS, BUCKETS, hasRoom } from "./window.js";
 
-/** One counter's last minute: bucket index (seconds since the epoch) → count. */
-type Window = Map<number, number>;
+/**
+ * One counter's last minute: bucket index (seconds since the epoch) → count, oldest first (buckets are added as
+ * seconds pass), with their running sum, so reading a count costs the buckets that expired rather than all sixty.
+ */
+class Window {
+  readonly buckets = new Map<number, number>();
+  sum = 0;
+
+  /** Drops the buckets that left the window ending at `current`; the count of what is left. */
+  count(current: number): number {
+    for (const [bucket, count] of this.buckets) {
+      if (bucket > current - BUCKETS) break;
+      this.sum -= count;
+      this.buckets.delete(bucket);
+    }
+    return this.sum;
+  }
+
+  add(bucket: number, amount: number): void {
+    this.buckets.set(bucket, (this.buckets.get(bucket) ?? 0) + amount);
+    this.sum += amount;
+  }
+}
 
 /** Admissions between sweeps of windows nobody touched for a minute (keys that stopped calling). */
 const SWEEP_EVERY = 1024;
@@ -46,14 +67,7 @@ export class LocalLimitStore implements LimitStore {
 
   private used(check: CounterCheck, current: number): number {
     if (check.kind === "parallel") return this.leases.get(check.id)?.size ?? 0;
-    const window = this.windows.get(check.id);
-    if (!window) return 0;
-    let sum = 0;
-    for (const [bucket, count] of window) {
-      if (bucket > current - BUCKETS) sum += count;
-      else window.delete(bucket);
-    }
-    return sum;
+    return this.windows.get(check.id)?.count(current) ?? 0;
   }
 
   private take(check: CounterCheck, current: number, lease: string): void {
@@ -66,21 +80,21 @@ export class LocalLimitStore implements LimitStore {
 
   private add(id: string, bucket: number, amount: number): void {
     let window = this.windows.get(id);
-    if (!window) this.windows.set(id, (window = new Map<number, number>()));
-    window.set(bucket, (window.get(bucket) ?? 0) + amount);
+    if (!window) this.windows.set(id, (window = new Window()));
+    window.add(bucket, amount);
   }
 
   /** A window has room again once its oldest bucket leaves it; a parallel slot, when a call ends (about 1 s). */
   private retryAfterMs(check: CounterCheck): number {
     const window = check.kind === "parallel" ? undefined : this.windows.get(check.id);
-    if (!window || window.size === 0) return BUCKET_MS;
-    const oldest = Math.min(...window.keys());
+    if (!window || window.buckets.size === 0) return BUCKET_MS;
+    const oldest = Math.min(...window.buckets.keys());
     return Math.max(BUCKET_MS, (oldest + BUCKETS) * BUCKET_MS - this.now());
   }
 
   private sweep(current: number): void {
     for (const [id, window] of this.windows) {
-      if (![...window.keys()].some((bucket) => bucket > current - BUCKETS)) this.windows.delete(id);
+      if (window.count(current) === 0 && window.buckets.size === 0) this.windows.delete(id);
     }
   }
 }

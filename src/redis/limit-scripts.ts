@@ -2,10 +2,12 @@
 // disagree still count in the same buckets. Buckets are whole seconds; a window is the current one and the 59 before.
 
 /**
- * Several calls' admissions at once, each decided in turn as if alone (a later one sees what an earlier one took).
- * KEYS: the replicas set, then per call its counters. ARGV: lease TTL (ms), then per call its lease, its number of
- * counters, and kind and limit per counter. A call takes all of its counters only when each has room. Returns
- * {replicas alive, then per call: refused index (0: none), retry-after ms, used per counter...}.
+ * Several finished calls' settlements, then several calls' admissions, in one script call; each admission decided in
+ * turn as if alone (a later one sees what an earlier one took). KEYS: the replicas set; per settlement its token
+ * counters then its parallel counters; per admission its counters. ARGV: lease TTL (ms), the number of settlements,
+ * per settlement how many token counters, its tokens, how many parallel counters and its lease; then per admission its
+ * lease, its number of counters, and kind and limit per counter. A call takes all of its counters only when each has
+ * room. Returns {replicas alive, then per admission: refused index (0: none), retry-after ms, used per counter...}.
  */
 export const ADMIT_LUA = `
 local t = redis.call('TIME')
@@ -15,7 +17,20 @@ local oldest = current - 59
 local ttl = tonumber(ARGV[1])
 local out = {redis.call('ZCARD', KEYS[1])}
 local k = 2
-local a = 2
+local a = 3
+for s = 1, tonumber(ARGV[2]) do
+  local tokens = ARGV[a + 1]
+  for i = 1, tonumber(ARGV[a]) do
+    redis.call('HINCRBY', KEYS[k], current, tokens)
+    redis.call('PEXPIRE', KEYS[k], 61000)
+    k = k + 1
+  end
+  for i = 1, tonumber(ARGV[a + 2]) do
+    redis.call('ZREM', KEYS[k], ARGV[a + 3])
+    k = k + 1
+  end
+  a = a + 4
+end
 while a <= #ARGV do
   local lease = ARGV[a]
   local n = tonumber(ARGV[a + 1])
@@ -76,28 +91,6 @@ while a <= #ARGV do
   a = a + 2 * n
 end
 return out
-`;
-
-/**
- * Several finished calls at once. KEYS: per call, its token counters then its parallel counters. ARGV: per call, how
- * many token counters, its tokens, how many parallel counters, its lease.
- */
-export const SETTLE_LUA = `
-local current = tonumber(redis.call('TIME')[1])
-local k = 1
-for a = 1, #ARGV, 4 do
-  local tokens = ARGV[a + 1]
-  for i = 1, tonumber(ARGV[a]) do
-    redis.call('HINCRBY', KEYS[k], current, tokens)
-    redis.call('PEXPIRE', KEYS[k], 61000)
-    k = k + 1
-  end
-  for i = 1, tonumber(ARGV[a + 2]) do
-    redis.call('ZREM', KEYS[k], ARGV[a + 3])
-    k = k + 1
-  end
-end
-return 0
 `;
 
 /**

@@ -1,7 +1,7 @@
 import type { AdmitRequest, AdmitResult, CounterCheck, SharedLimitStore, Settlement } from "../limits/ports.js";
 import { LEASE_RENEW_MS, LEASE_TTL_MS } from "../limits/window.js";
 import { limitCounterKey, limitReplicasKey } from "./keys.js";
-import { ADMIT_LUA, RENEW_LUA, SETTLE_LUA } from "./limit-scripts.js";
+import { ADMIT_LUA, RENEW_LUA } from "./limit-scripts.js";
 import { closeQuietly } from "./close-quietly.js";
 import { connectionsOf, type RedisClient, type RedisSource } from "./connections.js";
 
@@ -20,6 +20,20 @@ type Args = Array<string | number>;
 /** Bounds one script call (its KEYS and ARGV) under a burst of calls starting or ending in the same turn. */
 const MAX_CALLS_PER_SCRIPT = 256;
 
+/**
+ * How long finished calls' settlements wait for a batch of admissions to ride along with; then they go alone. A slot
+ * comes back (and tokens count) that much later, never sooner, so no limit is overshot.
+ */
+const SETTLE_WITHIN_MS = 5;
+
+interface PendingSettlements {
+  settlements: Settlement[];
+  timer: NodeJS.Timeout;
+  done: Promise<void>;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
 interface PendingAdmission {
   request: AdmitRequest;
   resolve: (reply: number[]) => void;
@@ -27,7 +41,6 @@ interface PendingAdmission {
 }
 interface LimitCommands {
   limitAdmit(keyCount: number, ...args: Args): Promise<number[]>;
-  limitSettle(keyCount: number, ...args: Args): Promise<number>;
   limitRenew(keyCount: number, ...args: Args): Promise<number>;
 }
 
@@ -44,8 +57,7 @@ export class RedisLimitStore implements SharedLimitStore {
   private replicas = 1;
   private readonly commands = new WeakMap<readonly CounterCheck[], { keys: string[]; args: Args }>();
   private admitting: PendingAdmission[] = [];
-  private pending: Settlement[] = [];
-  private settling: Promise<void> | undefined;
+  private settling: PendingSettlements | undefined;
 
   constructor(private readonly options: RedisLimitStoreOptions) {
     this.ttl = options.leaseTtlMs ?? LEASE_TTL_MS;
@@ -60,7 +72,6 @@ export class RedisLimitStore implements SharedLimitStore {
     // Transitions are logged once by the limiter (FailoverLimitStore); reconnect errors would repeat forever.
     redis.on("error", () => undefined);
     redis.defineCommand("limitAdmit", { lua: ADMIT_LUA });
-    redis.defineCommand("limitSettle", { lua: SETTLE_LUA });
     redis.defineCommand("limitRenew", { lua: RENEW_LUA });
     this.redis = redis as RedisClient & LimitCommands;
     redis.on("ready", () => void this.renew());
@@ -92,8 +103,10 @@ export class RedisLimitStore implements SharedLimitStore {
     const batch = this.admitting;
     if (batch.length === 0) return;
     this.admitting = [];
+    const settling = this.takeSettlements();
     const keys = [limitReplicasKey(this.keyPrefix)];
     const args: Args = [this.ttl];
+    this.addSettlements(settling, keys, args);
     for (const { request } of batch) {
       const command = this.commandOf(request.checks);
       keys.push(...command.keys);
@@ -103,9 +116,11 @@ export class RedisLimitStore implements SharedLimitStore {
     try {
       reply = await this.redis.limitAdmit(keys.length, ...keys, ...args);
     } catch (error) {
+      settling?.reject(error);
       for (const pending of batch) pending.reject(error);
       return;
     }
+    settling?.resolve();
     this.replicas = Math.max(1, reply[0] ?? 1);
     let at = 1;
     for (const pending of batch) {
@@ -124,32 +139,59 @@ export class RedisLimitStore implements SharedLimitStore {
   }
 
   /**
-   * Settlements wait for the end of the event loop's turn and go to Redis together, one script call for all: a slot
-   * comes back (and tokens count) a fraction of a millisecond later, never sooner, so no limit is overshot.
+   * Finished calls give back their slots and add their tokens with the next admissions' script call (under load, no
+   * round trip of their own), or alone after SETTLE_WITHIN_MS.
    */
   settle(settlement: Settlement): Promise<void> {
     this.held.delete(settlement.lease);
     const tokenIds = settlement.tokens > 0 ? settlement.tokenIds : [];
     if (tokenIds.length === 0 && settlement.parallelIds.length === 0) return Promise.resolve();
-    this.pending.push({ ...settlement, tokenIds });
-    if (this.pending.length >= MAX_CALLS_PER_SCRIPT) return this.flushSettlements();
-    this.settling ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.flushSettlements());
-    return this.settling;
+    if (!this.settling) {
+      let resolve!: () => void;
+      let reject!: (error: unknown) => void;
+      const done = new Promise<void>((res, rej) => {
+        resolve = res;
+        reject = rej;
+      });
+      const timer = setTimeout(() => void this.flushSettlements(), SETTLE_WITHIN_MS);
+      this.settling = { settlements: [], timer, done, resolve, reject };
+    }
+    const { settlements, done } = this.settling;
+    settlements.push({ ...settlement, tokenIds });
+    if (settlements.length >= MAX_CALLS_PER_SCRIPT) void this.flushSettlements();
+    return done;
   }
 
-  private async flushSettlements(): Promise<void> {
-    const batch = this.pending;
-    this.pending = [];
+  private takeSettlements(): PendingSettlements | undefined {
+    const settling = this.settling;
+    if (settling) clearTimeout(settling.timer);
     this.settling = undefined;
-    if (batch.length === 0) return;
-    const keys: string[] = [];
-    const args: Args = [];
-    for (const { tokenIds, tokens, parallelIds, lease } of batch) {
+    return settling;
+  }
+
+  private addSettlements(settling: PendingSettlements | undefined, keys: string[], args: Args): void {
+    const settlements = settling?.settlements ?? [];
+    args.push(settlements.length);
+    for (const { tokenIds, tokens, parallelIds, lease } of settlements) {
       for (const id of tokenIds) keys.push(this.counterKey(id));
       for (const id of parallelIds) keys.push(this.counterKey(id));
       args.push(tokenIds.length, tokens, parallelIds.length, lease);
     }
-    await this.redis.limitSettle(keys.length, ...keys, ...args);
+  }
+
+  /** Settlements that found no admissions to ride along with: one script call with no admission in it. */
+  private async flushSettlements(): Promise<void> {
+    const settling = this.takeSettlements();
+    if (!settling) return;
+    const keys = [limitReplicasKey(this.keyPrefix)];
+    const args: Args = [this.ttl];
+    this.addSettlements(settling, keys, args);
+    try {
+      await this.redis.limitAdmit(keys.length, ...keys, ...args);
+      settling.resolve();
+    } catch (error) {
+      settling.reject(error);
+    }
   }
 
   /** A check list's counter keys and kind/limit arguments, built once: check lists belong to a key's version. */
@@ -173,7 +215,7 @@ export class RedisLimitStore implements SharedLimitStore {
 
   async close(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
-    await this.settling?.catch(() => undefined);
+    await this.flushSettlements();
     await closeQuietly(this.redis);
   }
 
