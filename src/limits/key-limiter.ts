@@ -41,7 +41,8 @@ const MODEL_LIMIT_NAMES = {
 /**
  * Keys' rpm_limit, tpm_limit, max_parallel_requests and per-model limits, counted for the cluster (see
  * FailoverLimitStore). A key without limits costs one WeakMap lookup; a limited key one store round trip before
- * its body is read, one more once the body names a model with its own limit, and one after the reply.
+ * its body is read (shared with the calls admitted beside it), one more once the body names a model with its own
+ * limit, and a settlement after the reply that the store may send along with later admissions.
  */
 export class KeyLimiter {
   private readonly limits = new WeakMap<VirtualKey, KeyLimits | null>();
