@@ -17,13 +17,12 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { cpus, tmpdir, totalmem } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
 import { createPrivateDatabase, type PrivateDatabase } from "./private-database.js";
+import { freePort } from "./free-port.js";
 import { round, summarize } from "./stats.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -38,14 +37,6 @@ const REDIS_URL = process.env.BENCH_REDIS_URL;
 const DATABASE_SERVER_URL = process.env.BENCH_DATABASE_URL;
 const SPEND_OFF = process.env.SPEND === "off";
 const LIMITED_ONLY = process.env.ONLY === "limited";
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /**
  * Starts a child on a known port and waits until it answers. Its stdout goes to /dev/null: the proxy logs one
@@ -210,7 +201,9 @@ async function main(): Promise<void> {
     const port = await freePort();
     const args = [join(checkout, "dist/main.js"), "--config", configPath, "--port", String(port)];
     const redis: Record<string, string> = REDIS_URL ? { REDIS_URL, REDIS_KEY_PREFIX: `bench-${name}-${port}` } : {};
-    const database = DATABASE_SERVER_URL ? await createPrivateDatabase(DATABASE_SERVER_URL, name) : undefined;
+    const database = DATABASE_SERVER_URL
+      ? await createPrivateDatabase(DATABASE_SERVER_URL, `switchboard_bench_${name}_${process.pid}`)
+      : undefined;
     if (database) databases.push(database);
     const postgres: Record<string, string> = database ? { DATABASE_URL: database.url } : {};
     const env = { DATA_DIR: join(dataDir, name), MASTER_KEY, LOG_LEVEL: "info", ...redis, ...postgres };

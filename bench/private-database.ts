@@ -17,9 +17,11 @@ async function onServer<T>(serverUrl: string, fn: (client: pg.Client) => Promise
   }
 }
 
-/** `serverUrl` names any database on the server (the one to connect to while creating and dropping). */
-export async function createPrivateDatabase(serverUrl: string, label: string): Promise<PrivateDatabase> {
-  const name = `switchboard_bench_${label}_${process.pid}`.replace(/[^a-z0-9_]/g, "_");
+/**
+ * `serverUrl` names any database on the server (the one to connect to while creating and dropping); `name` is the new
+ * database's (letters, digits and underscores).
+ */
+export async function createPrivateDatabase(serverUrl: string, name: string): Promise<PrivateDatabase> {
   await onServer(serverUrl, (client) => client.query(`DROP DATABASE IF EXISTS "${name}"`));
   await onServer(serverUrl, (client) => client.query(`CREATE DATABASE "${name}"`));
   const url = new URL(serverUrl);

@@ -13,8 +13,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { cpus, totalmem } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -23,6 +21,8 @@ import { Redis } from "ioredis";
 import pg from "pg";
 import { createSecretCipher } from "../src/crypto/secret-cipher.js";
 import { openDatabase } from "../src/db/database.js";
+import { freePort } from "./free-port.js";
+import { createPrivateDatabase, type PrivateDatabase } from "./private-database.js";
 import { round, summarize } from "./stats.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -52,40 +52,16 @@ const report = (metric: string, value: string, target = "") => {
   process.stderr.write(`${metric}: ${value}\n`);
 };
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-function databaseUrl(name: string): string {
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
-
-async function admin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: ADMIN_URL });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
-
-async function createDatabase(name: string): Promise<string> {
-  await admin((client) => client.query(`CREATE DATABASE "${name}"`));
-  const url = databaseUrl(name);
-  const database = await openDatabase({ databaseUrl: url, dataDir: "" });
+/** A fresh database on the server, migrated as a replica would migrate it. */
+async function createDatabase(name: string): Promise<PrivateDatabase> {
+  const created = await createPrivateDatabase(ADMIN_URL, name);
+  const database = await openDatabase({ databaseUrl: created.url, dataDir: "" });
   try {
     await database.migrate();
   } finally {
     await database.close();
   }
-  return url;
+  return created;
 }
 
 const PROVIDERS = ["openai/gpt-4o-mini", "openai/gpt-4o", "anthropic/claude-3-5-sonnet-20241022", "openai/gpt-4.1"];
@@ -332,11 +308,12 @@ async function main(): Promise<void> {
   const large = `${RUN}_large`;
   const small = `${RUN}_small`;
   const replicas: Replica[] = [];
+  const databases: PrivateDatabase[] = [];
   try {
     const seedStarted = performance.now();
-    const largeUrl = await createDatabase(large);
+    databases.push(await createDatabase(large), await createDatabase(small));
+    const [largeUrl, smallUrl] = databases.map((database) => database.url) as [string, string];
     await seed(largeUrl, DEPLOYMENTS, GROUPS, upstreamUrl);
-    const smallUrl = await createDatabase(small);
     await seed(smallUrl, 10, 2, upstreamUrl);
     process.stderr.write(`seeded in ${Math.round(performance.now() - seedStarted)} ms\n`);
     if (process.env.SEED_ONLY === "1") return;
@@ -414,10 +391,7 @@ async function main(): Promise<void> {
     upstream.kill("SIGTERM");
     await dropRedisKeys(`${RUN}_*`);
     if (process.env.KEEP === "1") process.stderr.write(`kept databases ${large} and ${small}\n`);
-    else
-      await admin(async (client) => {
-        for (const name of [large, small]) await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-      });
+    else for (const database of databases) await database.drop();
   }
   const gib = Math.round(totalmem() / 2 ** 30);
   console.log(
