@@ -256,12 +256,10 @@ describe("spend of batch calls", () => {
 describe("a batch call refused before any model is called", () => {
   it("gets one failure row under the call's own id", async () => {
     const { key, token } = await newKey("batch-refused");
-    const res = await proxy
-      .withKey(key)
-      .post("/v1/chat/completions", {
-        model: "gpt-4o-mini,no-such-model",
-        messages: [{ role: "user", content: "hi" }],
-      });
+    const res = await proxy.withKey(key).post("/v1/chat/completions", {
+      model: "gpt-4o-mini,no-such-model",
+      messages: [{ role: "user", content: "hi" }],
+    });
     expect(res.status).toBe(400);
     const id = res.headers["x-litellm-call-id"] as string;
     const [row] = await rowsOf(token, 1);
