@@ -4,7 +4,8 @@ import { describe, expect, it } from "@jest/globals";
 // child process. Reaching one fails at import, so a test that needs a service cannot pass here by accident.
 describe("the unit project", () => {
   it.each([
-    ["PostgreSQL (pg, Prisma, PGlite)", "../../src/db/database.js"],
+    ["PostgreSQL (pg, Prisma)", "../../src/db/postgres-database.js"],
+    ["PGlite", "../../src/db/embedded-database.js"],
     ["Redis (ioredis)", "../../src/redis/redis-change-bus.js"],
     ["the build in dist/", "../../dist/main.js"],
     ["a child process", "../helpers/child-replica.js"],
