@@ -1,5 +1,7 @@
 import { randomBytes } from "node:crypto";
+import { expect } from "@jest/globals";
 import { Redis } from "ioredis";
+import { eventually } from "./eventually.js";
 import { TEST_REDIS_URL, runId } from "./test-env.js";
 import { startReplica, TEST_MASTER_KEY, type ReplicaOptions, type TestReplica } from "./replica.js";
 
@@ -74,4 +76,17 @@ export async function killRedisClient(url: string, name: string): Promise<void> 
     if (!id) throw new Error(`no Redis client named ${name}`);
     await redis.client("KILL", "ID", id);
   });
+}
+
+/** Waits until the replica's readiness says every Redis user (feed, spend stream, key limits, router) is shared again. */
+export async function expectRedisShared(replica: TestReplica, timeoutMs?: number): Promise<void> {
+  await eventually(async () => {
+    const ready = await replica.anonymous().get("/health/readiness").expect(200);
+    expect(ready.body).toMatchObject({
+      status: "healthy",
+      spend: { queue: "redis" },
+      key_limits: { counting: "cluster" },
+      routing: { state: "shared" },
+    });
+  }, timeoutMs);
 }

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import supertest from "supertest";
 import { startFakeOpenAI } from "../fakes/fake-openai.js";
 import type { FakeUpstream } from "../fakes/fake-upstream-common.js";
-import { closeAll, servedModelIds, startReplicas } from "../helpers/cluster.js";
+import { closeAll, expectRedisShared, servedModelIds, startReplicas } from "../helpers/cluster.js";
 import { eventually } from "../helpers/eventually.js";
 import { freePort, PrivateCluster, redisCliCanCreateClusters, redisCommand } from "../helpers/redis-server.js";
 import type { TestReplica } from "../helpers/replica.js";
@@ -78,15 +78,7 @@ describe("Redis Cluster", () => {
     }
     expect(statuses.filter((status) => status === 200)).toHaveLength(4);
     expect(statuses.filter((status) => status !== 200).every((status) => status === 429)).toBe(true);
-    for (const replica of replicas) {
-      const ready = await replica.anonymous().get("/health/readiness").expect(200);
-      expect(ready.body).toMatchObject({
-        status: "healthy",
-        spend: { queue: "redis" },
-        key_limits: { counting: "cluster" },
-        routing: { state: "shared" },
-      });
-    }
+    for (const replica of replicas) await expectRedisShared(replica);
     // Every key lives in the slot of the hash-tagged prefix, on one master.
     const slot = Number(await redisCommand(redis.nodes[0]!.port, "CLUSTER", "KEYSLOT", `{${prefix}}`));
     let keysInSlot = 0;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import { closeAll, servedModelIds, startReplicas } from "../helpers/cluster.js";
+import { closeAll, expectRedisShared, servedModelIds, startReplicas } from "../helpers/cluster.js";
 import { eventually } from "../helpers/eventually.js";
 import { PrivateRedis } from "../helpers/redis-server.js";
 import type { TestReplica } from "../helpers/replica.js";
@@ -77,15 +77,7 @@ describe("Redis going away", () => {
     for (const replica of [b, c]) {
       await eventually(() => expect(replica.replica.sync.status().appliedRevision).toBe(finalRevision));
       expect(await servedModelIds(replica)).toEqual(final);
-      await eventually(async () => {
-        const ready = await replica.anonymous().get("/health/readiness").expect(200);
-        expect(ready.body).toMatchObject({
-          status: "healthy",
-          spend: { queue: "redis" },
-          key_limits: { counting: "cluster" },
-          routing: { state: "shared" },
-        });
-      });
+      await expectRedisShared(replica);
     }
   });
 

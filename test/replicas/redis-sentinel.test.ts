@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import { closeAll, servedModelIds, startReplicas } from "../helpers/cluster.js";
+import { closeAll, expectRedisShared, servedModelIds, startReplicas } from "../helpers/cluster.js";
 import { eventually } from "../helpers/eventually.js";
 import { freePort, PrivateSentinels, SENTINEL_SERVICE } from "../helpers/redis-server.js";
 import type { TestReplica } from "../helpers/replica.js";
@@ -108,16 +108,8 @@ describe("Redis behind Sentinel", () => {
     }
     // Every Redis user (spend stream, key limits, router state) moved to the new master too.
     for (const replica of replicas) {
-      await eventually(async () => {
-        const ready = await replica.anonymous().get("/health/readiness").expect(200);
-        expect(ready.body).toMatchObject({
-          status: "healthy",
-          change_feed: { kind: "redis" },
-          spend: { queue: "redis" },
-          key_limits: { counting: "cluster" },
-          routing: { state: "shared" },
-        });
-      }, 15_000);
+      await expectRedisShared(replica, 15_000);
+      expect((await replica.anonymous().get("/health/readiness")).body.change_feed).toMatchObject({ kind: "redis" });
     }
   }, 60_000);
 
