@@ -63,6 +63,10 @@ describe("key limits while Redis is down", () => {
     expect(statuses.filter((status) => status === 200)).toHaveLength(10);
     expect(statuses.filter((status) => status === 429)).toHaveLength(5);
     await call(b, key).expect(200);
+    // c, too, counts a call while Redis is down: its way back to shared counting is what is checked below (a replica
+    // that made no call meanwhile never left it, and has no transition to log).
+    await call(c, key).expect(200);
+    expect(c.replica.deps.keyLimits.status()).toEqual({ shared: false });
     expect(a.replica.deps.keyLimits.status()).toEqual({ shared: false });
     expect(a.logLines.filter((line) => line.includes(FALLBACK_LINE))).toHaveLength(1);
 
