@@ -72,9 +72,11 @@ function toChangeEntry(row: {
 
 export function createChangeLogStore(prisma: PrismaClient): ChangeLog {
   return guardStore({
+    // Raw SQL: every listing asks this first (read-your-writes), and Prisma's aggregate cost more than the query.
     async latestRevision() {
-      const last = await prisma.changeLog.aggregate({ _max: { revision: true } });
-      return Number(last._max.revision ?? 0n);
+      const [last] = await prisma.$queryRaw<Array<{ revision: bigint | null }>>`
+        SELECT max("revision") AS "revision" FROM "switchboard_change_log"`;
+      return Number(last?.revision ?? 0n);
     },
     async since(after, limit) {
       const rows = await prisma.changeLog.findMany({
