@@ -1,3 +1,4 @@
+import { within } from "../sync/within.js";
 import type { HealthProbe } from "./ports.js";
 
 /** Whether the dependency answered; readiness reads this instead of calling the database itself. */
@@ -20,24 +21,11 @@ export function cachedProbe(probe: HealthProbe, options: CachedProbeOptions): Ca
   let answeredAt = Number.NEGATIVE_INFINITY;
   let inFlight: Promise<boolean> | undefined;
 
-  const run = async (): Promise<boolean> => {
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<boolean>((resolve) => {
-      timer = setTimeout(() => resolve(false), options.timeoutMs);
-      timer.unref();
-    });
-    try {
-      return await Promise.race([
-        probe.ping().then(
-          () => true,
-          () => false,
-        ),
-        timedOut,
-      ]);
-    } finally {
-      clearTimeout(timer);
-    }
-  };
+  const run = async (): Promise<boolean> =>
+    (await within(
+      probe.ping().then(() => true),
+      options.timeoutMs,
+    )) ?? false;
 
   return () => {
     if (performance.now() - answeredAt < options.ttlMs) return Promise.resolve(answer);

@@ -1,5 +1,6 @@
 import type { Logger } from "../logging/logger.js";
 import type { BusStatus, ChangeBus, ChangeEntity, ChangeEntry, ChangeLog, ChangeNotice } from "./ports.js";
+import { within } from "./within.js";
 
 /** One kind of revisioned data (models, keys) that a replica mirrors in memory. */
 export interface SyncTarget {
@@ -47,19 +48,6 @@ interface Parked {
 const FRESH_PROBE_TIMEOUT_MS = 2_000;
 /** After the database failed to answer, reads are served from memory without asking for this long (the backstop keeps trying). */
 const FRESH_RETRY_AFTER_MS = 1_000;
-
-/** The promise's value, or undefined when it rejects or has not settled within ms. */
-async function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), ms);
-  });
-  try {
-    return await Promise.race([promise.catch(() => undefined), expired]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /**
  * Keeps this replica's in-memory view at the database's latest revision. PostgreSQL is the truth; bus notices
