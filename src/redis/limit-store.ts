@@ -26,6 +26,13 @@ const MAX_CALLS_PER_SCRIPT = 256;
  */
 const SETTLE_WITHIN_MS = 5;
 
+/** What the admission script takes for one check list (see ADMIT_LUA), and its parallel counters. */
+interface CheckCommand {
+  keys: string[];
+  args: Args;
+  parallelIds: readonly string[];
+}
+
 interface PendingSettlements {
   settlements: Settlement[];
   timer: NodeJS.Timeout;
@@ -55,7 +62,7 @@ export class RedisLimitStore implements SharedLimitStore {
   private readonly timer: NodeJS.Timeout | undefined;
   private readonly ttl: number;
   private replicas = 1;
-  private readonly commands = new WeakMap<readonly CounterCheck[], { keys: string[]; args: Args }>();
+  private readonly commands = new WeakMap<readonly CounterCheck[], CheckCommand>();
   private admitting: PendingAdmission[] = [];
   private settling: PendingSettlements | undefined;
 
@@ -133,8 +140,8 @@ export class RedisLimitStore implements SharedLimitStore {
   private resultOf(request: AdmitRequest, reply: number[]): AdmitResult {
     const [refused = 0, retryAfterMs = 0, ...used] = reply;
     if (refused > 0) return { ok: false, refused: refused - 1, used, retryAfterMs };
-    const parallel = request.checks.filter((check) => check.kind === "parallel").map((check) => check.id);
-    if (parallel.length > 0) this.held.set(request.lease, parallel);
+    const { parallelIds } = this.commandOf(request.checks);
+    if (parallelIds.length > 0) this.held.set(request.lease, parallelIds);
     return { ok: true, used };
   }
 
@@ -194,8 +201,8 @@ export class RedisLimitStore implements SharedLimitStore {
     }
   }
 
-  /** A check list's counter keys and kind/limit arguments, built once: check lists belong to a key's version. */
-  private commandOf(checks: readonly CounterCheck[]): { keys: string[]; args: Args } {
+  /** A check list's counter keys, kind/limit arguments and parallel counters, built once per key version. */
+  private commandOf(checks: readonly CounterCheck[]): CheckCommand {
     let command = this.commands.get(checks);
     if (!command) {
       const keys: string[] = [];
@@ -204,7 +211,8 @@ export class RedisLimitStore implements SharedLimitStore {
         keys.push(this.counterKey(check.id));
         args.push(check.kind, check.limit);
       }
-      this.commands.set(checks, (command = { keys, args }));
+      const parallelIds = checks.filter((check) => check.kind === "parallel").map((check) => check.id);
+      this.commands.set(checks, (command = { keys, args, parallelIds }));
     }
     return command;
   }

@@ -41,6 +41,7 @@ export async function serveCall(
   record.modelGroup = body.model;
   const { upstreamBody, options } = splitCallOptions(body);
   const models = batchModels(op, body.model);
+  const admission = caller.kind === "virtual" ? deps.keyLimits.admissionOf(res) : undefined;
   const call: ProxyRequest = {
     model: body.model,
     access: caller.access,
@@ -50,11 +51,9 @@ export async function serveCall(
     body: upstreamBody,
     stream: op !== "embeddings" && body.stream === true,
     client: connectionOf(res),
-    recordUsage: deps.spendCapture.enabled,
+    // A key with a tpm limit needs a stream's usage even when spend is not recorded.
+    recordUsage: deps.spendCapture.enabled || (admission !== undefined && admission.tokenIds.length > 0),
   };
-  const admission = caller.kind === "virtual" ? deps.keyLimits.admissionOf(res) : undefined;
-  // A key with a tpm limit needs a stream's usage even when spend is not recorded.
-  if (admission && admission.tokenIds.length > 0) call.recordUsage = true;
   if (admission && admission.limits.models.size > 0)
     await admitModelLimits(res, admission, models ?? [body.model], deps);
   const spent: CapturedCall | undefined = deps.spendCapture.enabled
