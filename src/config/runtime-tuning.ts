@@ -8,13 +8,5 @@ import { setFlagsFromString } from "node:v8";
 // saved ~35 MB more but doubled a proxied call's CPU (with spend rows written by PGlite), so it is not used.
 // PostgreSQL mode (many replicas serving traffic) keeps V8's defaults.
 
-/** The same rule as the config's: no DATABASE_URL (or a blank one) is embedded mode. */
-export function startsEmbedded(env: NodeJS.ProcessEnv): boolean {
-  return (env.DATABASE_URL ?? "").trim() === "";
-}
-
-export const EMBEDDED_V8_FLAGS = ["--liftoff-only"];
-
-if (startsEmbedded(process.env)) {
-  for (const flag of EMBEDDED_V8_FLAGS) setFlagsFromString(flag);
-}
+// The same rule as the config's: no DATABASE_URL (or a blank one) is embedded mode.
+if ((process.env.DATABASE_URL ?? "").trim() === "") setFlagsFromString("--liftoff-only");
