@@ -5,6 +5,7 @@ import { mapSecretValues } from "../registry/secret-fields.js";
 import { jsonObject } from "./json-columns.js";
 import { WRITE_TX_OPTIONS, appendChange, changeCtes, lockRevisions, utcTimestamp } from "./change-log-store.js";
 import { insertOnce, revisionedUpdate } from "./revisioned-writes.js";
+import { createLazySecrets } from "./lazy-secrets.js";
 import { guardStore } from "./unavailable.js";
 
 type Row = Prisma.ProxyModelGetPayload<object>;
@@ -35,27 +36,22 @@ export function createModelStore(
   // (a plain api_base with credentials, plain header values) read as they are and are encrypted on their next write.
   // One row written under another SALT_KEY must not take the whole view down (LiteLLM aborts its reload): that
   // secret reads as empty (logged when it is first read), and calls to that deployment fail upstream.
-  const decrypt = (id: string, params: Record<string, unknown>) => {
-    lazySecrets(
-      params,
-      "",
-      (text): text is string => cipher.isEncrypted(text),
-      (value, field) => {
-        try {
-          return JSON.parse(cipher.decrypt(value)) as unknown;
-        } catch {
-          onDecryptError(id, field);
-          return "";
-        }
-      },
-    );
-    return params;
-  };
+  const decrypt = createLazySecrets(
+    (text): text is string => cipher.isEncrypted(text),
+    (id, text, field) => {
+      try {
+        return JSON.parse(cipher.decrypt(text)) as unknown;
+      } catch {
+        onDecryptError(id, field);
+        return "";
+      }
+    },
+  );
 
   const toStoredModel = (row: Row): StoredModel => ({
     id: row.modelId,
     modelName: row.modelName,
-    litellmParams: decrypt(row.modelId, jsonObject(row.litellmParams)),
+    litellmParams: decrypt(jsonObject(row.litellmParams), row.modelId),
     modelInfo: jsonObject(row.modelInfo),
     revision: Number(row.revision),
     createdAt: row.createdAt,
@@ -160,38 +156,4 @@ function toColumns(input: StoredModelInput, encrypt: (p: Record<string, unknown>
     litellmParams: encrypt(input.litellmParams) as Prisma.InputJsonObject,
     modelInfo: input.modelInfo as Prisma.InputJsonObject,
   };
-}
-
-/**
- * Makes every encrypted string in `value` (a freshly parsed JSON column, changed in place) decrypt when first read
- * rather than now: a replica loading 10,000 deployments does not decrypt 10,000 keys to start, and only deployments
- * that are called or shown ever hold a plaintext secret. Each one is a getter that decrypts once and then replaces
- * itself with the plain value; spreading, JSON.stringify and Object.entries read through it like any property, and
- * what routing reads (model, rpm, api_base without credentials...) never triggers it. `field` is the dotted path.
- */
-function lazySecrets(
-  value: unknown,
-  field: string,
-  isEncrypted: (text: unknown) => text is string,
-  open: (text: string, field: string) => unknown,
-): void {
-  if (value === null || typeof value !== "object") return;
-  const container = value as Record<string, unknown>;
-  for (const key of Object.keys(container)) {
-    const inner = container[key];
-    const path = Array.isArray(value) ? `${field}[${key}]` : field ? `${field}.${key}` : key;
-    if (!isEncrypted(inner)) {
-      lazySecrets(inner, path, isEncrypted, open);
-      continue;
-    }
-    Object.defineProperty(container, key, {
-      enumerable: true,
-      configurable: true,
-      get() {
-        const plain = open(inner, path);
-        Object.defineProperty(container, key, { value: plain, enumerable: true, configurable: true, writable: true });
-        return plain;
-      },
-    });
-  }
 }
