@@ -193,6 +193,17 @@ describe("the Gemini adapter's requests", () => {
     expect(embed.url).toBe("http://fake:1/v1beta/models/gemini-2.0-flash:batchEmbedContents");
   });
 
+  it("keeps a ?key= query on api_base ahead of the method's own query", () => {
+    const adapter = createGeminiAdapter({});
+    const request = adapter.buildRequest(
+      "chat",
+      { messages: [], stream: true },
+      gemini({ api_base: "https://gw.example?key=k1" }),
+    );
+    expect(request.url).toBe("https://gw.example/v1beta/models/gemini-2.0-flash:streamGenerateContent?key=k1&alt=sse");
+    expect(request.headers).not.toHaveProperty("x-goog-api-key");
+  });
+
   it("refuses OpenAI parameters it cannot express, and token-id embedding inputs", () => {
     const adapter = createGeminiAdapter({});
     expect(adapter.unsupportedParams?.("chat", { logit_bias: { 1: 2 }, temperature: 1 })).toEqual(["logit_bias"]);

@@ -117,6 +117,12 @@ describe("the OpenAI-compatible provider table", () => {
     expect(adapters.groq.passthrough).toBe(true);
   });
 
+  it("masks a key from the environment where an upstream's error quotes it", () => {
+    const adapter = createProviderAdapters({ GROQ_API_KEY: "gsk-env-secret-0123456789" }).groq;
+    const body = { error: { message: "Invalid API Key: gsk-env-secret-0123456789", type: "invalid_request_error" } };
+    expect(adapter.describeError(401, body).message).toBe("Invalid API Key: gsk-****6789");
+  });
+
   it("requires api_base for openai_like and custom_openai, which have no default address", () => {
     expect(providerProblem({ model: "openai_like/x" })).toEqual({
       kind: "missing_param",

@@ -4,7 +4,7 @@ import { joinUrl, type ProviderAdapter, type ProxyOperation, stringParam } from 
 import { embeddingInputsOf, toGeminiEmbedRequest, toGeminiRequest } from "./gemini-request.js";
 import { fromGeminiEmbeddings, fromGeminiError, fromGeminiResponse } from "./gemini-response.js";
 import { createGeminiStreamTranslator } from "./gemini-stream.js";
-import { keyedHeaders, type ProviderEnv } from "./openai-compatible.js";
+import { keyedHeaders, type ProviderEnv, withoutEnvKeys } from "./openai-compatible.js";
 
 // What toGeminiRequest translates; other OpenAI chat parameters have no Gemini counterpart here.
 const SUPPORTED_PARAMS = new Set([
@@ -24,6 +24,8 @@ const SUPPORTED_PARAMS = new Set([
   "tool_choice",
   "reasoning_effort",
   "user",
+  // Accepted and left to Gemini, which decides itself whether to call several functions in one turn.
+  "parallel_tool_calls",
 ]);
 
 const GEMINI_BASE = "https://generativelanguage.googleapis.com";
@@ -88,7 +90,7 @@ export function createGeminiAdapter(env: ProviderEnv): ProviderAdapter {
         },
       };
     },
-    describeError: fromGeminiError,
+    describeError: (status, body) => withoutEnvKeys(fromGeminiError(status, body), env, KEY_ENV),
     unsupportedParams(op, body) {
       if (op === "embeddings") return textOnlyInput(body.input) ? [] : ["input"];
       return unsupportedOpenAiParams(body, SUPPORTED_PARAMS);

@@ -1,3 +1,4 @@
+import type { UpstreamFailure } from "../../errors/api-error.js";
 import type { Deployment } from "../../registry/deployment.js";
 import {
   OPENAI_COMPATIBLE_NAMES,
@@ -5,6 +6,7 @@ import {
   type OpenAiCompatibleName,
   type OpenAiCompatibleProvider,
 } from "../../registry/openai-compatible-providers.js";
+import { maskSecret } from "../../registry/secret-fields.js";
 import {
   describeOpenAiError,
   joinUrl,
@@ -36,6 +38,19 @@ export function envKey(env: ProviderEnv, names: readonly string[]): string | und
     if (value !== undefined) return value;
   }
   return undefined;
+}
+
+/**
+ * An upstream's error text with the keys the provider's variables hold masked where it quotes them (`Incorrect API
+ * key provided: gsk-...`): the proxy scrubs the deployment's own secrets, which a key from the environment is not.
+ */
+export function withoutEnvKeys(failure: UpstreamFailure, env: ProviderEnv, keyEnv: readonly string[]): UpstreamFailure {
+  let { message } = failure;
+  for (const name of keyEnv) {
+    const key = envValue(env, name);
+    if (key !== undefined && key.length >= 8) message = message.split(key).join(maskSecret(key));
+  }
+  return message === failure.message ? failure : { ...failure, message };
 }
 
 /**
@@ -87,7 +102,7 @@ export function createOpenAiCompatibleAdapter(
         body: openAiBody(body, deployment),
       };
     },
-    describeError: describeOpenAiError,
+    describeError: (status, body) => withoutEnvKeys(describeOpenAiError(status, body), env, spec.keyEnv),
   };
 }
 
