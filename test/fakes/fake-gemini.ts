@@ -17,6 +17,8 @@ export type { Behavior, FakeUpstream, RecordedRequest } from "./fake-upstream-co
 export const FAKE_GEMINI_USAGE = { promptTokenCount: 10, candidatesTokenCount: 5, totalTokenCount: 15 } as const;
 export const FAKE_GEMINI_TOOL_ARGS = { city: "Paris" } as const;
 export const FAKE_GEMINI_DIMENSIONS = 4;
+/** Sent with every function call, and required back on it in later turns, as Gemini's thinking models do. */
+export const FAKE_GEMINI_SIGNATURE = "ZmFrZS1zaWduYXR1cmU=";
 
 const METHOD = /^\/v1beta\/models\/([^/:]+):(generateContent|streamGenerateContent|batchEmbedContents|embedContent)$/;
 
@@ -68,6 +70,10 @@ function generateProblem(body: any): string | undefined {
   if (body.contents.some((c: any) => !Array.isArray(c?.parts) || c.parts.length === 0)) {
     return "* GenerateContentRequest.contents.parts: contents.parts must not be empty.";
   }
+  const unsigned = body.contents.some((c: any) =>
+    c.parts.some((p: any) => p?.functionCall !== undefined && p.thoughtSignature !== FAKE_GEMINI_SIGNATURE),
+  );
+  if (unsigned) return "Function call is missing a thought_signature in functionCall parts.";
   return undefined;
 }
 
@@ -88,13 +94,13 @@ function lastUserText(body: any): string {
   return (last?.parts ?? []).map((p: any) => (typeof p.text === "string" ? p.text : "")).join("");
 }
 
-type Part = { text: string } | { functionCall: { name: string; args: object } };
+type Part = { text: string } | { functionCall: { name: string; args: object }; thoughtSignature: string };
 
 function answerFor(body: any): Part {
   const text = lastUserText(body);
   const firstTool: unknown = body?.tools?.[0]?.functionDeclarations?.[0]?.name;
   if (typeof firstTool === "string" && text.includes("use tool")) {
-    return { functionCall: { name: firstTool, args: FAKE_GEMINI_TOOL_ARGS } };
+    return { functionCall: { name: firstTool, args: FAKE_GEMINI_TOOL_ARGS }, thoughtSignature: FAKE_GEMINI_SIGNATURE };
   }
   if (body?.generationConfig?.responseMimeType === "application/json") return { text: JSON.stringify({ echo: text }) };
   return { text: `echo: ${text}` };

@@ -1,6 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import OpenAI from "openai";
-import { FAKE_GEMINI_TOOL_ARGS, fakeGeminiVector, startFakeGemini } from "../fakes/fake-gemini.js";
+import {
+  FAKE_GEMINI_SIGNATURE,
+  FAKE_GEMINI_TOOL_ARGS,
+  fakeGeminiVector,
+  startFakeGemini,
+} from "../fakes/fake-gemini.js";
 import { startFakeOpenAI } from "../fakes/fake-openai.js";
 import type { FakeUpstream } from "../fakes/fake-upstream-common.js";
 import { type ProxyFixture, startProxyFixture } from "../helpers/proxy-fixture.js";
@@ -151,7 +156,15 @@ describe("gemini/ deployments behind chat completions", () => {
     });
     expect(second.choices[0]!.message.content).toBe("echo: thanks");
     expect(upstream.requests.at(-1)!.body.contents.slice(1)).toEqual([
-      { role: "model", parts: [{ functionCall: { name: "get_weather", args: FAKE_GEMINI_TOOL_ARGS } }] },
+      {
+        role: "model",
+        parts: [
+          {
+            functionCall: { name: "get_weather", args: FAKE_GEMINI_TOOL_ARGS },
+            thoughtSignature: FAKE_GEMINI_SIGNATURE,
+          },
+        ],
+      },
       {
         role: "user",
         parts: [{ functionResponse: { name: "get_weather", response: { content: "sunny" } } }, { text: "thanks" }],

@@ -154,6 +154,34 @@ describe("toGeminiRequest", () => {
     ]);
   });
 
+  it("carries a thought signature from a tool call's id back to its functionCall part, as LiteLLM does", () => {
+    const reply = fromGeminiResponse(
+      {
+        candidates: [
+          {
+            content: { parts: [{ functionCall: { name: "f", args: {} }, thoughtSignature: "c2lnbmF0dXJl" }] },
+            finishReason: "STOP",
+          },
+        ],
+      },
+      "g",
+    );
+    const call = reply.choices[0]!.message.tool_calls![0]!;
+    expect(call.id).toMatch(/^call_.+__thought__c2lnbmF0dXJl$/);
+    const request = toGeminiRequest({
+      messages: [
+        { role: "user", content: "x" },
+        { role: "assistant", content: null, tool_calls: [call] },
+        { role: "tool", tool_call_id: call.id, content: "done" },
+      ],
+    });
+    expect(request.contents).toEqual([
+      { role: "user", parts: [{ text: "x" }] },
+      { role: "model", parts: [{ functionCall: { name: "f", args: {} }, thoughtSignature: "c2lnbmF0dXJl" }] },
+      { role: "user", parts: [{ functionResponse: { name: "f", response: { content: "done" } } }] },
+    ]);
+  });
+
   it("maps response_format to responseMimeType and responseSchema", () => {
     expect(toGeminiRequest({ messages: [], response_format: { type: "json_object" } }).generationConfig).toEqual({
       responseMimeType: "application/json",

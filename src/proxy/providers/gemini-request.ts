@@ -1,6 +1,7 @@
 // OpenAI Chat Completions / Embeddings request → Google AI Studio (Gemini API v1beta) request. Pure functions of
 // their arguments: no I/O, no shared state.
 import { isRecord } from "./anthropic-response.js";
+import { THOUGHT_SIGNATURE_SEPARATOR } from "./gemini-response.js";
 
 type Part = Record<string, unknown>;
 interface Content {
@@ -76,8 +77,11 @@ function functionCallParts(message: Record<string, unknown>, names: Map<string, 
   return calls.map((call) => {
     const fn = isRecord(call.function) ? call.function : {};
     const name = typeof fn.name === "string" ? fn.name : "";
-    if (typeof call.id === "string") names.set(call.id, name);
-    return { functionCall: { name, args: argsOf(fn.arguments) } };
+    const id = typeof call.id === "string" ? call.id : "";
+    names.set(id, name);
+    const at = id.indexOf(THOUGHT_SIGNATURE_SEPARATOR);
+    const signature = at === -1 ? {} : { thoughtSignature: id.slice(at + THOUGHT_SIGNATURE_SEPARATOR.length) };
+    return { functionCall: { name, args: argsOf(fn.arguments) }, ...signature };
   });
 }
 

@@ -44,12 +44,21 @@ export function mapFinishReason(reason: unknown, calledTools: boolean): string |
   return mapped === "stop" && calledTools ? "tool_calls" : mapped;
 }
 
+/**
+ * LiteLLM's separator for a thought signature carried in a tool call's id: Gemini's thinking models need the signature
+ * of each function call back in the next turn, and the id is the one field every OpenAI client returns untouched.
+ */
+export const THOUGHT_SIGNATURE_SEPARATOR = "__thought__";
+
 /** Gemini gives calls no id unless it has one; OpenAI clients need one to answer the call. */
 export function toolCallOf(part: Record<string, unknown>): OpenAiToolCall | undefined {
   if (!isRecord(part.functionCall)) return undefined;
   const call = part.functionCall;
+  const id = typeof call.id === "string" && call.id !== "" ? call.id : `call_${randomUUID()}`;
+  const signature =
+    typeof part.thoughtSignature === "string" && part.thoughtSignature !== "" ? part.thoughtSignature : "";
   return {
-    id: typeof call.id === "string" && call.id !== "" ? call.id : `call_${randomUUID()}`,
+    id: signature === "" ? id : `${id}${THOUGHT_SIGNATURE_SEPARATOR}${signature}`,
     type: "function",
     function: { name: typeof call.name === "string" ? call.name : "", arguments: JSON.stringify(call.args ?? {}) },
   };
