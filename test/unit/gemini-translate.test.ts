@@ -64,6 +64,12 @@ describe("toGeminiRequest", () => {
     });
   });
 
+  it("asks a conversation of system messages alone as the user's turn, since Gemini needs contents", () => {
+    expect(toGeminiRequest({ messages: [{ role: "system", content: "Say hi." }] })).toEqual({
+      contents: [{ role: "user", parts: [{ text: "Say hi." }] }],
+    });
+  });
+
   it("sends data: URL images as inlineData and other URLs as fileData", () => {
     const request = toGeminiRequest({
       messages: [

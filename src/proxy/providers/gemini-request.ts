@@ -233,9 +233,12 @@ function generationConfigOf(body: Record<string, unknown>): Record<string, unkno
 /** The generateContent body; the model and streaming are in the URL, not the body. */
 export function toGeminiRequest(body: Record<string, unknown>): Record<string, unknown> {
   const messages = Array.isArray(body.messages) ? body.messages.filter(isRecord) : [];
-  const request: Record<string, unknown> = { contents: contentsOf(messages) };
+  const contents = contentsOf(messages);
   const system = systemInstructionOf(messages);
-  if (system !== undefined) request.systemInstruction = system;
+  // Gemini refuses a request without contents; a conversation of system messages alone is asked as the user's turn.
+  if (contents.length === 0 && system !== undefined) contents.push({ role: "user", parts: system.parts });
+  const request: Record<string, unknown> = { contents };
+  if (system !== undefined && contents[0]?.parts !== system.parts) request.systemInstruction = system;
   const generationConfig = generationConfigOf(body);
   if (Object.keys(generationConfig).length > 0) request.generationConfig = generationConfig;
   return { ...request, ...toolFieldsOf(body) };
