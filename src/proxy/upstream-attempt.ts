@@ -182,7 +182,7 @@ async function failedResponse(response: UpstreamResponse, input: AttemptInput): 
 function jsonResult(text: string, input: AttemptInput): AttemptResult {
   const json = JSON.parse(text) as unknown;
   if (input.adapter.passthrough) return { kind: "json", body: text, usage: readUsage(json) };
-  const translated = input.adapter.transformResponse!(input.op, json, input.model);
+  const translated = input.adapter.transformResponse!(input.op, json, input.model, input.body);
   return { kind: "json", body: JSON.stringify(translated), usage: readUsage(translated) };
 }
 

@@ -1,11 +1,14 @@
 import { LITELLM_PROVIDERS } from "./litellm-providers.js";
+import { OPENAI_COMPATIBLE_NAMES, type OpenAiCompatibleName } from "./openai-compatible-providers.js";
 
 // Two tables decide what a deployment's provider means. SUPPORTED_PROVIDERS are the ones Switchboard can call:
 // the proxy attaches request/response adapters to exactly these names. LITELLM_PROVIDERS are every name LiteLLM
 // knows: a deployment naming one of those that we cannot call is still loaded and listed (a LiteLLM config must
 // start unchanged) but answers 400 when called. Any other name is a typo and is refused where it is written.
-export const SUPPORTED_PROVIDERS = ["openai", "azure", "anthropic"] as const;
-export type ProviderName = (typeof SUPPORTED_PROVIDERS)[number];
+// Providers with an adapter of their own; OpenAI-compatible ones are a table (openai-compatible-providers.ts).
+const OWN_ADAPTER_PROVIDERS = ["openai", "azure", "anthropic", "gemini"] as const;
+export type ProviderName = (typeof OWN_ADAPTER_PROVIDERS)[number] | OpenAiCompatibleName;
+export const SUPPORTED_PROVIDERS: readonly ProviderName[] = [...OWN_ADAPTER_PROVIDERS, ...OPENAI_COMPATIBLE_NAMES];
 
 const supported = new Set<string>(SUPPORTED_PROVIDERS);
 const known = new Set<string>(LITELLM_PROVIDERS);
@@ -52,6 +55,8 @@ export function parseModelString(model: string, customProvider?: unknown): Parse
 /** Params a provider cannot be called without; checked when a deployment is written or loaded. */
 const REQUIRED_PARAMS: Partial<Record<ProviderName, readonly string[]>> = {
   azure: ["api_base"],
+  openai_like: ["api_base"],
+  custom_openai: ["api_base"],
 };
 
 /** The first required param the deployment lacks, if any. */
