@@ -12,6 +12,12 @@ export interface UpstreamRequest {
   body: string;
 }
 
+/** One event of a streamed reply, as its framing delivers it: a name and its payload text. */
+export interface StreamEvent {
+  event: string;
+  data: string;
+}
+
 export interface StreamTranslator {
   /** One upstream SSE event in, zero or more OpenAI `data:` payloads (JSON text) out. */
   push(event: string, data: string): string[];
@@ -34,6 +40,11 @@ export interface ProviderAdapter {
   transformResponse?(op: ProxyOperation, json: unknown, model: string): unknown;
   /** Non-passthrough only: a translator for one streamed reply. */
   createStreamTranslator?(model: string, includeUsage: boolean): StreamTranslator;
+  /**
+   * Non-passthrough only: the reply body's framing, as events for the translator. Unset means Server-Sent Events;
+   * a provider with another framing (Bedrock's binary event stream) brings its decoder.
+   */
+  decodeStream?(body: AsyncIterable<Uint8Array>): AsyncIterable<StreamEvent>;
   /** What the adapter knows about a failed upstream reply, in OpenAI's error vocabulary. */
   describeError(status: number, body: unknown): UpstreamFailure;
   /** Non-passthrough only: OpenAI parameters in the body this provider cannot express (dropped or refused). */

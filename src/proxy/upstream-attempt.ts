@@ -1,11 +1,11 @@
-import { pipeline, type Readable } from "node:stream";
+import { pipeline } from "node:stream";
 import { ApiError, type UpstreamFailure } from "../errors/api-error.js";
 import { errorTypeForStatus } from "../errors/error-types.js";
 import type { Deployment } from "../registry/deployment.js";
 import { scrubSecrets } from "../registry/secret-scrub.js";
 import type { ProviderAdapter, ProxyOperation, StreamTranslator, UpstreamRequest } from "./provider-adapter.js";
 import { AbortSwitch } from "./abort-switch.js";
-import { createSseParser } from "./sse.js";
+import { sseEvents } from "./sse.js";
 import { secretMasker } from "./secret-mask-stream.js";
 import { createUsageScanner } from "./stream-usage.js";
 import type { UpstreamClient, UpstreamResponse } from "./upstream-client.js";
@@ -247,15 +247,12 @@ function streamSource(response: UpstreamResponse, input: AttemptInput, controlle
   }
   const includeUsage = wantsUsage(input.body);
   const translator = input.adapter.createStreamTranslator!(input.model, includeUsage);
+  const body = response.body as AsyncIterable<Buffer>;
+  const events = input.adapter.decodeStream?.(body) ?? sseEvents(body);
   const source = (async function* translate() {
-    const parse = createSseParser();
-    const decoder = new TextDecoder();
     try {
-      for await (const chunk of response.body as Readable) {
-        for (const event of parse(decoder.decode(chunk as Buffer, { stream: true }))) {
-          for (const payload of translateEvent(translator, event.event, event.data, input))
-            yield `data: ${payload}\n\n`;
-        }
+      for await (const event of events) {
+        for (const payload of translateEvent(translator, event.event, event.data, input)) yield `data: ${payload}\n\n`;
       }
       yield "data: [DONE]\n\n";
     } finally {

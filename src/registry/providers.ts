@@ -4,7 +4,7 @@ import { LITELLM_PROVIDERS } from "./litellm-providers.js";
 // the proxy attaches request/response adapters to exactly these names. LITELLM_PROVIDERS are every name LiteLLM
 // knows: a deployment naming one of those that we cannot call is still loaded and listed (a LiteLLM config must
 // start unchanged) but answers 400 when called. Any other name is a typo and is refused where it is written.
-export const SUPPORTED_PROVIDERS = ["openai", "azure", "anthropic"] as const;
+export const SUPPORTED_PROVIDERS = ["openai", "azure", "anthropic", "bedrock"] as const;
 export type ProviderName = (typeof SUPPORTED_PROVIDERS)[number];
 
 const supported = new Set<string>(SUPPORTED_PROVIDERS);

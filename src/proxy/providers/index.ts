@@ -2,6 +2,7 @@ import type { ProviderName } from "../../registry/providers.js";
 import type { ProviderAdapter } from "../provider-adapter.js";
 import { anthropicAdapter } from "./anthropic.js";
 import { azureAdapter } from "./azure.js";
+import { bedrockAdapter } from "./bedrock.js";
 import { openAiAdapter } from "./openai.js";
 
 /** Keyed by the registry's provider table, so a provider added there without an adapter fails to compile. */
@@ -9,4 +10,5 @@ export const providerAdapters: Record<ProviderName, ProviderAdapter> = {
   openai: openAiAdapter,
   azure: azureAdapter,
   anthropic: anthropicAdapter,
+  bedrock: bedrockAdapter,
 };
