@@ -152,6 +152,7 @@ describe("bedrock/ deployments behind chat completions", () => {
       tool_choice: "required",
     });
     const call = first.choices[0]!.message.tool_calls![0]!;
+    if (call.type !== "function") throw new Error(`expected a function call, got ${call.type}`);
     expect(first.choices[0]!.finish_reason).toBe("tool_calls");
     expect(call).toMatchObject({ id: "tooluse_1", function: { name: "get_weather" } });
     expect(JSON.parse(call.function.arguments)).toEqual(FAKE_TOOL_INPUT);

@@ -276,7 +276,7 @@ describe("decodeEventStream", () => {
   it("fails with a 502 on a bad checksum, an absurd length or a stream cut inside a message", async () => {
     const good = message({ ":message-type": "event", ":event-type": "messageStart" }, {});
     const broken = Uint8Array.from(good);
-    broken[broken.length - 1] ^= 0xff;
+    broken[broken.length - 1] = (broken.at(-1) ?? 0) ^ 0xff;
     const huge = Uint8Array.from(good);
     new DataView(huge.buffer).setUint32(0, 0x7fffffff);
     for (const bytes of [broken, huge, good.subarray(0, good.length - 2)]) {
