@@ -19,7 +19,7 @@ export interface StreamEvent {
 }
 
 export interface StreamTranslator {
-  /** One upstream SSE event in, zero or more OpenAI `data:` payloads (JSON text) out. */
+  /** One upstream event in (SSE, or the adapter's own framing), zero or more OpenAI `data:` payloads (JSON text) out. */
   push(event: string, data: string): string[];
   /** The usage reported so far (prompt tokens known once the stream started), for spend. */
   usage?(this: void): { promptTokens: number; completionTokens: number } | undefined;

@@ -215,7 +215,6 @@ describe("bedrock errors", () => {
     expect((failure as InstanceType<typeof OpenAI.APIError>).error).toMatchObject({
       message: expect.stringContaining("BedrockException - The request signature we calculated does not match"),
       type: "permission_error",
-      code: "AccessDeniedException",
     });
   });
 
@@ -287,6 +286,18 @@ describe("bedrock errors", () => {
     const failure = await client.embeddings.create({ model: "claude", input: "x" }).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(OpenAI.BadRequestError);
     expect((failure as InstanceType<typeof OpenAI.APIError>).code).toBe("unsupported_operation");
+  });
+});
+
+describe("bedrock health checks", () => {
+  it("probes a bedrock deployment with a real signed call", async () => {
+    const report = (await proxy.get("/health?model=claude").expect(200)).body as {
+      healthy_endpoints: Array<{ model_id?: string }>;
+      unhealthy_count: number;
+    };
+    expect(report.healthy_endpoints.map((e) => e.model_id)).toEqual(["claude-1"]);
+    expect(report.unhealthy_count).toBe(0);
+    expect(bedrock.requests.at(-1)!.modelId).toBe(CLAUDE);
   });
 });
 

@@ -185,7 +185,11 @@ describe("fromBedrockError", () => {
       type: "rate_limit_error",
       code: "ThrottlingException",
     });
-    expect(fromBedrockError(403, { Message: "denied" })).toMatchObject({ type: "permission_error", message: "denied" });
+    expect(fromBedrockError(403, { Message: "denied" })).toEqual({
+      type: "permission_error",
+      message: "denied",
+      code: null,
+    });
     expect(fromBedrockError(502, "<html>bad gateway</html>")).toEqual({
       message: "Bedrock returned HTTP 502",
       type: "server_error",

@@ -79,10 +79,10 @@ export function fromConverseResponse(response: unknown, model: string): OpenAiCh
 }
 
 // Bedrock's exception names by status, for `code`: its JSON error body carries only {"message"} (the name travels in
-// the x-amzn-ErrorType header, which describeError does not see).
+// the x-amzn-ErrorType header, which describeError does not see). A 403 is left out: it may be AccessDenied,
+// UnrecognizedClient, InvalidSignature, ExpiredToken or MissingAuthenticationToken, and only the message tells.
 const EXCEPTIONS = new Map<number, string>([
   [400, "ValidationException"],
-  [403, "AccessDeniedException"],
   [404, "ResourceNotFoundException"],
   [408, "ModelTimeoutException"],
   [424, "ModelErrorException"],
