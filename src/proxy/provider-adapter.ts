@@ -36,8 +36,13 @@ export interface ProviderAdapter {
   supports(op: ProxyOperation): boolean;
   buildRequest(op: ProxyOperation, body: Record<string, unknown>, deployment: Deployment): UpstreamRequest;
   passthrough: boolean;
-  /** Non-passthrough only: upstream JSON → OpenAI JSON. */
-  transformResponse?(op: ProxyOperation, json: unknown, model: string): unknown;
+  /** Non-passthrough only: upstream JSON → OpenAI JSON; `body` is the caller's request (its encoding_format, say). */
+  transformResponse?(
+    op: ProxyOperation,
+    json: unknown,
+    model: string,
+    body: Readonly<Record<string, unknown>>,
+  ): unknown;
   /** Non-passthrough only: a translator for one streamed reply. */
   createStreamTranslator?(model: string, includeUsage: boolean): StreamTranslator;
   /**

@@ -119,9 +119,13 @@ class TimeoutError extends Error {
 
 /**
  * Building the request failed, so the upstream was never called: JSON.stringify throws a RangeError on a body nested
- * too deeply for its recursion (the caller's doing, 400); anything else is a bug of ours (500, detail in the log).
+ * too deeply for its recursion (the caller's doing, 400), an adapter throws an ApiError for a body it cannot map;
+ * anything else is a bug of ours (500, detail in the log).
  */
 function failedBeforeCall(error: unknown): AttemptResult {
+  // An adapter refusing a body it cannot map gives the caller's 4xx itself.
+  if (error instanceof ApiError)
+    return { kind: "failed", retryable: false, error, cause: error.message, beforeCall: true };
   const cause = messageOf(error) ?? "unknown error";
   // By name: errors thrown by V8 itself may come from another realm (see messageOf).
   const rangeError = (error as { name?: unknown } | null | undefined)?.name === "RangeError";
@@ -182,7 +186,7 @@ async function failedResponse(response: UpstreamResponse, input: AttemptInput): 
 function jsonResult(text: string, input: AttemptInput): AttemptResult {
   const json = JSON.parse(text) as unknown;
   if (input.adapter.passthrough) return { kind: "json", body: text, usage: readUsage(json) };
-  const translated = input.adapter.transformResponse!(input.op, json, input.model);
+  const translated = input.adapter.transformResponse!(input.op, json, input.model, input.body);
   return { kind: "json", body: JSON.stringify(translated), usage: readUsage(translated) };
 }
 

@@ -1,7 +1,8 @@
-// A stand-in for Bedrock's runtime API: POST /model/{modelId}/converse and /converse-stream, JSON in and out, the
-// stream as AWS binary event-stream messages (encoded with the same Smithy codec the proxy decodes with), errors as
-// Bedrock sends them (x-amzn-ErrorType header, {"message": ...} body). Every request's SigV4 signature is recomputed
-// with aws4 from the secret the fake knows for its access key id: a wrong signature is a 403, as at AWS.
+// A stand-in for Bedrock's runtime API: POST /model/{modelId}/converse and /converse-stream (and /invoke for Titan
+// text embeddings), JSON in and out, the stream as AWS binary event-stream messages (encoded with the same Smithy
+// codec the proxy decodes with), errors as Bedrock sends them (x-amzn-ErrorType header, {"message": ...} body).
+// Every request's SigV4 signature is recomputed with aws4 from the secret the fake knows for its access key id: a
+// wrong signature is a 403, as at AWS.
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { EventStreamCodec, type MessageHeaders } from "@smithy/core/event-streams";
@@ -18,6 +19,7 @@ export interface FakeCredential {
 
 export interface BedrockRequest {
   path: string;
+  action: "converse" | "converse-stream" | "invoke";
   /** The model id, URL-decoded from the path. */
   modelId: string;
   stream: boolean;
@@ -45,7 +47,12 @@ export interface FakeBedrock {
   close(): Promise<void>;
 }
 
-const ROUTE = /^\/model\/([^/]+)\/(converse|converse-stream)$/;
+const ROUTE = /^\/model\/([^/]+)\/(converse|converse-stream|invoke)$/;
+/** Titan text embeddings v2's InvokeModel body. */
+const TITAN_FIELDS = new Set(["inputText", "dimensions", "normalize", "embeddingTypes"]);
+/** What the fake's Titan answers; `dimensions` long when asked (v2 takes 256, 512 or 1024). */
+export const FAKE_TITAN_EMBEDDING = [0.25, -0.5, 0.125, 1] as const;
+export const FAKE_TITAN_TOKENS = 7;
 const TOP_LEVEL_FIELDS = new Set([
   "messages",
   "system",
@@ -165,6 +172,33 @@ function validate(body: any): Rejection | undefined {
     return invalid("The toolConfig field must be defined when using toolUse and toolResult content blocks.");
   }
   return undefined;
+}
+
+/** Titan text embeddings: one `inputText`, and only its own fields. */
+function validateTitan(body: any): Rejection | undefined {
+  const extra = Object.keys(body ?? {}).find((key) => !TITAN_FIELDS.has(key));
+  if (extra !== undefined) {
+    return {
+      status: 400,
+      errorType: "ValidationException",
+      message: `Malformed input request: extraneous key [${extra}] is not permitted`,
+    };
+  }
+  if (typeof body?.inputText !== "string") {
+    return {
+      status: 400,
+      errorType: "ValidationException",
+      message: "Malformed input request: #: required key [inputText] not found",
+    };
+  }
+  return undefined;
+}
+
+function replyTitan(res: ServerResponse, body: any): void {
+  const size = typeof body.dimensions === "number" ? body.dimensions : FAKE_TITAN_EMBEDDING.length;
+  const embedding = Array.from({ length: size }, (_, i) => FAKE_TITAN_EMBEDDING[i % FAKE_TITAN_EMBEDDING.length]);
+  res.writeHead(200, { "content-type": "application/json" });
+  res.end(JSON.stringify({ embedding, inputTextTokenCount: FAKE_TITAN_TOKENS }));
 }
 
 function lastUserText(body: any): string {
@@ -310,6 +344,7 @@ export async function startFakeBedrock(credentials: Record<string, FakeCredentia
     const request: BedrockRequest = {
       path: req.url ?? "",
       modelId: decodeURIComponent(route[1]!),
+      action: route[2] as BedrockRequest["action"],
       stream: route[2] === "converse-stream",
       headers: req.headers,
       rawBody: raw,
@@ -321,10 +356,11 @@ export async function startFakeBedrock(credentials: Record<string, FakeCredentia
     const signature = checkSignature(req, raw, keys);
     if (typeof signature !== "string") return sendError(res, signature);
     request.region = signature;
-    const invalid = validate(body);
+    const invalid = request.action === "invoke" ? validateTitan(body) : validate(body);
     if (invalid) return sendError(res, invalid);
     const behavior = nextBehavior(request.modelId);
     if (behavior?.kind === "drop") return void req.socket.destroy();
+    if (request.action === "invoke" && behavior?.kind !== "error") return replyTitan(res, request.body);
     reply(res, request, behavior);
   }
 

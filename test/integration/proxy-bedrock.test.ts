@@ -1,6 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import OpenAI from "openai";
-import { FAKE_TOOL_INPUT, type FakeBedrock, startFakeBedrock } from "../fakes/fake-bedrock.js";
+import {
+  FAKE_TITAN_EMBEDDING,
+  FAKE_TITAN_TOKENS,
+  FAKE_TOOL_INPUT,
+  type FakeBedrock,
+  startFakeBedrock,
+} from "../fakes/fake-bedrock.js";
 import { registerEnvSecrets } from "../helpers/leak-watch.js";
 import { startReplica, TEST_MASTER_KEY, type TestReplica } from "../helpers/replica.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/test-database.js";
@@ -44,11 +50,13 @@ model_list:
   - model_name: throttled
     litellm_params: { model: bedrock/throttled-model, api_base: "${url}", ${keyed} }
   - model_name: flaky
-    litellm_params: { model: bedrock/flaky-a, api_base: "${url}", weight: 1000, ${keyed} }
+    litellm_params: { model: bedrock/flaky-a, api_base: "${url}", ${keyed} }
     model_info: { id: flaky-a }
   - model_name: flaky
     litellm_params: { model: bedrock/flaky-b, api_base: "${url}", ${keyed} }
     model_info: { id: flaky-b }
+  - model_name: titan
+    litellm_params: { model: bedrock/amazon.titan-embed-text-v2:0, api_base: "${url}", ${keyed} }
   - model_name: broken
     litellm_params: { model: bedrock/always-500, api_base: "${url}", ${keyed} }
 router_settings:
@@ -261,13 +269,16 @@ describe("bedrock errors", () => {
   });
 
   it("retries a 5xx on the group's other deployment, and falls back to another group", async () => {
-    bedrock.script("flaky-a", { kind: "error", status: 500, errorType: "InternalServerException", message: "oops" });
+    // Whichever deployment the router picks first fails once; the retry must go to the other one.
+    bedrock.script("*", { kind: "error", status: 500, errorType: "InternalServerException", message: "oops" }, 1);
     const { data, response } = await client.chat.completions
       .create({ model: "flaky", messages: [{ role: "user", content: "again" }] })
       .withResponse();
     expect(data.choices[0]!.message.content).toBe("echo: again");
-    expect(response.headers.get("x-litellm-model-id")).toBe("flaky-b");
-    expect(bedrock.requests.slice(-2).map((r) => r.modelId)).toEqual(["flaky-a", "flaky-b"]);
+    const [failed, answered] = bedrock.requests.slice(-2).map((r) => r.modelId);
+    expect(new Set([failed, answered])).toEqual(new Set(["flaky-a", "flaky-b"]));
+    expect(response.headers.get("x-litellm-model-id")).toBe(answered);
+    expect(response.headers.get("x-litellm-attempted-retries")).toBe("1");
 
     bedrock.script("always-500", {
       kind: "error",
@@ -282,10 +293,44 @@ describe("bedrock errors", () => {
     expect(fallback.response.headers.get("x-litellm-model-id")).toBe("claude-1");
   });
 
-  it("refuses embeddings with a clear 400", async () => {
-    const failure = await client.embeddings.create({ model: "claude", input: "x" }).catch((error: unknown) => error);
+  it("refuses legacy completions with 400 unsupported_operation", async () => {
+    const failure = await client.completions.create({ model: "claude", prompt: "x" }).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(OpenAI.BadRequestError);
     expect((failure as InstanceType<typeof OpenAI.APIError>).code).toBe("unsupported_operation");
+  });
+});
+
+describe("bedrock embeddings (Titan text)", () => {
+  it("embeds one text through InvokeModel, as floats or OpenAI's base64, with usage and cost", async () => {
+    const { data, response } = await client.embeddings.create({ model: "titan", input: "hello world" }).withResponse();
+    expect(Array.from(data.data[0]!.embedding)).toEqual([...FAKE_TITAN_EMBEDDING]);
+    expect(data.usage).toEqual({ prompt_tokens: FAKE_TITAN_TOKENS, total_tokens: FAKE_TITAN_TOKENS });
+    expect(Number(response.headers.get("x-litellm-response-cost"))).toBeGreaterThan(0);
+    const sent = bedrock.requests.at(-1)!;
+    expect(sent.path).toBe("/model/amazon.titan-embed-text-v2%3A0/invoke");
+    expect(sent.body).toEqual({ inputText: "hello world" });
+
+    const floats = await client.embeddings.create({
+      model: "titan",
+      input: ["one text"],
+      dimensions: 8,
+      encoding_format: "float",
+    });
+    expect(floats.data[0]!.embedding).toHaveLength(8);
+    expect(bedrock.requests.at(-1)!.body).toEqual({ inputText: "one text", dimensions: 8 });
+  });
+
+  it("refuses several texts in one call, and a chat model, with a 400 naming the field", async () => {
+    const calls = bedrock.requests.length;
+    const several = await client.embeddings
+      .create({ model: "titan", input: ["a", "b"] })
+      .catch((error: unknown) => error);
+    expect(several).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((several as InstanceType<typeof OpenAI.APIError>).param).toBe("input");
+    const chatModel = await client.embeddings.create({ model: "claude", input: "x" }).catch((error: unknown) => error);
+    expect(chatModel).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((chatModel as InstanceType<typeof OpenAI.APIError>).param).toBe("model");
+    expect(bedrock.requests.length).toBe(calls);
   });
 });
 

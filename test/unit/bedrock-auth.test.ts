@@ -125,9 +125,15 @@ describe("the bedrock adapter's request", () => {
     expect(bare.headers.authorization).toBeUndefined();
   });
 
-  it("supports chat only and refuses OpenAI parameters Converse cannot express", () => {
+  it("supports chat and embeddings, not legacy completions, and refuses chat parameters Converse cannot express", () => {
     expect(adapter.supports("chat")).toBe(true);
-    expect(adapter.supports("embeddings")).toBe(false);
+    expect(adapter.supports("embeddings")).toBe(true);
+    expect(adapter.supports("completions")).toBe(false);
+    const titan = deployment({ model: "bedrock/amazon.titan-embed-text-v2:0" });
+    expect(adapter.buildRequest("embeddings", { input: "x" }, titan).url).toBe(
+      "https://bedrock-runtime.eu-central-1.amazonaws.com/model/amazon.titan-embed-text-v2%3A0/invoke",
+    );
+    expect(adapter.unsupportedParams?.("embeddings", { input: "x", user: "u", encoding_format: "base64" })).toEqual([]);
     expect(adapter.unsupportedParams?.("chat", { ...body, user: "u", n: 2, seed: 1, max_tokens: 5 })).toEqual([
       "n",
       "seed",

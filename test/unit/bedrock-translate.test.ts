@@ -1,6 +1,7 @@
 import { describe, expect, it } from "@jest/globals";
 import { EventStreamCodec, type MessageHeaders } from "@smithy/core/event-streams";
 import { ApiError } from "../../src/errors/api-error.js";
+import { fromTitanResponse, toTitanRequest } from "../../src/proxy/providers/bedrock-embeddings.js";
 import { decodeEventStream } from "../../src/proxy/providers/bedrock-eventstream.js";
 import { fromBedrockError, fromConverseResponse } from "../../src/proxy/providers/bedrock-response.js";
 import { createConverseStreamTranslator } from "../../src/proxy/providers/bedrock-stream.js";
@@ -288,5 +289,36 @@ describe("decodeEventStream", () => {
       expect(failure).toBeInstanceOf(ApiError);
       expect(failure).toMatchObject({ status: 502 });
     }
+  });
+});
+
+describe("Titan embeddings", () => {
+  const titan = "amazon.titan-embed-text-v2:0";
+
+  it("sends one text (a string or a list of one) with its dimensions, and refuses what Titan cannot take", () => {
+    expect(toTitanRequest(titan, { input: "hello", dimensions: 256, encoding_format: "float" })).toEqual({
+      inputText: "hello",
+      dimensions: 256,
+    });
+    expect(toTitanRequest(`us.${titan}`, { input: ["hello"] })).toEqual({ inputText: "hello" });
+    for (const input of [["a", "b"], [1, 2, 3], undefined]) {
+      expect(() => toTitanRequest(titan, { input })).toThrow(expect.objectContaining({ status: 400, param: "input" }));
+    }
+    expect(() => toTitanRequest("cohere.embed-english-v3", { input: "x" })).toThrow(
+      expect.objectContaining({ status: 400, param: "model" }),
+    );
+  });
+
+  it("answers OpenAI's list with usage, as floats or as OpenAI's base64 float32", () => {
+    const reply = { embedding: [0.25, -0.5, 1], inputTextTokenCount: 4 };
+    expect(fromTitanResponse(reply, "emb", {})).toEqual({
+      object: "list",
+      data: [{ object: "embedding", index: 0, embedding: [0.25, -0.5, 1] }],
+      model: "emb",
+      usage: { prompt_tokens: 4, total_tokens: 4 },
+    });
+    const encoded = fromTitanResponse(reply, "emb", { encoding_format: "base64" }) as { data: [{ embedding: string }] };
+    const bytes = Buffer.from(encoded.data[0].embedding, "base64");
+    expect(Array.from(new Float32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4))).toEqual([0.25, -0.5, 1]);
   });
 });

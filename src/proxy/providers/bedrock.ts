@@ -1,6 +1,12 @@
 import type { Deployment } from "../../registry/deployment.js";
 import { unsupportedOpenAiParams } from "../openai-params.js";
-import { joinUrl, type ProviderAdapter, requestHeaders, stringParam } from "../provider-adapter.js";
+import {
+  joinUrl,
+  type ProviderAdapter,
+  type ProxyOperation,
+  requestHeaders,
+  stringParam,
+} from "../provider-adapter.js";
 import {
   type AwsEnvironment,
   awsCredentialsOf,
@@ -8,6 +14,7 @@ import {
   bedrockEndpointOf,
   signBedrockRequest,
 } from "./bedrock-auth.js";
+import { fromTitanResponse, toTitanRequest } from "./bedrock-embeddings.js";
 import { decodeEventStream } from "./bedrock-eventstream.js";
 import { fromBedrockError, fromConverseResponse } from "./bedrock-response.js";
 import { createConverseStreamTranslator } from "./bedrock-stream.js";
@@ -36,34 +43,44 @@ function modelIdOf(deployment: Deployment): string {
 }
 
 /** The id is one path segment: `:` (in every versioned id) and `/` (in ARNs) are percent-encoded. */
-function conversePath(deployment: Deployment, stream: boolean): string {
-  return `/model/${encodeURIComponent(modelIdOf(deployment))}/${stream ? "converse-stream" : "converse"}`;
+function pathOf(deployment: Deployment, action: "converse" | "converse-stream" | "invoke"): string {
+  return `/model/${encodeURIComponent(modelIdOf(deployment))}/${action}`;
+}
+
+/** Chat goes to Converse (or ConverseStream), embeddings to InvokeModel with Titan's body. */
+function routeOf(op: ProxyOperation, body: Record<string, unknown>, deployment: Deployment) {
+  if (op === "embeddings") {
+    return { action: "invoke" as const, json: JSON.stringify(toTitanRequest(modelIdOf(deployment), body)) };
+  }
+  const action = body.stream === true ? ("converse-stream" as const) : ("converse" as const);
+  return { action, json: JSON.stringify(toConverseRequest(body)) };
 }
 
 /**
- * Bedrock's Converse and ConverseStream APIs behind OpenAI's chat completions, signed with SigV4. `env` is where
- * credentials and region come from when the deployment sets none (read on each call, as LiteLLM reads os.environ).
- * A deployment with an `api_key` sends it as a Bedrock API key (bearer token) instead of signing.
+ * Bedrock's Converse and ConverseStream APIs behind OpenAI's chat completions (and Titan text embeddings behind
+ * OpenAI's embeddings), signed with SigV4. `env` is where credentials and region come from when the deployment sets
+ * none (read on each call, as LiteLLM reads os.environ). A deployment with an `api_key` sends it as a Bedrock API key
+ * (bearer token) instead of signing.
  */
 export function createBedrockAdapter(env: () => AwsEnvironment): ProviderAdapter {
   return {
     name: "bedrock",
     exceptionName: "BedrockException",
     passthrough: false,
-    supports: (op) => op === "chat",
-    buildRequest(_op, body, deployment) {
+    supports: (op) => op === "chat" || op === "embeddings",
+    buildRequest(op, body, deployment) {
+      const { action, json } = routeOf(op, body, deployment);
       const environment = env();
       const region = awsRegionOf(deployment, environment);
-      const endpoint = bedrockEndpointOf(deployment, environment, region);
-      const url = joinUrl(endpoint, conversePath(deployment, body.stream === true));
+      const url = joinUrl(bedrockEndpointOf(deployment, environment, region), pathOf(deployment, action));
       const headers = requestHeaders(deployment, (key) => ({ authorization: `Bearer ${key}` }));
-      const json = JSON.stringify(toConverseRequest(body));
       const credentials = stringParam(deployment, "api_key") ? undefined : awsCredentialsOf(deployment, environment);
       // Without credentials the call goes unsigned, and Bedrock's own 403 says what is missing.
       if (credentials === undefined) return { url, headers, body: json };
       return { url, headers: signBedrockRequest({ url, headers, body: json, region, credentials }), body: json };
     },
-    transformResponse: (_op, json, model) => fromConverseResponse(json, model),
+    transformResponse: (op, json, model, body) =>
+      op === "embeddings" ? fromTitanResponse(json, model, body) : fromConverseResponse(json, model),
     createStreamTranslator(model, includeUsage) {
       const translator = createConverseStreamTranslator({
         model,
@@ -81,7 +98,8 @@ export function createBedrockAdapter(env: () => AwsEnvironment): ProviderAdapter
     },
     decodeStream: decodeEventStream,
     describeError: fromBedrockError,
-    unsupportedParams: (_op, body) => unsupportedOpenAiParams(body, SUPPORTED_PARAMS),
+    // The list is chat's: an embeddings call's OpenAI fields (input, dimensions, encoding_format, user) all map.
+    unsupportedParams: (op, body) => (op === "chat" ? unsupportedOpenAiParams(body, SUPPORTED_PARAMS) : []),
   };
 }
 
