@@ -12,8 +12,14 @@ export interface UpstreamRequest {
   body: string;
 }
 
+/** One event of a streamed reply, as its framing delivers it: a name and its payload text. */
+export interface StreamEvent {
+  event: string;
+  data: string;
+}
+
 export interface StreamTranslator {
-  /** One upstream SSE event in, zero or more OpenAI `data:` payloads (JSON text) out. */
+  /** One upstream event in (SSE, or the adapter's own framing), zero or more OpenAI `data:` payloads (JSON text) out. */
   push(event: string, data: string): string[];
   /** The usage reported so far (prompt tokens known once the stream started), for spend. */
   usage?(this: void): { promptTokens: number; completionTokens: number } | undefined;
@@ -39,6 +45,11 @@ export interface ProviderAdapter {
   ): unknown;
   /** Non-passthrough only: a translator for one streamed reply. */
   createStreamTranslator?(model: string, includeUsage: boolean): StreamTranslator;
+  /**
+   * Non-passthrough only: the reply body's framing, as events for the translator. Unset means Server-Sent Events;
+   * a provider with another framing (Bedrock's binary event stream) brings its decoder.
+   */
+  decodeStream?(body: AsyncIterable<Uint8Array>): AsyncIterable<StreamEvent>;
   /** What the adapter knows about a failed upstream reply, in OpenAI's error vocabulary. */
   describeError(status: number, body: unknown): UpstreamFailure;
   /** Non-passthrough only: OpenAI parameters in the body this provider cannot express (dropped or refused). */

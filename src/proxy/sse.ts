@@ -29,3 +29,10 @@ export function createSseParser(): (text: string) => SseEvent[] {
     return events;
   };
 }
+
+/** A reply body framed as Server-Sent Events, as its events. */
+export async function* sseEvents(body: AsyncIterable<Uint8Array>): AsyncGenerator<SseEvent> {
+  const parse = createSseParser();
+  const decoder = new TextDecoder();
+  for await (const chunk of body) yield* parse(decoder.decode(chunk, { stream: true }));
+}

@@ -1,11 +1,11 @@
-import { pipeline, type Readable } from "node:stream";
+import { pipeline } from "node:stream";
 import { ApiError, type UpstreamFailure } from "../errors/api-error.js";
 import { errorTypeForStatus } from "../errors/error-types.js";
 import type { Deployment } from "../registry/deployment.js";
 import { scrubSecrets } from "../registry/secret-scrub.js";
 import type { ProviderAdapter, ProxyOperation, StreamTranslator, UpstreamRequest } from "./provider-adapter.js";
 import { AbortSwitch } from "./abort-switch.js";
-import { createSseParser } from "./sse.js";
+import { sseEvents } from "./sse.js";
 import { secretMasker } from "./secret-mask-stream.js";
 import { createUsageScanner } from "./stream-usage.js";
 import type { UpstreamClient, UpstreamResponse } from "./upstream-client.js";
@@ -119,9 +119,13 @@ class TimeoutError extends Error {
 
 /**
  * Building the request failed, so the upstream was never called: JSON.stringify throws a RangeError on a body nested
- * too deeply for its recursion (the caller's doing, 400); anything else is a bug of ours (500, detail in the log).
+ * too deeply for its recursion (the caller's doing, 400), an adapter throws an ApiError for a body it cannot map;
+ * anything else is a bug of ours (500, detail in the log).
  */
 function failedBeforeCall(error: unknown): AttemptResult {
+  // An adapter refusing a body it cannot map gives the caller's 4xx itself.
+  if (error instanceof ApiError)
+    return { kind: "failed", retryable: false, error, cause: error.message, beforeCall: true };
   const cause = messageOf(error) ?? "unknown error";
   // By name: errors thrown by V8 itself may come from another realm (see messageOf).
   const rangeError = (error as { name?: unknown } | null | undefined)?.name === "RangeError";
@@ -247,15 +251,12 @@ function streamSource(response: UpstreamResponse, input: AttemptInput, controlle
   }
   const includeUsage = wantsUsage(input.body);
   const translator = input.adapter.createStreamTranslator!(input.model, includeUsage);
+  const body = response.body as AsyncIterable<Buffer>;
+  const events = input.adapter.decodeStream?.(body) ?? sseEvents(body);
   const source = (async function* translate() {
-    const parse = createSseParser();
-    const decoder = new TextDecoder();
     try {
-      for await (const chunk of response.body as Readable) {
-        for (const event of parse(decoder.decode(chunk as Buffer, { stream: true }))) {
-          for (const payload of translateEvent(translator, event.event, event.data, input))
-            yield `data: ${payload}\n\n`;
-        }
+      for await (const event of events) {
+        for (const payload of translateEvent(translator, event.event, event.data, input)) yield `data: ${payload}\n\n`;
       }
       yield "data: [DONE]\n\n";
     } finally {

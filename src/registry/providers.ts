@@ -6,7 +6,7 @@ import { OPENAI_COMPATIBLE_NAMES, type OpenAiCompatibleName } from "./openai-com
 // knows: a deployment naming one of those that we cannot call is still loaded and listed (a LiteLLM config must
 // start unchanged) but answers 400 when called. Any other name is a typo and is refused where it is written.
 // Providers with an adapter of their own; OpenAI-compatible ones are a table (openai-compatible-providers.ts).
-const OWN_ADAPTER_PROVIDERS = ["openai", "azure", "anthropic", "gemini"] as const;
+const OWN_ADAPTER_PROVIDERS = ["openai", "azure", "anthropic", "gemini", "bedrock"] as const;
 export type ProviderName = (typeof OWN_ADAPTER_PROVIDERS)[number] | OpenAiCompatibleName;
 export const SUPPORTED_PROVIDERS: readonly ProviderName[] = [...OWN_ADAPTER_PROVIDERS, ...OPENAI_COMPATIBLE_NAMES];
 

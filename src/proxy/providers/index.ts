@@ -2,6 +2,7 @@ import type { ProviderName } from "../../registry/providers.js";
 import type { ProviderAdapter } from "../provider-adapter.js";
 import { anthropicAdapter } from "./anthropic.js";
 import { azureAdapter } from "./azure.js";
+import { createBedrockAdapter } from "./bedrock.js";
 import { createGeminiAdapter } from "./gemini.js";
 import { createOpenAiCompatibleAdapters, type ProviderEnv } from "./openai-compatible.js";
 import { openAiAdapter } from "./openai.js";
@@ -17,6 +18,7 @@ export function createProviderAdapters(env: ProviderEnv): Record<ProviderName, P
     azure: azureAdapter,
     anthropic: anthropicAdapter,
     gemini: createGeminiAdapter(env),
+    bedrock: createBedrockAdapter(() => env),
     ...createOpenAiCompatibleAdapters(env),
   };
 }
