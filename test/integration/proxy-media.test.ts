@@ -6,6 +6,7 @@ import {
   fakeSpeech,
   startFakeOpenAiExtras,
 } from "../fakes/fake-openai-extras.js";
+import { eventually } from "../helpers/eventually.js";
 import { startReplica, TEST_MASTER_KEY, type TestReplica } from "../helpers/replica.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/test-database.js";
 
@@ -50,6 +51,7 @@ model_list:
     litellm_params: { model: anthropic/claude-3-5-sonnet-20241022, api_base: "${upstream.url}", api_key: sk-ant-unused }
 general_settings:
   max_request_size_mb: 1
+  proxy_batch_write_at: 0.05
 `;
   proxy = await startReplica({ databaseUrl: db.url, configYaml, env: { OPENAI_KEY, AZURE_KEY } });
   baseUrl = await proxy.listen();
@@ -244,6 +246,25 @@ describe("keys, allow-lists and logs on the new routes", () => {
     const denied = await proxy.withKey(key).post("/v1/audio/speech", { model: "tts", input: "x", voice: "alloy" });
     expect(denied.status).toBe(401);
     expect(denied.body.error.type).toBe("key_model_access_denied");
+  });
+
+  it("records spend per image, per character and per second, with LiteLLM's call types", async () => {
+    const generated = await proxy.post("/key/generate", { models: ["img", "tts", "whisper"] });
+    const { key, token } = generated.body as { key: string; token: string };
+    const keyed = new OpenAI({ apiKey: key, baseURL: client.baseURL, maxRetries: 0 });
+    await keyed.images.generate({ model: "img", prompt: "x", n: 3 });
+    await (await keyed.audio.speech.create({ model: "tts", input: "twelve chars", voice: "alloy" })).arrayBuffer();
+    await keyed.audio.transcriptions.create({ model: "whisper", file: await toFile(AUDIO.subarray(0, 10), "a.mp3") });
+    const rows = await eventually(async () => {
+      const found = (await proxy.get(`/spend/logs?api_key=${token}`).expect(200)).body as Array<Record<string, any>>;
+      expect(found).toHaveLength(3);
+      return found;
+    });
+    const byType = Object.fromEntries(rows.map((row) => [row.call_type, row.spend as number]));
+    expect(Object.keys(byType).sort()).toEqual(["aimage_generation", "aspeech", "atranscription"]);
+    expect(byType.aimage_generation).toBeCloseTo(0.12, 10);
+    expect(byType.aspeech).toBeCloseTo(12 * 0.000015, 12);
+    expect(byType.atranscription).toBeCloseTo(FAKE_TRANSCRIPTION_SECONDS * 0.0001, 12);
   });
 
   it("logs one line per call under the route's pattern", async () => {

@@ -3,6 +3,7 @@ import OpenAI from "openai";
 import { startFakeAnthropic } from "../fakes/fake-anthropic.js";
 import { FAKE_RESPONSES_USAGE, type FakeOpenAiExtras, startFakeOpenAiExtras } from "../fakes/fake-openai-extras.js";
 import type { FakeUpstream } from "../fakes/fake-upstream-common.js";
+import { eventually } from "../helpers/eventually.js";
 import { startReplica, TEST_MASTER_KEY, type TestReplica } from "../helpers/replica.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/test-database.js";
 
@@ -32,6 +33,8 @@ model_list:
   - model_name: claude
     litellm_params: { model: anthropic/claude-3-5-sonnet-20241022, api_base: "${anthropic.url}", api_key: os.environ/ANTHROPIC_KEY }
     model_info: { id: claude-1 }
+general_settings:
+  proxy_batch_write_at: 0.05
 `;
   proxy = await startReplica({
     databaseUrl: db.url,
@@ -230,5 +233,30 @@ describe("POST /v1/responses translated to chat for anthropic/ deployments", () 
     const unknown = await proxy.post("/v1/responses", { model: "nope", input: "hi" });
     expect(unknown.status).toBe(400);
     expect(unknown.body.error.message).toContain("Invalid model name");
+  });
+});
+
+describe("spend of Responses API calls", () => {
+  it.each([
+    ["an OpenAI deployment, streamed through", "gpt-resp", { input_tokens: 7, output_tokens: 3 }],
+    ["an anthropic deployment, translated", "claude", { input_tokens: 10, output_tokens: 5 }],
+  ])("records the tokens of %s as an aresponses call", async (_, model, usage) => {
+    const generated = await proxy.post("/key/generate", { models: [model] });
+    const { key, token } = generated.body as { key: string; token: string };
+    const keyed = new OpenAI({ apiKey: key, baseURL: client.baseURL, maxRetries: 0 });
+    for await (const event of await keyed.responses.create({ model, input: "count me", stream: true })) void event;
+    await keyed.responses.create({ model, input: "and me" });
+    const rows = await eventually(async () => {
+      const found = (await proxy.get(`/spend/logs?api_key=${token}`).expect(200)).body as Array<Record<string, any>>;
+      expect(found).toHaveLength(2);
+      return found;
+    });
+    for (const row of rows)
+      expect(row).toMatchObject({
+        call_type: "aresponses",
+        prompt_tokens: usage.input_tokens,
+        completion_tokens: usage.output_tokens,
+        status: "success",
+      });
   });
 });
