@@ -96,6 +96,12 @@ describe("POST /v1/images/generations", () => {
     expect(upstream.requests.length).toBe(before);
   });
 
+  it("refuses mock_response, naming it, rather than answering as chat", async () => {
+    const res = await proxy.post("/v1/images/generations", { model: "img", prompt: "x", mock_response: "hi" });
+    expect(res.status).toBe(400);
+    expect(res.body.error.param).toBe("mock_response");
+  });
+
   it("answers 400 unsupported_operation for a provider without image generation", async () => {
     const res = await proxy.post("/v1/images/generations", { model: "claude", prompt: "a fox" });
     expect(res.status).toBe(400);

@@ -236,6 +236,25 @@ describe("POST /v1/responses translated to chat for anthropic/ deployments", () 
   });
 });
 
+describe("mock_response on /v1/responses", () => {
+  it("answers a response object, plain and streamed, without calling the upstream", async () => {
+    const before = openai.requests.length;
+    const plain = await proxy.post("/v1/responses", { model: "gpt-resp", input: "x", mock_response: "mocked" });
+    expect(plain.status).toBe(200);
+    expect(plain.body).toMatchObject({ object: "response", output: [{ content: [{ text: "mocked" }] }] });
+    const stream = await client.responses.create({
+      model: "gpt-resp",
+      input: "x",
+      stream: true,
+      mock_response: "streamed mock",
+    } as OpenAI.Responses.ResponseCreateParamsStreaming);
+    let text = "";
+    for await (const event of stream) if (event.type === "response.output_text.delta") text += event.delta;
+    expect(text).toBe("streamed mock");
+    expect(openai.requests.length).toBe(before);
+  });
+});
+
 describe("spend of Responses API calls", () => {
   it.each([
     ["an OpenAI deployment, streamed through", "gpt-resp", { input_tokens: 7, output_tokens: 3 }],
