@@ -12,7 +12,16 @@ export function costMapEntryFor(deployment: Deployment, costMap: CostMap): CostM
   return costMap.lookup(costLookupCandidates(model, base));
 }
 
-const PRICE_FIELDS = ["input_cost_per_token", "output_cost_per_token"] as const;
+// Images, speech and transcriptions are priced per image, pixel, character or second (see proxy/media).
+const PRICE_FIELDS = [
+  "input_cost_per_token",
+  "output_cost_per_token",
+  "output_cost_per_image",
+  "input_cost_per_image",
+  "input_cost_per_pixel",
+  "input_cost_per_character",
+  "input_cost_per_second",
+] as const;
 
 /** The prices that apply to a call: what the user set in model_info wins over the cost map. */
 export function effectivePrices(deployment: Deployment, costMap: CostMap): CostMapEntry | undefined {

@@ -90,7 +90,7 @@ export function packageEntry(candidate: string, catalog: Catalog, now: Date): Pa
   const hit = findInCatalog(catalog, [model, priced?.model.id], prefix ?? priced?.provider.id, firstParty);
   if (!priced && !hit) return undefined;
   const provider = prefix ?? priced?.provider.id ?? hit?.providerId;
-  const mode = [model, priced?.model.id, hit?.model.id].some((n) => n && /embed/i.test(n)) ? "embedding" : "chat";
+  const mode = modeOf([model, priced?.model.id, hit?.model.id]);
   const maxInput = hit?.model.limit?.context ?? priced?.model.context_window;
   const maxOutput = hit?.model.limit?.output;
   return compact({
@@ -105,6 +105,20 @@ export function packageEntry(candidate: string, catalog: Catalog, now: Date): Pa
     supports_vision: hit?.model.modalities?.input?.includes("image"),
     supports_reasoning: hit?.model.reasoning,
   });
+}
+
+// LiteLLM's mode names, read off the model's names (the packages carry no mode): what a model is for.
+const MODES: ReadonlyArray<readonly [RegExp, string]> = [
+  [/embed/i, "embedding"],
+  [/dall-e|gpt-image|imagen/i, "image_generation"],
+  [/(?:^|[-/])tts\b/i, "audio_speech"],
+  [/whisper|transcribe/i, "audio_transcription"],
+  [/moderation/i, "moderation"],
+];
+
+function modeOf(names: ReadonlyArray<string | undefined>): string {
+  const found = MODES.find(([pattern]) => names.some((name) => name !== undefined && pattern.test(name)));
+  return found?.[1] ?? "chat";
 }
 
 function findPriced(candidate: string, hasPrefix: boolean): PriceCalculation | undefined {

@@ -120,7 +120,9 @@ export function createNodeRoutes<Deps>(
     }
     let body: unknown;
     if (route.body) {
-      const json = await readJsonBody(req, res, options.body);
+      const json = route.readBody
+        ? await route.readBody(req, res, options.body)
+        : await readJsonBody(req, res, options.body);
       body = parseJson(route.body, route.paramsInBody && params !== NO_PARAMS ? withPathParams(json, params) : json);
     }
     const reply: unknown = await route.handler({ query: undefined, body, params, caller, req, res, record }, deps);

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { z } from "zod";
+import type { BodyPolicy } from "./body/read-json-body.js";
 import type { Caller } from "./middleware/auth.js";
 import type { RequestRecord } from "./middleware/request-log.js";
 import type { ErrorStatus } from "./openapi/error-schema.js";
@@ -33,6 +34,8 @@ export interface RouteDoc {
   params?: Readonly<Record<string, string>>;
   query?: z.ZodObject;
   body?: z.ZodType;
+  /** The request body's media type when it is not JSON (`multipart/form-data`); read by the route's `readBody`. */
+  bodyMediaType?: string;
   response: z.ZodType | MediaResponse;
   responseDescription?: string;
   /** Set when `"stream": true` answers text/event-stream; the schema is one `data:` frame's JSON. */
@@ -74,6 +77,11 @@ export interface RouteDefinition<
   security: S;
   query?: Query;
   body?: Body;
+  /**
+   * Reads a body that is not JSON (a multipart upload) within the route's body policy; what it returns is validated
+   * by `body` as parsed JSON would be. Only on node:http routes.
+   */
+  readBody?(req: IncomingMessage, res: ServerResponse, policy: BodyPolicy): Promise<unknown>;
   /** Catch this replica up with PostgreSQL first: the answer reflects writes made through another replica. */
   fresh?: boolean;
   /** Probes and the document: listed first on express, and whatever body comes with them is never read. */

@@ -12,6 +12,11 @@ const CALL_TYPES: Readonly<Record<ProxyOperation, string>> = {
   chat: "acompletion",
   completions: "atext_completion",
   embeddings: "aembedding",
+  responses: "aresponses",
+  image_generation: "aimage_generation",
+  audio_speech: "aspeech",
+  audio_transcription: "atranscription",
+  moderation: "amoderation",
 };
 
 /** A failed call's model group is the caller's `model`, which may name nothing that exists. */

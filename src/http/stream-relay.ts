@@ -14,6 +14,8 @@ export interface RelayedStream {
   idleTimeoutMs: number;
   /** Applied to each chunk of a byte stream as it is written (the deployment's secret mask), when set. */
   rewrite?: (chunk: Buffer) => Buffer;
+  /** A media reply's own content type (speech audio); server-sent events when unset. */
+  contentType?: string;
 }
 
 /**
@@ -23,7 +25,7 @@ export interface RelayedStream {
  */
 export async function relayStream(res: ServerResponse, stream: RelayedStream): Promise<boolean> {
   res.writeHead(200, {
-    "content-type": "text/event-stream; charset=utf-8",
+    "content-type": stream.contentType ?? "text/event-stream; charset=utf-8",
     "cache-control": "no-store",
     "x-accel-buffering": "no",
   });
@@ -36,6 +38,11 @@ export async function relayStream(res: ServerResponse, stream: RelayedStream): P
     return completed;
   } catch (error) {
     if (res.destroyed) return false;
+    // An SSE error frame inside audio would corrupt it: a failed media reply is cut off instead.
+    if (stream.contentType !== undefined) {
+      res.destroy();
+      return false;
+    }
     const failure = error instanceof ApiError ? error : ApiError.upstreamStreamFailed(stream.trace.group);
     res.end(withLiteLLMPrefix(failure).toSseFrame());
     return false;

@@ -1,6 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { ApiError } from "../errors/api-error.js";
 import type { ProxyOperation } from "./provider-adapter.js";
+import { toResponse } from "./responses/responses-reply.js";
+import { createResponsesStreamTranslator } from "./responses/responses-stream.js";
 import type { AttemptResult, Usage } from "./upstream-attempt.js";
 
 // LiteLLM's `mock_response`: the call is routed as usual (a deployment is picked, its prices apply) but the upstream
@@ -63,8 +65,26 @@ function mockBody(op: ProxyOperation, content: string, model: string): unknown {
       usage: usageJson(),
     };
   }
+  if (op === "responses") return toResponse(chatCompletion(content, model, created), { model, request: {} });
   return chatCompletion(content, model, created);
 }
+
+/** A streamed Responses API mock: the chat mock's chunks as the Responses API's events. */
+function mockResponseEvents(content: string, model: string): string[] {
+  const translator = createResponsesStreamTranslator({ model, request: {} });
+  const chunk = (delta: object, finish: string | null) => ({ choices: [{ index: 0, delta, finish_reason: finish }] });
+  return [chunk({ role: "assistant", content }, null), chunk({}, "stop"), { choices: [], usage: usageJson() }].flatMap(
+    (payload) => translator.push(payload),
+  );
+}
+
+/** Images, audio and moderations have no mock reply: a mock_response there is refused rather than answered as chat. */
+const UNMOCKED: ReadonlySet<ProxyOperation> = new Set([
+  "image_generation",
+  "audio_speech",
+  "audio_transcription",
+  "moderation",
+]);
 
 /** A streamed mock: the content in one chunk, then the finish chunk, usage when asked for, and [DONE]. */
 function* mockFrames(content: string, model: string, includeUsage: boolean): Generator<string> {
@@ -105,7 +125,18 @@ export function mockAttempt({ op, mock, model, stream, includeUsage }: MockInput
   if (error) {
     return { kind: "failed", retryable: error.retryable, error: ApiError.mockException(error.status, model, content) };
   }
+  if (UNMOCKED.has(op)) {
+    const refusal = ApiError.badRequest(`mock_response is not supported on ${op} calls`, "mock_response");
+    return { kind: "failed", retryable: false, error: refusal };
+  }
   if (stream && op !== "embeddings") {
+    if (op === "responses")
+      return {
+        kind: "stream",
+        source: toAsync(mockResponseEvents(content, model)),
+        finish: () => undefined,
+        usage: () => MOCK_USAGE,
+      };
     if (op === "chat")
       return {
         kind: "stream",

@@ -3,13 +3,22 @@ import { upstreamErrorType } from "../errors/error-types.js";
 import type { Deployment } from "../registry/deployment.js";
 import type { ProviderName } from "../registry/providers.js";
 
-export type ProxyOperation = "chat" | "completions" | "embeddings";
+export type ProxyOperation =
+  | "chat"
+  | "completions"
+  | "embeddings"
+  | "responses"
+  | "image_generation"
+  | "audio_speech"
+  | "audio_transcription"
+  | "moderation";
 
 export interface UpstreamRequest {
   /** Absolute URL; the client keeps one connection pool per origin. */
   url: string;
   headers: Record<string, string>;
-  body: string;
+  /** JSON text; bytes for a multipart upload (audio transcriptions). */
+  body: string | Buffer;
 }
 
 /** One event of a streamed reply, as its framing delivers it: a name and its payload text. */
@@ -23,6 +32,11 @@ export interface StreamTranslator {
   push(event: string, data: string): string[];
   /** The usage reported so far (prompt tokens known once the stream started), for spend. */
   usage?(this: void): { promptTokens: number; completionTokens: number } | undefined;
+  /**
+   * push() returns whole SSE frames (`event:` and `data:` lines) and the stream ends without `data: [DONE]`, as the
+   * Responses API streams.
+   */
+  framed?: boolean;
 }
 
 /**
@@ -44,7 +58,7 @@ export interface ProviderAdapter {
     body: Readonly<Record<string, unknown>>,
   ): unknown;
   /** Non-passthrough only: a translator for one streamed reply. */
-  createStreamTranslator?(model: string, includeUsage: boolean): StreamTranslator;
+  createStreamTranslator?(model: string, includeUsage: boolean, op: ProxyOperation): StreamTranslator;
   /**
    * Non-passthrough only: the reply body's framing, as events for the translator. Unset means Server-Sent Events;
    * a provider with another framing (Bedrock's binary event stream) brings its decoder.

@@ -1,3 +1,4 @@
+import type { Readable } from "node:stream";
 import { type CostMap, type CostMapEntry, isSaneUsage } from "../cost/cost-map.js";
 import { effectivePrices } from "../cost/deployment-cost.js";
 import { ApiError } from "../errors/api-error.js";
@@ -13,6 +14,7 @@ import { mockAttempt, mockTestingFailure } from "./mock-response.js";
 import type { ProviderAdapter, ProxyOperation } from "./provider-adapter.js";
 import { providerAdapters } from "./providers/index.js";
 import { limitOf } from "./deployment-usage.js";
+import { type BilledUnits, unitCost } from "./media/billed-units.js";
 import type { DeploymentRouter, RoutingSettings } from "./router.js";
 import type { StreamSettings } from "./stream-settings.js";
 import {
@@ -78,6 +80,17 @@ export type ProxyOutcome =
       spent: () => { usage: Usage; costUsd?: number } | undefined;
       /** Applied by the relay to each chunk it writes (the secret mask), when set. */
       rewrite?: (chunk: Buffer) => Buffer;
+    }
+  | {
+      /** Speech audio or a transcription as text: relayed with the upstream's content type. */
+      kind: "media";
+      deployment: Deployment;
+      contentType: string;
+      source: Readable;
+      finish: () => void;
+      costUsd?: number;
+      trace: CallTrace;
+      idleTimeoutMs: number;
     };
 
 /** Why a group or deployment gave no answer, and whether another deployment might. */
@@ -272,6 +285,24 @@ export function createProxyService(deps: ProxyServiceDeps) {
         },
       };
     }
+    if (result.kind === "media") {
+      const { contentType, source } = result;
+      const costUsd = result.units && unitCostOf(deployment, result.units);
+      const finish = () => {
+        if (real) router.end(deployment.id);
+        result.finish();
+      };
+      return {
+        kind: "media",
+        deployment,
+        contentType,
+        source,
+        finish,
+        costUsd,
+        trace,
+        idleTimeoutMs: deps.streams.idleTimeoutMs,
+      };
+    }
     if (real) {
       router.end(deployment.id);
       if (result.usage) router.recordTokens(deployment, result.usage.promptTokens + result.usage.completionTokens);
@@ -280,7 +311,7 @@ export function createProxyService(deps: ProxyServiceDeps) {
       kind: "json",
       deployment,
       body: result.body,
-      costUsd: costOf(deployment, result.usage),
+      costUsd: (result.units && unitCostOf(deployment, result.units)) ?? costOf(deployment, result.usage),
       usage: result.usage,
       trace,
     };
@@ -295,6 +326,14 @@ export function createProxyService(deps: ProxyServiceDeps) {
     return found;
   }
   const prices = new WeakMap<Deployment, CostMapEntry | undefined>();
+  function pricesOf(deployment: Deployment): CostMapEntry | undefined {
+    if (!prices.has(deployment)) prices.set(deployment, effectivePrices(deployment, deps.costMap));
+    return prices.get(deployment);
+  }
+  /** Images, speech and transcriptions: priced per unit where the cost map says so, else per token as usual. */
+  function unitCostOf(deployment: Deployment, units: BilledUnits): number | undefined {
+    return unitCost(pricesOf(deployment), units);
+  }
   function costOf(deployment: Deployment, usage: Usage | undefined): number | undefined {
     if (!usage) return undefined;
     if (!isSaneUsage(usage)) {
@@ -305,8 +344,7 @@ export function createProxyService(deps: ProxyServiceDeps) {
       );
       return undefined;
     }
-    if (!prices.has(deployment)) prices.set(deployment, effectivePrices(deployment, deps.costMap));
-    return deps.costMap.costOf(prices.get(deployment), usage);
+    return deps.costMap.costOf(pricesOf(deployment), usage);
   }
 
   /** LiteLLM's order: the key's allow-list first (the same answer whether the model exists or not), then existence. */

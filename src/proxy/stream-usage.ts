@@ -47,11 +47,25 @@ function frameJson(line: Buffer): Record<string, unknown> | undefined {
   }
 }
 
+type FrameUsage = {
+  prompt_tokens?: unknown;
+  completion_tokens?: unknown;
+  input_tokens?: unknown;
+  output_tokens?: unknown;
+};
+
+/** A chat or completions usage chunk, or the Responses API's response.completed / response.incomplete event. */
 function usageOf(json: Record<string, unknown>): StreamUsage | undefined {
-  const usage = json.usage as { prompt_tokens?: unknown; completion_tokens?: unknown } | null | undefined;
-  if (typeof usage?.prompt_tokens !== "number") return undefined;
-  const completion = typeof usage.completion_tokens === "number" ? usage.completion_tokens : 0;
-  return { promptTokens: usage.prompt_tokens, completionTokens: completion };
+  let usage = json.usage as FrameUsage | null | undefined;
+  if (usage === undefined && typeof json.type === "string" && json.type.startsWith("response."))
+    usage = (json.response as { usage?: FrameUsage } | undefined)?.usage;
+  if (typeof usage?.prompt_tokens === "number") {
+    const completion = typeof usage.completion_tokens === "number" ? usage.completion_tokens : 0;
+    return { promptTokens: usage.prompt_tokens, completionTokens: completion };
+  }
+  if (typeof usage?.input_tokens !== "number") return undefined;
+  const output = typeof usage.output_tokens === "number" ? usage.output_tokens : 0;
+  return { promptTokens: usage.input_tokens, completionTokens: output };
 }
 
 /** The end of the blank line that closes a frame, when it starts at `at`; -1 when it is not (yet) there. */

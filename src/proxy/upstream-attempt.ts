@@ -8,11 +8,14 @@ import { AbortSwitch } from "./abort-switch.js";
 import { sseEvents } from "./sse.js";
 import { secretMasker } from "./secret-mask-stream.js";
 import { createUsageScanner } from "./stream-usage.js";
+import { type BilledUnits, billedUnitsOf, isMediaReply } from "./media/billed-units.js";
 import type { UpstreamClient, UpstreamResponse } from "./upstream-client.js";
 
 /** The outcome of one call to one deployment. */
 export type AttemptResult =
-  | { kind: "json"; body: string; usage?: Usage }
+  | { kind: "json"; body: string; usage?: Usage; units?: BilledUnits }
+  /** A reply that is not JSON (speech audio, a transcription as text): relayed as it comes, its content type kept. */
+  | { kind: "media"; contentType: string; source: Readable; finish: () => void; units?: BilledUnits }
   | {
       kind: "stream";
       source: AsyncIterable<string | Buffer>;
@@ -101,6 +104,13 @@ export async function attemptDeployment(client: UpstreamClient, input: AttemptIn
       handedOff = true;
       return { kind: "stream", ...streamSource(response, input, controller), finish: cleanup };
     }
+    if (isMediaReply(input.op, response.contentType)) {
+      clearTimeout(timer); // as for a stream: the timeout covers the wait for the first byte
+      handedOff = true;
+      const contentType = response.contentType ?? "application/octet-stream";
+      const units = billedUnitsOf(input.op, input.body, undefined);
+      return { kind: "media", contentType, source: response.body, finish: cleanup, units };
+    }
     const text = await response.body.text();
     return jsonResult(text, input);
   } catch (error) {
@@ -185,18 +195,31 @@ async function failedResponse(response: UpstreamResponse, input: AttemptInput): 
 /** Parsed even when relayed as it came: usage is needed for the cost, and a 200 that is not JSON is the upstream's fault (502). */
 function jsonResult(text: string, input: AttemptInput): AttemptResult {
   const json = JSON.parse(text) as unknown;
-  if (input.adapter.passthrough) return { kind: "json", body: text, usage: readUsage(json) };
+  const units = billedUnitsOf(input.op, input.body, json);
+  if (input.adapter.passthrough) return { kind: "json", body: text, usage: readUsage(json), units };
   const translated = input.adapter.transformResponse!(input.op, json, input.model, input.body);
-  return { kind: "json", body: JSON.stringify(translated), usage: readUsage(translated) };
+  return { kind: "json", body: JSON.stringify(translated), usage: readUsage(translated), units };
 }
 
+type ReplyUsage = {
+  prompt_tokens?: unknown;
+  completion_tokens?: unknown;
+  input_tokens?: unknown;
+  output_tokens?: unknown;
+};
+
+/** Chat's prompt/completion tokens, or the Responses API's (and image generation's) input/output tokens. */
 function readUsage(json: unknown): Usage | undefined {
-  const usage = (json as { usage?: { prompt_tokens?: unknown; completion_tokens?: unknown } } | null)?.usage;
-  if (!usage || typeof usage.prompt_tokens !== "number") return undefined;
-  return {
-    promptTokens: usage.prompt_tokens,
-    completionTokens: typeof usage.completion_tokens === "number" ? usage.completion_tokens : 0,
-  };
+  const usage = (json as { usage?: ReplyUsage } | null)?.usage;
+  if (!usage) return undefined;
+  if (typeof usage.prompt_tokens === "number")
+    return {
+      promptTokens: usage.prompt_tokens,
+      completionTokens: typeof usage.completion_tokens === "number" ? usage.completion_tokens : 0,
+    };
+  if (typeof usage.input_tokens !== "number") return undefined;
+  const output = typeof usage.output_tokens === "number" ? usage.output_tokens : 0;
+  return { promptTokens: usage.input_tokens, completionTokens: output };
 }
 
 /** An error the provider sends inside the stream becomes an OpenAI-shaped error frame with its own message. */
@@ -221,6 +244,8 @@ function translateEvent(translator: StreamTranslator, event: string, data: strin
 function usageBody(input: AttemptInput): Record<string, unknown> {
   const { body } = input;
   if (!input.recordUsage || !input.stream || !input.adapter.passthrough || wantsUsage(body)) return body;
+  // Only chat and text completions take stream_options.include_usage (the Responses API reports usage anyway).
+  if (input.op !== "chat" && input.op !== "completions") return body;
   const options = body.stream_options;
   if (options !== undefined && options !== null && (typeof options !== "object" || Array.isArray(options))) return body;
   return { ...body, stream_options: { ...options, include_usage: true } };
@@ -250,15 +275,16 @@ function streamSource(response: UpstreamResponse, input: AttemptInput, controlle
     return { source: scanner.stream, usage: scanner.usage };
   }
   const includeUsage = wantsUsage(input.body);
-  const translator = input.adapter.createStreamTranslator!(input.model, includeUsage);
+  const translator = input.adapter.createStreamTranslator!(input.model, includeUsage, input.op);
   const body = response.body as AsyncIterable<Buffer>;
   const events = input.adapter.decodeStream?.(body) ?? sseEvents(body);
   const source = (async function* translate() {
     try {
       for await (const event of events) {
-        for (const payload of translateEvent(translator, event.event, event.data, input)) yield `data: ${payload}\n\n`;
+        for (const payload of translateEvent(translator, event.event, event.data, input))
+          yield translator.framed ? payload : `data: ${payload}\n\n`;
       }
-      yield "data: [DONE]\n\n";
+      if (!translator.framed) yield "data: [DONE]\n\n";
     } finally {
       if (!response.body.destroyed) controller.abort(new ClientGoneError());
     }

@@ -6,6 +6,8 @@ import type { UpstreamRequest } from "./provider-adapter.js";
 export interface UpstreamResponse {
   status: number;
   body: Dispatcher.ResponseData["body"];
+  /** The reply's content-type, which a relayed media reply (speech audio) keeps. */
+  contentType?: string;
 }
 
 export interface UpstreamClient {
@@ -124,7 +126,12 @@ export function createUpstreamClient(options: UpstreamClientOptions = {}): Upstr
         signal,
         bodyTimeout: idleTimeoutMs ?? 0,
       });
-      return { status: response.statusCode, body: response.body };
+      const contentType = response.headers["content-type"];
+      return {
+        status: response.statusCode,
+        body: response.body,
+        contentType: typeof contentType === "string" ? contentType : undefined,
+      };
     },
     async close() {
       clearInterval(sweep);

@@ -13,6 +13,7 @@ import {
 } from "../../src/http/routes/model-management.js";
 import { modelsComponents } from "../../src/http/routes/models.js";
 import { chatRequestSchema, embeddingRequestSchema, proxyComponents } from "../../src/http/routes/proxy.js";
+import { responsesRequestSchema, transcriptionRequestSchema } from "../../src/http/routes/proxy-extras.js";
 import { startFakeOpenAI } from "../fakes/fake-openai.js";
 import type { TestReplica } from "../helpers/replica.js";
 import { type ProxyFixture, startProxyFixture } from "../helpers/proxy-fixture.js";
@@ -26,7 +27,8 @@ const operationObject = z.object({
   operationId: z.string(),
   security: z.array(z.record(z.string(), z.array(z.string()))),
   parameters: z.array(z.object({ name: z.string(), in: z.enum(["path", "query"]), required: z.boolean() })).optional(),
-  requestBody: z.object({ content: z.object({ "application/json": z.object({ schema: z.unknown() }) }) }).optional(),
+  // JSON, or multipart/form-data for uploads (audio transcriptions).
+  requestBody: z.object({ content: z.record(z.string(), z.object({ schema: z.unknown() })) }).optional(),
   responses: z.record(z.string(), responseObject),
 });
 const documentSchema = z.object({
@@ -130,12 +132,16 @@ describe("GET /openapi.json", () => {
   });
 
   it("documents request bodies with the schemas the routes validate with", () => {
-    const body = (method: string, path: string) =>
-      operation(method, path).requestBody?.content["application/json"].schema;
+    const body = (method: string, path: string, mediaType = "application/json") =>
+      operation(method, path).requestBody?.content[mediaType]?.schema;
     expect(body("post", "/model/new")).toEqual(inputSchema(newModelBodySchema));
     expect(body("patch", "/model/{id}/update")).toEqual(inputSchema(modelPatchSchema));
     expect(body("post", "/v1/chat/completions")).toEqual(inputSchema(chatRequestSchema));
     expect(body("post", "/embeddings")).toEqual(inputSchema(embeddingRequestSchema));
+    expect(body("post", "/v1/responses")).toEqual(inputSchema(responsesRequestSchema));
+    expect(body("post", "/v1/audio/transcriptions", "multipart/form-data")).toEqual(
+      inputSchema(transcriptionRequestSchema),
+    );
   });
 
   it("documents query parameters from the route's query schema, with path parameters from the path", () => {

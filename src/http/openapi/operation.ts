@@ -120,7 +120,12 @@ function toOperation(op: RouteDoc, path: string, components: ComponentRegistry):
     security: op.security === "none" ? [] : KEY_SECURITY,
     ...(parameters.length > 0 ? { parameters } : {}),
     ...(op.body
-      ? { requestBody: { required: true, content: { "application/json": { schema: requestJsonSchema(op.body) } } } }
+      ? {
+          requestBody: {
+            required: true,
+            content: { [op.bodyMediaType ?? "application/json"]: { schema: requestJsonSchema(op.body) } },
+          },
+        }
       : {}),
     responses: responses(op, components),
   };

@@ -8,6 +8,7 @@ import { modelInfoComponents, type ModelInfoDeps, modelInfoRoutes } from "./mode
 import { managementComponents, type ModelManagementDeps, modelManagementRoutes } from "./model-management.js";
 import { modelsComponents, type ModelsDeps, modelsRoutes } from "./models.js";
 import { proxyComponents, proxyRoutes } from "./proxy.js";
+import { proxyExtrasComponents, proxyExtrasRoutes } from "./proxy-extras.js";
 import type { ProxyCallDeps } from "./proxy-call.js";
 import { type MetaDeps, routeListComponents, routeListRoutes } from "./route-list.js";
 import { spendComponents, spendRoutes, type SpendRoutesDeps } from "./spend.js";
@@ -32,6 +33,7 @@ export const API_ROUTES: readonly Route<RouteDeps>[] = [
   ...modelInfoRoutes,
   ...modelManagementRoutes,
   ...proxyRoutes,
+  ...proxyExtrasRoutes,
   ...keyRoutes,
   ...spendRoutes,
   ...metricsRoutes,
@@ -46,6 +48,7 @@ export const API_COMPONENTS: ReadonlyArray<Readonly<Record<string, z.ZodType>>> 
   modelInfoComponents,
   managementComponents,
   proxyComponents,
+  proxyExtrasComponents,
   keysComponents,
   spendComponents,
   cooldownsComponents,

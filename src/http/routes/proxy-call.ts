@@ -85,6 +85,13 @@ export async function serveCall(
     if (spent) deps.spendCapture.streamed(spent, outcome, completed);
     return;
   }
+  if (outcome.kind === "media") {
+    // Speech audio (or a transcription as text): its price is known before the bytes are relayed.
+    if (outcome.costUsd !== undefined) res.setHeader("x-litellm-response-cost", String(outcome.costUsd));
+    if (spent) deps.spendCapture.answered(spent, outcome);
+    await relayStream(res, outcome);
+    return;
+  }
   if (admission) countTokens(admission, outcome.usage);
   if (outcome.costUsd !== undefined) res.setHeader("x-litellm-response-cost", String(outcome.costUsd));
   // The upstream's JSON as it came (or as translated): written directly, no re-encoding.

@@ -133,7 +133,7 @@ const errors: readonly ErrorStatus[] = [400, 401, 404, 413, 415, 429, 500, 502, 
  * Azure OpenAI's URL forms, which LiteLLM serves so that `AzureOpenAI(azure_endpoint=<proxy>)` works: the model is
  * the path's `{model}` and wins over the body's; `api-version` is accepted.
  */
-const azurePaths = (suffix: string) => [`/openai/deployments/{model}/${suffix}`, `/engines/{model}/${suffix}`];
+export const azurePaths = (suffix: string) => [`/openai/deployments/{model}/${suffix}`, `/engines/{model}/${suffix}`];
 
 /** What every inference route shares besides POST: any key, on node:http, LiteLLM's error messages. */
 const shared = {
@@ -148,7 +148,7 @@ const shared = {
   admit: admitCall,
 } as const;
 
-function inferenceRoute<Body extends z.ZodType<InferenceBody>>(
+export function inferenceRoute<Body extends z.ZodType<InferenceBody>>(
   op: ProxyOperation,
   route: Omit<RouteDefinition<ProxyCallDeps, undefined, Body, "key">, keyof typeof shared | "method" | "handler">,
 ) {

@@ -6,31 +6,55 @@ import {
   type ProxyOperation,
   stringParam,
 } from "../provider-adapter.js";
+import type { Deployment } from "../../registry/deployment.js";
+import { multipartRequest } from "../media/multipart.js";
 import { openAiBody } from "./openai.js";
 
 const DEFAULT_API_VERSION = "2024-10-21";
-const PATHS: Record<ProxyOperation, string> = {
+/** The Responses API came with the preview versions; a deployment that sets none gets one that has it. */
+const DEFAULT_RESPONSES_API_VERSION = "2025-03-01-preview";
+/** Azure has no moderation endpoint (its content filter is applied to every call): moderations are not offered. */
+const PATHS: Record<Exclude<ProxyOperation, "responses" | "moderation">, string> = {
   chat: "chat/completions",
   completions: "completions",
   embeddings: "embeddings",
+  image_generation: "images/generations",
+  audio_speech: "audio/speech",
+  audio_transcription: "audio/transcriptions",
 };
+
+/**
+ * The Responses API is not under a deployment: `/openai/responses?api-version=…` with the deployment in the body's
+ * `model`, or, for `api_version: v1|latest|preview`, the v1 API's `/openai/v1/responses` (as LiteLLM addresses it).
+ */
+function responsesPath(deployment: Deployment): string {
+  const version = stringParam(deployment, "api_version") ?? DEFAULT_RESPONSES_API_VERSION;
+  if (version === "v1" || version === "latest") return "/openai/v1/responses";
+  if (version === "preview") return "/openai/v1/responses?api-version=preview";
+  return `/openai/responses?api-version=${encodeURIComponent(version)}`;
+}
+
+function pathOf(op: Exclude<ProxyOperation, "moderation">, deployment: Deployment): string {
+  if (op === "responses") return responsesPath(deployment);
+  const version = encodeURIComponent(stringParam(deployment, "api_version") ?? DEFAULT_API_VERSION);
+  const name = encodeURIComponent(deployment.upstreamModel);
+  return `/openai/deployments/${name}/${PATHS[op]}?api-version=${version}`;
+}
 
 /** Azure OpenAI: the deployment name is in the URL, the version in the query, the key in `api-key`. */
 export const azureAdapter: ProviderAdapter = {
   name: "azure",
   exceptionName: "AzureException",
   passthrough: true,
-  supports: () => true,
+  supports: (op) => op !== "moderation",
   buildRequest(op, body, deployment) {
     const base = stringParam(deployment, "api_base");
     if (!base) throw new Error(`azure deployment ${deployment.id} has no api_base`);
-    const version = encodeURIComponent(stringParam(deployment, "api_version") ?? DEFAULT_API_VERSION);
-    const name = encodeURIComponent(deployment.upstreamModel);
-    return {
-      url: joinUrl(base, `/openai/deployments/${name}/${PATHS[op]}?api-version=${version}`),
-      headers: requestHeaders(deployment, (key) => ({ "api-key": key })),
-      body: openAiBody(body, deployment),
-    };
+    if (op === "moderation") throw new Error("azure deployments offer no moderations");
+    const url = joinUrl(base, pathOf(op, deployment));
+    const headers = requestHeaders(deployment, (key) => ({ "api-key": key }));
+    if (op === "audio_transcription") return multipartRequest(url, headers, body, deployment);
+    return { url, headers, body: openAiBody(body, deployment) };
   },
   describeError: describeOpenAiError,
 };

@@ -6,6 +6,7 @@ import { createBedrockAdapter } from "./bedrock.js";
 import { createGeminiAdapter } from "./gemini.js";
 import { createOpenAiCompatibleAdapters, type ProviderEnv } from "./openai-compatible.js";
 import { openAiAdapter } from "./openai.js";
+import { withResponsesViaChat } from "../responses/via-chat.js";
 
 /**
  * Keyed by the registry's provider table, so a provider added there without an adapter fails to compile. `env` is
@@ -16,9 +17,9 @@ export function createProviderAdapters(env: ProviderEnv): Record<ProviderName, P
   return {
     openai: openAiAdapter,
     azure: azureAdapter,
-    anthropic: anthropicAdapter,
-    gemini: createGeminiAdapter(env),
-    bedrock: createBedrockAdapter(() => env),
+    anthropic: withResponsesViaChat(anthropicAdapter),
+    gemini: withResponsesViaChat(createGeminiAdapter(env)),
+    bedrock: withResponsesViaChat(createBedrockAdapter(() => env)),
     ...createOpenAiCompatibleAdapters(env),
   };
 }

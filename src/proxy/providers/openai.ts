@@ -8,12 +8,18 @@ import {
   type ProxyOperation,
   stringParam,
 } from "../provider-adapter.js";
+import { multipartRequest } from "../media/multipart.js";
 
 const OPENAI_BASE = "https://api.openai.com/v1";
 const PATHS: Record<ProxyOperation, string> = {
   chat: "/chat/completions",
   completions: "/completions",
   embeddings: "/embeddings",
+  responses: "/responses",
+  image_generation: "/images/generations",
+  audio_speech: "/audio/speech",
+  audio_transcription: "/audio/transcriptions",
+  moderation: "/moderations",
 };
 
 /** Request body for OpenAI-compatible upstreams: the caller's body with our model name swapped for theirs. */
@@ -31,11 +37,10 @@ export const openAiAdapter: ProviderAdapter = {
   passthrough: true,
   supports: () => true,
   buildRequest(op, body, deployment) {
-    return {
-      url: joinUrl(stringParam(deployment, "api_base") ?? OPENAI_BASE, PATHS[op]),
-      headers: requestHeaders(deployment, (key) => ({ authorization: `Bearer ${key}` })),
-      body: openAiBody(body, deployment),
-    };
+    const url = joinUrl(stringParam(deployment, "api_base") ?? OPENAI_BASE, PATHS[op]);
+    const headers = requestHeaders(deployment, (key) => ({ authorization: `Bearer ${key}` }));
+    if (op === "audio_transcription") return multipartRequest(url, headers, body, deployment);
+    return { url, headers, body: openAiBody(body, deployment) };
   },
   describeError: describeOpenAiError,
 };
