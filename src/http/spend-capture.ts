@@ -12,6 +12,8 @@ const CALL_TYPES: Readonly<Record<ProxyOperation, string>> = {
   chat: "acompletion",
   completions: "atext_completion",
   embeddings: "aembedding",
+  messages: "anthropic_messages",
+  count_tokens: "count_tokens",
 };
 
 /** A failed call's model group is the caller's `model`, which may name nothing that exists. */

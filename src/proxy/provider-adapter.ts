@@ -3,7 +3,8 @@ import { upstreamErrorType } from "../errors/error-types.js";
 import type { Deployment } from "../registry/deployment.js";
 import type { ProviderName } from "../registry/providers.js";
 
-export type ProxyOperation = "chat" | "completions" | "embeddings";
+/** OpenAI's operations, and Anthropic's Messages API (`messages`, `count_tokens`; see src/proxy/messages/). */
+export type ProxyOperation = "chat" | "completions" | "embeddings" | "messages" | "count_tokens";
 
 export interface UpstreamRequest {
   /** Absolute URL; the client keeps one connection pool per origin. */
@@ -17,6 +18,10 @@ export interface StreamTranslator {
   push(event: string, data: string): string[];
   /** The usage reported so far (prompt tokens known once the stream started), for spend. */
   usage?(this: void): { promptTokens: number; completionTokens: number } | undefined;
+  /** push returns whole SSE frames (Anthropic's named events), and the stream ends without OpenAI's `[DONE]`. */
+  framed?: boolean;
+  /** The upstream stream ended: frames still owed (a translation that closes on `[DONE]` and got none). */
+  end?(this: void): string[];
 }
 
 /**

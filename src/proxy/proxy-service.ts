@@ -13,6 +13,7 @@ import { mockAttempt, mockTestingFailure } from "./mock-response.js";
 import type { ProviderAdapter, ProxyOperation } from "./provider-adapter.js";
 import { providerAdapters } from "./providers/index.js";
 import { limitOf } from "./deployment-usage.js";
+import { adapterForCall } from "./messages/messages-adapters.js";
 import type { DeploymentRouter, RoutingSettings } from "./router.js";
 import type { StreamSettings } from "./stream-settings.js";
 import {
@@ -167,7 +168,7 @@ export function createProxyService(deps: ProxyServiceDeps) {
       const failure = ApiError.missingCredentials(deployment, missing.variable, missing.field);
       return { failure, retryable: true };
     }
-    const adapter = providerAdapters[deployment.provider];
+    const adapter = adapterForCall(request.op, providerAdapters[deployment.provider]);
     if (!adapter.supports(request.op)) {
       const failure = ApiError.unsupportedOperation(request.model, deployment.provider, request.op);
       return { failure, retryable: false };

@@ -8,6 +8,7 @@ import { AbortSwitch } from "./abort-switch.js";
 import { createSseParser } from "./sse.js";
 import { secretMasker } from "./secret-mask-stream.js";
 import { createUsageScanner } from "./stream-usage.js";
+import { completionTokensOf, promptTokensOf } from "./providers/anthropic-response.js";
 import type { UpstreamClient, UpstreamResponse } from "./upstream-client.js";
 
 /** The outcome of one call to one deployment. */
@@ -188,11 +189,18 @@ function jsonResult(text: string, input: AttemptInput): AttemptResult {
 
 function readUsage(json: unknown): Usage | undefined {
   const usage = (json as { usage?: { prompt_tokens?: unknown; completion_tokens?: unknown } } | null)?.usage;
+  if (usage && typeof usage.prompt_tokens !== "number") return anthropicUsage(usage);
   if (!usage || typeof usage.prompt_tokens !== "number") return undefined;
   return {
     promptTokens: usage.prompt_tokens,
     completionTokens: typeof usage.completion_tokens === "number" ? usage.completion_tokens : 0,
   };
+}
+
+/** Anthropic's usage (the Messages API's replies): input counts cache reads and writes too, as pricing does. */
+function anthropicUsage(usage: Record<string, unknown>): Usage | undefined {
+  if (typeof usage.input_tokens !== "number") return undefined;
+  return { promptTokens: promptTokensOf(usage), completionTokens: completionTokensOf(usage) };
 }
 
 /** An error the provider sends inside the stream becomes an OpenAI-shaped error frame with its own message. */
@@ -254,10 +262,11 @@ function streamSource(response: UpstreamResponse, input: AttemptInput, controlle
       for await (const chunk of response.body as Readable) {
         for (const event of parse(decoder.decode(chunk as Buffer, { stream: true }))) {
           for (const payload of translateEvent(translator, event.event, event.data, input))
-            yield `data: ${payload}\n\n`;
+            yield translator.framed ? payload : `data: ${payload}\n\n`;
         }
       }
-      yield "data: [DONE]\n\n";
+      for (const payload of translator.end?.() ?? []) yield translator.framed ? payload : `data: ${payload}\n\n`;
+      if (!translator.framed) yield "data: [DONE]\n\n";
     } finally {
       if (!response.body.destroyed) controller.abort(new ClientGoneError());
     }

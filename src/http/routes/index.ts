@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import type { Route } from "../route.js";
+import { anthropicMessagesComponents, anthropicMessagesRoutes, type CountTokensDeps } from "./anthropic-messages.js";
 import { cooldownsComponents, type CooldownsDeps, cooldownsRoutes } from "./cooldowns.js";
 import { healthComponents, type HealthDeps, healthRoutes } from "./health.js";
 import { keyRoutes, type KeyRoutesDeps, keysComponents } from "./keys.js";
@@ -19,6 +20,7 @@ export type RouteDeps = HealthDeps &
   ModelInfoDeps &
   ModelManagementDeps &
   ProxyCallDeps &
+  CountTokensDeps &
   KeyRoutesDeps &
   MetricsDeps &
   SpendRoutesDeps &
@@ -32,6 +34,7 @@ export const API_ROUTES: readonly Route<RouteDeps>[] = [
   ...modelInfoRoutes,
   ...modelManagementRoutes,
   ...proxyRoutes,
+  ...anthropicMessagesRoutes,
   ...keyRoutes,
   ...spendRoutes,
   ...metricsRoutes,
@@ -46,6 +49,7 @@ export const API_COMPONENTS: ReadonlyArray<Readonly<Record<string, z.ZodType>>> 
   modelInfoComponents,
   managementComponents,
   proxyComponents,
+  anthropicMessagesComponents,
   keysComponents,
   spendComponents,
   cooldownsComponents,

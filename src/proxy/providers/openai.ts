@@ -10,7 +10,8 @@ import {
 } from "../provider-adapter.js";
 
 const OPENAI_BASE = "https://api.openai.com/v1";
-const PATHS: Record<ProxyOperation, string> = {
+// The Messages operations reach OpenAI-compatible servers as chat completions (see src/proxy/messages/).
+const PATHS: Partial<Record<ProxyOperation, string>> = {
   chat: "/chat/completions",
   completions: "/completions",
   embeddings: "/embeddings",
@@ -29,10 +30,12 @@ export const openAiAdapter: ProviderAdapter = {
   name: "openai",
   exceptionName: "OpenAIException",
   passthrough: true,
-  supports: () => true,
+  supports: (op) => PATHS[op] !== undefined,
   buildRequest(op, body, deployment) {
+    const path = PATHS[op];
+    if (path === undefined) throw new Error(`openai adapter: no path for ${op}`);
     return {
-      url: joinUrl(stringParam(deployment, "api_base") ?? OPENAI_BASE, PATHS[op]),
+      url: joinUrl(stringParam(deployment, "api_base") ?? OPENAI_BASE, path),
       headers: requestHeaders(deployment, (key) => ({ authorization: `Bearer ${key}` })),
       body: openAiBody(body, deployment),
     };
