@@ -211,6 +211,36 @@ describe("POST /v1/messages with an OpenAI-format deployment", () => {
     expect(final.usage).toMatchObject({ input_tokens: 20, output_tokens: 7 });
   });
 
+  it("answers LiteLLM's mock_response in Anthropic's shape, plain and streamed, without calling the upstream", async () => {
+    const before = openai.requests.length;
+    const plain = await proxy
+      .post("/v1/messages", {
+        model: "gpt-msgs",
+        max_tokens: 5,
+        messages: [{ role: "user", content: "hi" }],
+        mock_response: "mocked",
+      })
+      .expect(200);
+    expect(plain.body).toMatchObject({
+      type: "message",
+      content: [{ type: "text", text: "mocked" }],
+      stop_reason: "end_turn",
+    });
+    const streamed = await proxy
+      .post("/v1/messages", {
+        model: "gpt-msgs",
+        max_tokens: 5,
+        stream: true,
+        messages: [{ role: "user", content: "hi" }],
+        mock_response: "mocked",
+      })
+      .expect(200);
+    expect(streamed.text).toMatch(/^event: message_start\n/);
+    expect(streamed.text).toContain('"text_delta","text":"mocked"');
+    expect(streamed.text).toMatch(/event: message_stop\ndata: \{"type":"message_stop"\}\n\n$/);
+    expect(openai.requests.length).toBe(before);
+  });
+
   it("counts tokens locally with tiktoken", async () => {
     const counted = await client.messages.countTokens({
       model: "gpt-msgs",

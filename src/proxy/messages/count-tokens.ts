@@ -61,7 +61,10 @@ function blocksOf(content: unknown): Json[] {
 }
 
 function contentText(content: unknown): string {
-  return blocksOf(content).map(blockText).join("\n");
+  return blocksOf(content)
+    .map(blockText)
+    .filter((text) => text !== "")
+    .join("\n");
 }
 
 function imagesIn(content: unknown): number {
