@@ -33,7 +33,13 @@ export interface ProviderAdapter {
   /** LiteLLM's name for the provider's errors (`OpenAIException`): upstream error messages start with it. */
   exceptionName: string;
   supports(op: ProxyOperation): boolean;
-  buildRequest(op: ProxyOperation, body: Record<string, unknown>, deployment: Deployment): UpstreamRequest;
+  buildRequest(
+    op: ProxyOperation,
+    body: Record<string, unknown>,
+    deployment: Deployment,
+    /** Caller headers meant for the provider (Anthropic's `anthropic-beta`), when the route forwards any. */
+    callerHeaders?: Readonly<Record<string, string>>,
+  ): UpstreamRequest;
   passthrough: boolean;
   /** Non-passthrough only: upstream JSON → OpenAI JSON. */
   transformResponse?(op: ProxyOperation, json: unknown, model: string): unknown;

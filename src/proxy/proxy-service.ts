@@ -43,6 +43,8 @@ export interface ProxyRequest {
    * of OpenAI-compatible upstreams).
    */
   recordUsage?: boolean;
+  /** Caller headers an adapter may forward (Anthropic's `anthropic-beta` on the Messages routes). */
+  headers?: Readonly<Record<string, string>>;
 }
 
 /** How the answer was reached, for LiteLLM's x-litellm-* response headers. */
@@ -212,6 +214,7 @@ export function createProxyService(deps: ProxyServiceDeps) {
         // A stream's tokens are read for spend, for the key's tpm, or for the deployment's own tpm.
         recordUsage: request.recordUsage === true || (request.stream && limitOf(deployment, "tpm") > 0),
         secrets: request.stream ? secretsOf(deployment) : undefined,
+        headers: request.headers,
         deployment,
         adapter,
         timeoutMs: timeoutOf(deployment, settings.timeoutMs, request.options.timeoutMs),

@@ -55,6 +55,8 @@ export interface AttemptInput {
   client: ClientConnection;
   /** Spend is recorded: a stream's usage is read (and requested from OpenAI-compatible upstreams, see usageBody). */
   recordUsage?: boolean;
+  /** Caller headers the adapter may forward (see ProxyRequest). */
+  headers?: Readonly<Record<string, string>>;
   /** The deployment's secret values, masked wherever a relayed stream quotes them (see secret-mask-stream.ts). */
   secrets?: readonly string[];
 }
@@ -75,7 +77,7 @@ export async function attemptDeployment(client: UpstreamClient, input: AttemptIn
   const { adapter, deployment } = input;
   let request: UpstreamRequest;
   try {
-    request = adapter.buildRequest(input.op, usageBody(input), deployment);
+    request = adapter.buildRequest(input.op, usageBody(input), deployment, input.headers);
   } catch (error) {
     return failedBeforeCall(error);
   }

@@ -91,13 +91,16 @@ function toolCallFrames(model: string): string[] {
 describe("POST /v1/messages with an OpenAI-format deployment", () => {
   it("translates a plain call both ways, system prompt and usage included", async () => {
     const { data, response } = await client.messages
-      .create({
-        model: "gpt-msgs",
-        max_tokens: 100,
-        system: "Be brief.",
-        messages: [{ role: "user", content: "bonjour" }],
-        stop_sequences: ["END"],
-      })
+      .create(
+        {
+          model: "gpt-msgs",
+          max_tokens: 100,
+          system: "Be brief.",
+          messages: [{ role: "user", content: "bonjour" }],
+          stop_sequences: ["END"],
+        },
+        { headers: { "anthropic-beta": "some-beta" } },
+      )
       .withResponse();
     expect(data).toMatchObject({
       type: "message",
@@ -113,6 +116,7 @@ describe("POST /v1/messages with an OpenAI-format deployment", () => {
     const sent = openai.requests.at(-1)!;
     expect(sent.path).toBe("/v1/chat/completions");
     expect(sent.headers.authorization).toBe(`Bearer ${OPENAI_KEY}`);
+    expect(sent.headers["anthropic-beta"]).toBeUndefined();
     expect(sent.body).toEqual({
       model: "gpt-4o-mini",
       max_tokens: 100,
@@ -269,10 +273,14 @@ describe("POST /v1/messages with an anthropic/ deployment", () => {
       metadata: { user_id: "user-42" },
       service_tier: "auto" as const,
     };
-    const { data, response } = await client.messages.create(body).withResponse();
+    const beta = "interleaved-thinking-2025-05-14";
+    const { data, response } = await client.messages
+      .create(body, { headers: { "anthropic-beta": beta } })
+      .withResponse();
     const sent = anthropic.requests.at(-1)!;
     expect(sent.path).toBe("/v1/messages");
     expect(sent.headers["x-api-key"]).toBe(ANTHROPIC_KEY);
+    expect(sent.headers["anthropic-beta"]).toBe(beta);
     expect(sent.body).toEqual({ ...body, model: "claude-sonnet-4-5" });
     expect(data).toMatchObject({
       type: "message",

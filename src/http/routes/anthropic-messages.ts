@@ -18,6 +18,7 @@ import { admitModelLimits } from "./proxy-limits.js";
 import {
   admitCall,
   type CallEdges,
+  headersNamed,
   type InferenceBody,
   type ProxyCallDeps,
   serveCall,
@@ -90,7 +91,12 @@ const responseHeaders = {
 const errors: readonly ErrorStatus[] = [400, 401, 404, 413, 415, 429, 500, 502, 503, 504];
 
 // Anthropic's `metadata` ({"user_id"}) is its own field here, not LiteLLM's metadata: it goes to the upstream.
-const MESSAGES_EDGES: CallEdges = { forwarded: ["metadata"], errorShape: anthropicErrorShape };
+// `anthropic-beta` turns on the features the body may use; an anthropic/ deployment gets it (others ignore it).
+const MESSAGES_EDGES: CallEdges = {
+  forwarded: ["metadata"],
+  forwardedHeaders: ["anthropic-beta"],
+  errorShape: anthropicErrorShape,
+};
 
 export type CountTokensDeps = ProxyCallDeps & { registry: Pick<ModelRegistry, "resolve"> };
 
@@ -99,7 +105,7 @@ export type CountTokensDeps = ProxyCallDeps & { registry: Pick<ModelRegistry, "r
  * (see token-count-service.ts). Admitted like a call (budget, rpm, parallel); it spends no tokens.
  */
 async function serveCountTokens(
-  { body, caller, res, record }: RouteInput<unknown, InferenceBody, Caller>,
+  { body, caller, req, res, record }: RouteInput<unknown, InferenceBody, Caller>,
   deps: CountTokensDeps,
 ): Promise<unknown> {
   record.modelGroup = body.model;
@@ -115,6 +121,7 @@ async function serveCountTokens(
     body: upstreamBody,
     stream: false,
     client: connectionOf(res),
+    headers: headersNamed(req.headers, MESSAGES_EDGES.forwardedHeaders ?? []),
   };
   const started = performance.now();
   let counted;

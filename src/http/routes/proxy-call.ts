@@ -1,4 +1,4 @@
-import type { ServerResponse } from "node:http";
+import type { IncomingHttpHeaders, ServerResponse } from "node:http";
 import { ApiError } from "../../errors/api-error.js";
 import type { ErrorShape } from "../../errors/error-shape.js";
 import { withLiteLLMPrefix } from "../../errors/litellm-prefix.js";
@@ -34,6 +34,8 @@ export interface ProxyCallDeps extends KeyLimitDeps {
 export interface CallEdges {
   /** Body fields the proxy would take as LiteLLM's own that this API forwards (Anthropic's `metadata`). */
   forwarded?: readonly string[];
+  /** Request headers passed on to the provider's adapter (which decides what it sends). */
+  forwardedHeaders?: readonly string[];
   /** How errors are written, mid-stream included. */
   errorShape?: ErrorShape;
 }
@@ -65,6 +67,7 @@ export async function serveCall(
     client: connectionOf(res),
     // A key with a tpm limit needs a stream's usage even when spend is not recorded.
     recordUsage: deps.spendCapture.enabled || (admission !== undefined && admission.tokenIds.length > 0),
+    headers: edges.forwardedHeaders && headersNamed(req.headers, edges.forwardedHeaders),
   };
   if (admission && admission.limits.models.size > 0)
     await admitModelLimits(res, admission, models ?? [body.model], deps);
@@ -159,6 +162,16 @@ async function serveBatch(
   res.setHeader("x-litellm-overhead-duration-ms", Math.max(0, elapsedMs - slowestUpstreamMs).toFixed(3));
   record.upstreamMs = Math.round(slowestUpstreamMs * 100) / 100;
   writeJsonText(res, 200, `[${replies.join(",")}]`);
+}
+
+/** The request's headers of these names that were sent (a repeated one joined with commas). */
+export function headersNamed(headers: IncomingHttpHeaders, names: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of names) {
+    const value = headers[name];
+    if (value !== undefined) out[name] = Array.isArray(value) ? value.join(",") : value;
+  }
+  return out;
 }
 
 /** The caller's own values of `names` put back where splitCallOptions took them out. */

@@ -60,12 +60,16 @@ export const anthropicMessagesAdapter: ProviderAdapter = {
   // Not relayed byte for byte: the events are parsed for their usage and re-framed (see createEventRelay).
   passthrough: false,
   supports: (op) => op === "messages" || op === "count_tokens",
-  buildRequest(op, body, deployment) {
+  buildRequest(op, body, deployment, callerHeaders) {
     const path = op === "count_tokens" ? "/v1/messages/count_tokens" : "/v1/messages";
+    // The caller's beta features (Claude Code asks for several) go with the body that uses them; the deployment's
+    // own extra_headers still win.
+    const beta = callerHeaders?.["anthropic-beta"];
     return {
       url: joinUrl(stringParam(deployment, "api_base") ?? ANTHROPIC_BASE, path),
       headers: requestHeaders(deployment, (key) => ({ "x-api-key": key }), {
         "anthropic-version": stringParam(deployment, "api_version") ?? ANTHROPIC_VERSION,
+        ...(beta ? { "anthropic-beta": beta } : {}),
       }),
       body: anthropicBody(body, deployment),
     };
