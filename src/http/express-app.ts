@@ -64,7 +64,7 @@ function mount<Deps>(router: Router, route: Route<Deps>, { deps, pipeline, body:
       if (reply !== undefined) res.json(reply);
     } catch (error) {
       closeUnlessRead(req, res);
-      pipeline.fail(res, error, { record, method: req.method, path: req.path }, route.litellmErrors);
+      pipeline.fail(res, error, { record, method: req.method, path: req.path }, route.litellmErrors, route.errorShape);
     }
   });
 }

@@ -138,7 +138,8 @@ export function createNodeRoutes<Deps>(
     const record = pipeline.start(req, res, path, matched.label);
     serve(matched, req, res, record).catch((error: unknown) => {
       closeUnlessRead(req, res);
-      pipeline.fail(res, error, { record, method: req.method, path }, matched.route.litellmErrors);
+      const { litellmErrors, errorShape } = matched.route;
+      pipeline.fail(res, error, { record, method: req.method, path }, litellmErrors, errorShape);
     });
     return true;
   };

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { z } from "zod";
 import type { BodyPolicy } from "./body/read-json-body.js";
+import type { ErrorShape } from "../errors/error-shape.js";
 import type { Caller } from "./middleware/auth.js";
 import type { RequestRecord } from "./middleware/request-log.js";
 import type { ErrorStatus } from "./openapi/error-schema.js";
@@ -8,7 +9,7 @@ import type { ErrorStatus } from "./openapi/error-schema.js";
 export type HttpMethod = "get" | "post" | "put" | "patch" | "delete";
 
 /**
- * Who may call, with the key sent as `Authorization: Bearer`, `x-litellm-api-key` or `api-key`.
+ * Who may call, with the key sent as `Authorization: Bearer`, `x-litellm-api-key`, `api-key` or `x-api-key`.
  * "key": the master key or a virtual key; "master": the master key only (a virtual key gets 403); "none": anyone.
  */
 export type Security = "none" | "key" | "master";
@@ -97,6 +98,8 @@ export interface RouteDefinition<
   hotPath?: boolean;
   /** Errors start with LiteLLM's exception class (`litellm.BadRequestError: ...`), as its inference routes answer. */
   litellmErrors?: boolean;
+  /** Errors written in this shape rather than OpenAI's bare envelope (the Anthropic Messages routes). */
+  errorShape?: ErrorShape;
   /** When this is true for a replica, the route needs no key there (and its handler gets no caller). */
   openWhen?: (deps: Deps) => boolean;
   /**

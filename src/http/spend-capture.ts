@@ -17,6 +17,8 @@ const CALL_TYPES: Readonly<Record<ProxyOperation, string>> = {
   audio_speech: "aspeech",
   audio_transcription: "atranscription",
   moderation: "amoderation",
+  messages: "anthropic_messages",
+  count_tokens: "count_tokens",
 };
 
 /** A failed call's model group is the caller's `model`, which may name nothing that exists. */

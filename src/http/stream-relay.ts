@@ -2,6 +2,7 @@ import { once } from "node:events";
 import type { ServerResponse } from "node:http";
 import { Readable } from "node:stream";
 import { ApiError } from "../errors/api-error.js";
+import type { ErrorShape } from "../errors/error-shape.js";
 import { withLiteLLMPrefix } from "../errors/litellm-prefix.js";
 
 export interface RelayedStream {
@@ -23,7 +24,7 @@ export interface RelayedStream {
  * headers went out travels as one last SSE error frame. Answers whether the stream ran to its end (the caller did
  * not leave, the upstream did not fail).
  */
-export async function relayStream(res: ServerResponse, stream: RelayedStream): Promise<boolean> {
+export async function relayStream(res: ServerResponse, stream: RelayedStream, shape?: ErrorShape): Promise<boolean> {
   res.writeHead(200, {
     "content-type": stream.contentType ?? "text/event-stream; charset=utf-8",
     "cache-control": "no-store",
@@ -44,7 +45,8 @@ export async function relayStream(res: ServerResponse, stream: RelayedStream): P
       return false;
     }
     const failure = error instanceof ApiError ? error : ApiError.upstreamStreamFailed(stream.trace.group);
-    res.end(withLiteLLMPrefix(failure).toSseFrame());
+    const answered = withLiteLLMPrefix(failure);
+    res.end(shape ? shape.sseFrame(answered) : answered.toSseFrame());
     return false;
   } finally {
     stall.stop();

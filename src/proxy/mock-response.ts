@@ -1,5 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { ApiError } from "../errors/api-error.js";
+import { createChatStreamEvents } from "./messages/chat-stream-events.js";
+import { fromChatResponse } from "./messages/from-chat-response.js";
 import type { ProxyOperation } from "./provider-adapter.js";
 import { toResponse } from "./responses/responses-reply.js";
 import { createResponsesStreamTranslator } from "./responses/responses-stream.js";
@@ -129,6 +131,7 @@ export function mockAttempt({ op, mock, model, stream, includeUsage }: MockInput
     const refusal = ApiError.badRequest(`mock_response is not supported on ${op} calls`, "mock_response");
     return { kind: "failed", retryable: false, error: refusal };
   }
+  if (op === "messages") return mockMessages(content, model, stream);
   if (stream && op !== "embeddings") {
     if (op === "responses")
       return {
@@ -153,6 +156,18 @@ export function mockAttempt({ op, mock, model, stream, includeUsage }: MockInput
     };
   }
   return { kind: "json", body: JSON.stringify(mockBody(op, content, model)), usage: MOCK_USAGE };
+}
+
+/** A Messages call's mock: the chat mock in Anthropic's shape, as any translated reply is. */
+function mockMessages(content: string, model: string, stream: boolean): AttemptResult {
+  const created = Math.floor(Date.now() / 1000);
+  if (!stream) {
+    const body = JSON.stringify(fromChatResponse(chatCompletion(content, model, created), model));
+    return { kind: "json", body, usage: MOCK_USAGE };
+  }
+  const events = createChatStreamEvents(model);
+  const frames = [...mockFrames(content, model, true)].flatMap((frame) => events.push(frame.slice("data: ".length)));
+  return { kind: "stream", source: toAsync(frames), finish: () => undefined, usage: () => MOCK_USAGE };
 }
 
 /** LiteLLM's `mock_testing_*` switches: the failure the requested group reports so that fallbacks or retries run. */

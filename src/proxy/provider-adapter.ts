@@ -3,6 +3,7 @@ import { upstreamErrorType } from "../errors/error-types.js";
 import type { Deployment } from "../registry/deployment.js";
 import type { ProviderName } from "../registry/providers.js";
 
+/** OpenAI's operations, and Anthropic's Messages API (`messages`, `count_tokens`; see src/proxy/messages/). */
 export type ProxyOperation =
   | "chat"
   | "completions"
@@ -11,7 +12,9 @@ export type ProxyOperation =
   | "image_generation"
   | "audio_speech"
   | "audio_transcription"
-  | "moderation";
+  | "moderation"
+  | "messages"
+  | "count_tokens";
 
 export interface UpstreamRequest {
   /** Absolute URL; the client keeps one connection pool per origin. */
@@ -33,10 +36,12 @@ export interface StreamTranslator {
   /** The usage reported so far (prompt tokens known once the stream started), for spend. */
   usage?(this: void): { promptTokens: number; completionTokens: number } | undefined;
   /**
-   * push() returns whole SSE frames (`event:` and `data:` lines) and the stream ends without `data: [DONE]`, as the
-   * Responses API streams.
+   * push() returns whole SSE frames (`event:` and `data:` lines: the Responses API's, Anthropic's named events) and
+   * the stream ends without OpenAI's `data: [DONE]`.
    */
   framed?: boolean;
+  /** The upstream stream ended: frames still owed (a translation that closes on `[DONE]` and got none). */
+  end?(this: void): string[];
 }
 
 /**
@@ -48,7 +53,13 @@ export interface ProviderAdapter {
   /** LiteLLM's name for the provider's errors (`OpenAIException`): upstream error messages start with it. */
   exceptionName: string;
   supports(op: ProxyOperation): boolean;
-  buildRequest(op: ProxyOperation, body: Record<string, unknown>, deployment: Deployment): UpstreamRequest;
+  buildRequest(
+    op: ProxyOperation,
+    body: Record<string, unknown>,
+    deployment: Deployment,
+    /** Caller headers meant for the provider (Anthropic's `anthropic-beta`), when the route forwards any. */
+    callerHeaders?: Readonly<Record<string, string>>,
+  ): UpstreamRequest;
   passthrough: boolean;
   /** Non-passthrough only: upstream JSON → OpenAI JSON; `body` is the caller's request (e.g. its encoding_format). */
   transformResponse?(

@@ -15,6 +15,7 @@ import type { ProviderAdapter, ProxyOperation } from "./provider-adapter.js";
 import { providerAdapters } from "./providers/index.js";
 import { limitOf } from "./deployment-usage.js";
 import { type BilledUnits, unitCost } from "./media/billed-units.js";
+import { adapterForCall } from "./messages/messages-adapters.js";
 import type { DeploymentRouter, RoutingSettings } from "./router.js";
 import type { StreamSettings } from "./stream-settings.js";
 import {
@@ -44,6 +45,8 @@ export interface ProxyRequest {
    * of OpenAI-compatible upstreams).
    */
   recordUsage?: boolean;
+  /** Caller headers an adapter may forward (Anthropic's `anthropic-beta` on the Messages routes). */
+  headers?: Readonly<Record<string, string>>;
 }
 
 /** How the answer was reached, for LiteLLM's x-litellm-* response headers. */
@@ -180,7 +183,7 @@ export function createProxyService(deps: ProxyServiceDeps) {
       const failure = ApiError.missingCredentials(deployment, missing.variable, missing.field);
       return { failure, retryable: true };
     }
-    const adapter = providerAdapters[deployment.provider];
+    const adapter = adapterForCall(request.op, providerAdapters[deployment.provider]);
     if (!adapter.supports(request.op)) {
       const failure = ApiError.unsupportedOperation(request.model, deployment.provider, request.op);
       return { failure, retryable: false };
@@ -224,6 +227,7 @@ export function createProxyService(deps: ProxyServiceDeps) {
         // A stream's tokens are read for spend, for the key's tpm, or for the deployment's own tpm.
         recordUsage: request.recordUsage === true || (request.stream && limitOf(deployment, "tpm") > 0),
         secrets: request.stream ? secretsOf(deployment) : undefined,
+        headers: request.headers,
         deployment,
         adapter,
         timeoutMs: timeoutOf(deployment, settings.timeoutMs, request.options.timeoutMs),

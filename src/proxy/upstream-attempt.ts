@@ -1,4 +1,4 @@
-import { pipeline } from "node:stream";
+import { pipeline, type Readable } from "node:stream";
 import { ApiError, type UpstreamFailure } from "../errors/api-error.js";
 import { errorTypeForStatus } from "../errors/error-types.js";
 import type { Deployment } from "../registry/deployment.js";
@@ -9,6 +9,7 @@ import { sseEvents } from "./sse.js";
 import { secretMasker } from "./secret-mask-stream.js";
 import { createUsageScanner } from "./stream-usage.js";
 import { type BilledUnits, billedUnitsOf, isMediaReply } from "./media/billed-units.js";
+import { completionTokensOf, promptTokensOf } from "./providers/anthropic-response.js";
 import type { UpstreamClient, UpstreamResponse } from "./upstream-client.js";
 
 /** The outcome of one call to one deployment. */
@@ -57,6 +58,8 @@ export interface AttemptInput {
   client: ClientConnection;
   /** Spend is recorded: a stream's usage is read (and requested from OpenAI-compatible upstreams, see usageBody). */
   recordUsage?: boolean;
+  /** Caller headers the adapter may forward (see ProxyRequest). */
+  headers?: Readonly<Record<string, string>>;
   /** The deployment's secret values, masked wherever a relayed stream quotes them (see secret-mask-stream.ts). */
   secrets?: readonly string[];
 }
@@ -77,7 +80,7 @@ export async function attemptDeployment(client: UpstreamClient, input: AttemptIn
   const { adapter, deployment } = input;
   let request: UpstreamRequest;
   try {
-    request = adapter.buildRequest(input.op, usageBody(input), deployment);
+    request = adapter.buildRequest(input.op, usageBody(input), deployment, input.headers);
   } catch (error) {
     return failedBeforeCall(error);
   }
@@ -217,9 +220,16 @@ function readUsage(json: unknown): Usage | undefined {
       promptTokens: usage.prompt_tokens,
       completionTokens: typeof usage.completion_tokens === "number" ? usage.completion_tokens : 0,
     };
+  return inputOutputUsage(usage);
+}
+
+/**
+ * The Responses API's and Anthropic's (the Messages API's replies) input/output tokens; Anthropic's input counts cache
+ * reads and writes too, as pricing does (the Responses API has no such fields).
+ */
+function inputOutputUsage(usage: Record<string, unknown>): Usage | undefined {
   if (typeof usage.input_tokens !== "number") return undefined;
-  const output = typeof usage.output_tokens === "number" ? usage.output_tokens : 0;
-  return { promptTokens: usage.input_tokens, completionTokens: output };
+  return { promptTokens: promptTokensOf(usage), completionTokens: completionTokensOf(usage) };
 }
 
 /** An error the provider sends inside the stream becomes an OpenAI-shaped error frame with its own message. */
@@ -284,6 +294,7 @@ function streamSource(response: UpstreamResponse, input: AttemptInput, controlle
         for (const payload of translateEvent(translator, event.event, event.data, input))
           yield translator.framed ? payload : `data: ${payload}\n\n`;
       }
+      for (const payload of translator.end?.() ?? []) yield translator.framed ? payload : `data: ${payload}\n\n`;
       if (!translator.framed) yield "data: [DONE]\n\n";
     } finally {
       if (!response.body.destroyed) controller.abort(new ClientGoneError());

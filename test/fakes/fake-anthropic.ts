@@ -14,6 +14,8 @@ import {
 export type { Behavior, FakeUpstream, RecordedRequest } from "./fake-upstream-common.js";
 
 export const FAKE_ANTHROPIC_USAGE = { input_tokens: 10, output_tokens: 5 } as const;
+/** What /v1/messages/count_tokens answers: a count no local tokenizer would land on by chance. */
+export const FAKE_COUNTED_TOKENS = 4242;
 export const FAKE_TOOL_INPUT = { city: "Paris" } as const;
 /** With `thinking` enabled, every reply starts with this thinking block. */
 export const FAKE_THINKING = { type: "thinking", thinking: "Thinking it over.", signature: "fake-signature" } as const;
@@ -157,7 +159,11 @@ function createAnthropicDialect(): Dialect {
   }
 
   return {
-    route: (method, pathname) => (method === "POST" && /^\/v1\/messages\/?$/.test(pathname) ? "messages" : undefined),
+    route(method, pathname) {
+      if (method !== "POST") return undefined;
+      if (/^\/v1\/messages\/?$/.test(pathname)) return "messages";
+      return /^\/v1\/messages\/count_tokens\/?$/.test(pathname) ? "count_tokens" : undefined;
+    },
     reject(request) {
       if (!header(request, "x-api-key")) return { status: 401, message: "fake: x-api-key header is required" };
       if (!header(request, "anthropic-version")) {
@@ -170,7 +176,8 @@ function createAnthropicDialect(): Dialect {
       return undefined;
     },
     errorBody: (status, message) => ({ type: "error", error: { type: errorType(status), message } }),
-    reply: (_route, request, out, forced) => reply(request, out, forced),
+    reply: (route, request, out, forced) =>
+      route === "count_tokens" ? out.json(200, { input_tokens: FAKE_COUNTED_TOKENS }) : reply(request, out, forced),
   };
 }
 

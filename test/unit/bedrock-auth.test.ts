@@ -112,7 +112,7 @@ describe("the bedrock adapter's request", () => {
       "https://bedrock-runtime.eu-central-1.amazonaws.com/model/anthropic.claude-3-5-sonnet-20240620-v1%3A0/converse",
     );
     expect(plain.headers.authorization).toContain("Credential=ENVKEY/");
-    expect(JSON.parse(plain.body)).toEqual({ messages: [{ role: "user", content: [{ text: "hi" }] }] });
+    expect(JSON.parse(plain.body as string)).toEqual({ messages: [{ role: "user", content: [{ text: "hi" }] }] });
     const streamed = adapter.buildRequest("chat", { ...body, stream: true }, deployment({ api_base: "http://fake" }));
     expect(streamed.url).toBe("http://fake/model/anthropic.claude-3-5-sonnet-20240620-v1%3A0/converse-stream");
   });

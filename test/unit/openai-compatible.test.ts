@@ -42,7 +42,7 @@ describe("the OpenAI-compatible provider table", () => {
     const request = build({ model: "groq/llama-3.1-8b-instant" }, { GROQ_API_KEY: "gsk-from-env" });
     expect(request.url).toBe("https://api.groq.com/openai/v1/chat/completions");
     expect(request.headers.authorization).toBe("Bearer gsk-from-env");
-    expect(JSON.parse(request.body)).toMatchObject({ model: "llama-3.1-8b-instant" });
+    expect(JSON.parse(request.body as string)).toMatchObject({ model: "llama-3.1-8b-instant" });
   });
 
   it.each([

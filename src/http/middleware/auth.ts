@@ -19,10 +19,19 @@ export interface AuthDeps {
   ensureFresh: () => Promise<void>;
 }
 
-/** `Authorization: Bearer <key>`, else LiteLLM's `x-litellm-api-key`, else Azure-style `api-key`. */
+/**
+ * `Authorization: Bearer <key>`, else LiteLLM's `x-litellm-api-key`, else Azure-style `api-key`, else Anthropic-style
+ * `x-api-key` (what Anthropic's clients send; LiteLLM accepts each of these on every route).
+ */
 function bearerToken(headers: IncomingHttpHeaders): string | undefined {
   const bearer = /^Bearer\s+(.+)$/i.exec(headers.authorization?.trim() ?? "")?.[1]?.trim();
-  return bearer || single(headers["x-litellm-api-key"])?.trim() || single(headers["api-key"])?.trim() || undefined;
+  return (
+    bearer ||
+    single(headers["x-litellm-api-key"])?.trim() ||
+    single(headers["api-key"])?.trim() ||
+    single(headers["x-api-key"])?.trim() ||
+    undefined
+  );
 }
 
 function single(value: string | string[] | undefined): string | undefined {

@@ -1,5 +1,6 @@
 import type { ServerResponse } from "node:http";
 import { ApiError } from "../../errors/api-error.js";
+import type { ErrorShape } from "../../errors/error-shape.js";
 import { DatabaseUnavailableError } from "../../errors/database-unavailable.js";
 import { apiErrorFromZod } from "../../errors/zod-error.js";
 import type { Logger } from "../../logging/logger.js";
@@ -44,6 +45,7 @@ export function sendError(
   error: unknown,
   logger: Logger,
   where: { requestId?: string; method?: string; path: string },
+  shape?: ErrorShape,
 ): void {
   let apiError = toApiError(error);
   if (error instanceof DatabaseUnavailableError) {
@@ -58,9 +60,10 @@ export function sendError(
     apiError = ApiError.internal();
   }
   if (res.headersSent) {
-    res.end(apiError.toSseFrame());
+    res.end(shape ? shape.sseFrame(apiError) : apiError.toSseFrame());
     return;
   }
   if (apiError.retryAfterSeconds !== undefined) res.setHeader("retry-after", String(apiError.retryAfterSeconds));
-  writeJsonText(res, apiError.status, JSON.stringify(apiError.toBody()));
+  const body = shape ? shape.body(apiError, where.requestId) : apiError.toBody();
+  writeJsonText(res, apiError.status, JSON.stringify(body));
 }

@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
 import { ApiError } from "../../errors/api-error.js";
+import type { ErrorShape } from "../../errors/error-shape.js";
 import { withLiteLLMPrefix } from "../../errors/litellm-prefix.js";
 import type { Logger } from "../../logging/logger.js";
 import type { Metrics } from "../../metrics/metrics.js";
@@ -36,6 +37,7 @@ export interface RequestPipeline {
     error: unknown,
     where: { record: RequestRecord | undefined; method: string | undefined; path: string },
     litellmErrors?: boolean,
+    shape?: ErrorShape,
   ): void;
 }
 
@@ -67,14 +69,11 @@ export function createRequestPipeline(deps: PipelineDeps): RequestPipeline {
       };
     },
 
-    fail(res, error, where, litellmErrors = false) {
+    fail(res, error, where, litellmErrors = false, shape) {
       // LiteLLM's clients and alerts match on its exception class at the start of an inference error's message.
       const answered = litellmErrors && error instanceof ApiError ? withLiteLLMPrefix(error) : error;
-      sendError(res, answered, deps.logger, {
-        requestId: where.record?.requestId,
-        method: where.method,
-        path: forLog(where.path),
-      });
+      const place = { requestId: where.record?.requestId, method: where.method, path: forLog(where.path) };
+      sendError(res, answered, deps.logger, place, shape);
     },
   };
 }

@@ -31,7 +31,8 @@ const SECURITY_SCHEMES = {
     name: "x-litellm-api-key",
     description: "LiteLLM's header, read when there is no bearer token",
   },
-  azureApiKey: { type: "apiKey", in: "header", name: "api-key", description: "Azure OpenAI's header, read last" },
+  azureApiKey: { type: "apiKey", in: "header", name: "api-key", description: "Azure OpenAI's header" },
+  anthropicApiKey: { type: "apiKey", in: "header", name: "x-api-key", description: "Anthropic's header, read last" },
 };
 
 /**

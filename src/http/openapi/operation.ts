@@ -12,7 +12,7 @@ export type PathItems = Record<string, Partial<Record<HttpMethod, JsonSchema>>>;
 
 export const REQUEST_ID_HEADER = "#/components/headers/RequestId";
 
-const KEY_SECURITY = [{ bearerAuth: [] }, { litellmApiKey: [] }, { azureApiKey: [] }];
+const KEY_SECURITY = [{ bearerAuth: [] }, { litellmApiKey: [] }, { azureApiKey: [] }, { anthropicApiKey: [] }];
 
 const STREAM_DESCRIPTION =
   'With `"stream": true`: server-sent events, one `data: <JSON>` frame per chunk (the schema below), ending ' +

@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import type { Route } from "../route.js";
+import { anthropicMessagesComponents, anthropicMessagesRoutes, type CountTokensDeps } from "./anthropic-messages.js";
 import { cooldownsComponents, type CooldownsDeps, cooldownsRoutes } from "./cooldowns.js";
 import { healthComponents, type HealthDeps, healthRoutes } from "./health.js";
 import { keyRoutes, type KeyRoutesDeps, keysComponents } from "./keys.js";
@@ -20,6 +21,7 @@ export type RouteDeps = HealthDeps &
   ModelInfoDeps &
   ModelManagementDeps &
   ProxyCallDeps &
+  CountTokensDeps &
   KeyRoutesDeps &
   MetricsDeps &
   SpendRoutesDeps &
@@ -34,6 +36,7 @@ export const API_ROUTES: readonly Route<RouteDeps>[] = [
   ...modelManagementRoutes,
   ...proxyRoutes,
   ...proxyExtrasRoutes,
+  ...anthropicMessagesRoutes,
   ...keyRoutes,
   ...spendRoutes,
   ...metricsRoutes,
@@ -49,6 +52,7 @@ export const API_COMPONENTS: ReadonlyArray<Readonly<Record<string, z.ZodType>>> 
   managementComponents,
   proxyComponents,
   proxyExtrasComponents,
+  anthropicMessagesComponents,
   keysComponents,
   spendComponents,
   cooldownsComponents,

@@ -1,5 +1,6 @@
-import type { ServerResponse } from "node:http";
+import type { IncomingHttpHeaders, ServerResponse } from "node:http";
 import { ApiError } from "../../errors/api-error.js";
+import type { ErrorShape } from "../../errors/error-shape.js";
 import { withLiteLLMPrefix } from "../../errors/litellm-prefix.js";
 import type { Admission } from "../../limits/key-limiter.js";
 import { assertWithinBudget } from "../../keys/budget-check.js";
@@ -29,6 +30,16 @@ export interface ProxyCallDeps extends KeyLimitDeps {
   spend: Pick<SpendService, "keySpend">;
 }
 
+/** What a family of routes changes about an ordinary call (the Anthropic Messages routes). */
+export interface CallEdges {
+  /** Body fields the proxy would take as LiteLLM's own that this API forwards (Anthropic's `metadata`). */
+  forwarded?: readonly string[];
+  /** Request headers passed on to the provider's adapter (which decides what it sends). */
+  forwardedHeaders?: readonly string[];
+  /** How errors are written, mid-stream included. */
+  errorShape?: ErrorShape;
+}
+
 /** An inference body as its route validated it: only what routing needs is checked. */
 export type InferenceBody = Record<string, unknown> & { model: string; stream?: boolean | null };
 
@@ -37,9 +48,12 @@ export async function serveCall(
   op: ProxyOperation,
   { body, caller, req, res, record }: RouteInput<unknown, InferenceBody, Caller>,
   deps: ProxyCallDeps,
+  edges: CallEdges = {},
 ): Promise<void> {
   record.modelGroup = body.model;
-  const { upstreamBody, options } = splitCallOptions(body);
+  const split = splitCallOptions(body);
+  const { options } = split;
+  const upstreamBody = edges.forwarded ? withForwarded(split.upstreamBody, body, edges.forwarded) : split.upstreamBody;
   const models = batchModels(op, body.model);
   const admission = caller.kind === "virtual" ? deps.keyLimits.admissionOf(res) : undefined;
   const call: ProxyRequest = {
@@ -53,6 +67,7 @@ export async function serveCall(
     client: connectionOf(res),
     // A key with a tpm limit needs a stream's usage even when spend is not recorded.
     recordUsage: deps.spendCapture.enabled || (admission !== undefined && admission.tokenIds.length > 0),
+    headers: edges.forwardedHeaders && headersNamed(req.headers, edges.forwardedHeaders),
   };
   if (admission && admission.limits.models.size > 0)
     await admitModelLimits(res, admission, models ?? [body.model], deps);
@@ -79,7 +94,7 @@ export async function serveCall(
   deps.metrics.observeProxyCall(body.model, 200, (performance.now() - started) / 1000);
   setTraceHeaders(res, outcome, record.receivedAt);
   if (outcome.kind === "stream") {
-    const completed = await relayStream(res, outcome);
+    const completed = await relayStream(res, outcome, edges.errorShape);
     const streamed = outcome.spent();
     if (admission) countTokens(admission, streamed?.usage);
     if (spent) deps.spendCapture.streamed(spent, outcome, completed);
@@ -156,8 +171,33 @@ async function serveBatch(
   writeJsonText(res, 200, `[${replies.join(",")}]`);
 }
 
+/** The request's headers of these names that were sent (a repeated one joined with commas). */
+export function headersNamed(headers: IncomingHttpHeaders, names: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of names) {
+    const value = headers[name];
+    if (value !== undefined) out[name] = Array.isArray(value) ? value.join(",") : value;
+  }
+  return out;
+}
+
+/** The caller's own values of `names` put back where splitCallOptions took them out. */
+function withForwarded(
+  upstream: Record<string, unknown>,
+  body: Record<string, unknown>,
+  names: readonly string[],
+): Record<string, unknown> {
+  let out = upstream;
+  for (const name of names) {
+    if (body[name] === undefined || body[name] === null || name in upstream) continue;
+    if (out === upstream) out = { ...upstream };
+    out[name] = body[name];
+  }
+  return out;
+}
+
 /** LiteLLM's x-litellm-* headers: which group answered, after how many retries, and the proxy's own share of the time. */
-function setTraceHeaders(res: ServerResponse, outcome: ProxyOutcome, receivedAt: number): void {
+export function setTraceHeaders(res: ServerResponse, outcome: ProxyOutcome, receivedAt: number): void {
   const { trace } = outcome;
   res.setHeader("x-litellm-model-id", outcome.deployment.id);
   res.setHeader("x-litellm-model-group", trace.group);

@@ -24,8 +24,8 @@ const SUPPORTED_PARAMS = new Set([
   "thinking",
 ]);
 
-const ANTHROPIC_BASE = "https://api.anthropic.com";
-const ANTHROPIC_VERSION = "2023-06-01";
+export const ANTHROPIC_BASE = "https://api.anthropic.com";
+export const ANTHROPIC_VERSION = "2023-06-01";
 
 /** Anthropic's Messages API behind OpenAI's chat completions, both ways, streaming included. */
 export const anthropicAdapter: ProviderAdapter = {

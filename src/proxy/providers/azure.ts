@@ -13,8 +13,9 @@ import { openAiBody } from "./openai.js";
 const DEFAULT_API_VERSION = "2024-10-21";
 /** The Responses API came with the preview versions; a deployment that sets none gets one that has it. */
 const DEFAULT_RESPONSES_API_VERSION = "2025-03-01-preview";
-/** Azure has no moderation endpoint (its content filter is applied to every call): moderations are not offered. */
-const PATHS: Record<Exclude<ProxyOperation, "responses" | "moderation">, string> = {
+// Under a deployment. Azure has no moderation endpoint (its content filter is applied to every call), and the
+// Messages operations reach it as chat completions (see src/proxy/messages/).
+const PATHS: Partial<Record<ProxyOperation, string>> = {
   chat: "chat/completions",
   completions: "completions",
   embeddings: "embeddings",
@@ -34,11 +35,13 @@ function responsesPath(deployment: Deployment): string {
   return `/openai/responses?api-version=${encodeURIComponent(version)}`;
 }
 
-function pathOf(op: Exclude<ProxyOperation, "moderation">, deployment: Deployment): string {
+function pathOf(op: ProxyOperation, deployment: Deployment): string {
   if (op === "responses") return responsesPath(deployment);
+  const path = PATHS[op];
+  if (path === undefined) throw new Error(`azure adapter: no path for ${op}`);
   const version = encodeURIComponent(stringParam(deployment, "api_version") ?? DEFAULT_API_VERSION);
   const name = encodeURIComponent(deployment.upstreamModel);
-  return `/openai/deployments/${name}/${PATHS[op]}?api-version=${version}`;
+  return `/openai/deployments/${name}/${path}?api-version=${version}`;
 }
 
 /** Azure OpenAI: the deployment name is in the URL, the version in the query, the key in `api-key`. */
@@ -46,11 +49,10 @@ export const azureAdapter: ProviderAdapter = {
   name: "azure",
   exceptionName: "AzureException",
   passthrough: true,
-  supports: (op) => op !== "moderation",
+  supports: (op) => op === "responses" || PATHS[op] !== undefined,
   buildRequest(op, body, deployment) {
     const base = stringParam(deployment, "api_base");
     if (!base) throw new Error(`azure deployment ${deployment.id} has no api_base`);
-    if (op === "moderation") throw new Error("azure deployments offer no moderations");
     const url = joinUrl(base, pathOf(op, deployment));
     const headers = requestHeaders(deployment, (key) => ({ "api-key": key }));
     if (op === "audio_transcription") return multipartRequest(url, headers, body, deployment);

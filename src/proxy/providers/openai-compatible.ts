@@ -20,7 +20,7 @@ import { openAiBody } from "./openai.js";
 /** The environment a provider's default key and address are read from, at call time as LiteLLM reads them. */
 export type ProviderEnv = Readonly<Record<string, string | undefined>>;
 
-const PATHS: Record<ProxyOperation, string> = {
+const PATHS: Partial<Record<ProxyOperation, string>> = {
   chat: "/chat/completions",
   completions: "/completions",
   embeddings: "/embeddings",
@@ -96,8 +96,10 @@ export function createOpenAiCompatibleAdapter(
     passthrough: true,
     supports: (op) => ops.has(op),
     buildRequest(op, body, deployment) {
+      const path = PATHS[op];
+      if (path === undefined) throw new Error(`${name} adapter: no path for ${op}`);
       return {
-        url: joinUrl(baseOf(spec, deployment, env), PATHS[op]),
+        url: joinUrl(baseOf(spec, deployment, env), path),
         headers: keyedHeaders(deployment, env, spec.keyEnv, (key) => ({ authorization: `Bearer ${key}` })),
         body: openAiBody(body, deployment),
       };

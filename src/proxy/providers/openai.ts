@@ -11,7 +11,8 @@ import {
 import { multipartRequest } from "../media/multipart.js";
 
 const OPENAI_BASE = "https://api.openai.com/v1";
-const PATHS: Record<ProxyOperation, string> = {
+// The Messages operations reach OpenAI-compatible servers as chat completions (see src/proxy/messages/).
+const PATHS: Partial<Record<ProxyOperation, string>> = {
   chat: "/chat/completions",
   completions: "/completions",
   embeddings: "/embeddings",
@@ -35,9 +36,11 @@ export const openAiAdapter: ProviderAdapter = {
   name: "openai",
   exceptionName: "OpenAIException",
   passthrough: true,
-  supports: () => true,
+  supports: (op) => PATHS[op] !== undefined,
   buildRequest(op, body, deployment) {
-    const url = joinUrl(stringParam(deployment, "api_base") ?? OPENAI_BASE, PATHS[op]);
+    const path = PATHS[op];
+    if (path === undefined) throw new Error(`openai adapter: no path for ${op}`);
+    const url = joinUrl(stringParam(deployment, "api_base") ?? OPENAI_BASE, path);
     const headers = requestHeaders(deployment, (key) => ({ authorization: `Bearer ${key}` }));
     if (op === "audio_transcription") return multipartRequest(url, headers, body, deployment);
     return { url, headers, body: openAiBody(body, deployment) };
