@@ -376,10 +376,12 @@ describe("model updates", () => {
 
   it("moves a deployment to a LiteLLM provider it cannot call, and back, marking it in model_info", async () => {
     const moved = await proxy
-      .patch(`/model/${id}/update`, { litellm_params: { model: "bedrock/anthropic.claude-v2" } })
+      .patch(`/model/${id}/update`, {
+        litellm_params: { model: "sagemaker/jumpstart-dft-meta-textgeneration-llama-2-7b" },
+      })
       .expect(200);
     expect(moved.body.model_info).toMatchObject({ callable: false });
-    expect(proxy.replica.deps.registry.byId(id)).toMatchObject({ provider: "bedrock", callable: false });
+    expect(proxy.replica.deps.registry.byId(id)).toMatchObject({ provider: "sagemaker", callable: false });
     const back = await proxy
       .post("/model/update", { model_info: { id }, litellm_params: { model: "openai/gpt-4o" } })
       .expect(200);
