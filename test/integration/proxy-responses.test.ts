@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import OpenAI from "openai";
 import { startFakeAnthropic } from "../fakes/fake-anthropic.js";
+import { startFakeGemini } from "../fakes/fake-gemini.js";
 import { FAKE_RESPONSES_USAGE, type FakeOpenAiExtras, startFakeOpenAiExtras } from "../fakes/fake-openai-extras.js";
 import type { FakeUpstream } from "../fakes/fake-upstream-common.js";
 import { eventually } from "../helpers/eventually.js";
@@ -10,10 +11,12 @@ import { createTestDatabase, type TestDatabase } from "../helpers/test-database.
 const OPENAI_KEY = "sk-openai-upstream-secret-0123456789";
 const AZURE_KEY = "azure-upstream-secret-0123456789";
 const ANTHROPIC_KEY = "sk-ant-upstream-secret-0123456789";
+const GEMINI_KEY = "gemini-upstream-secret-0123456789";
 
 let db: TestDatabase;
 let openai: FakeOpenAiExtras;
 let anthropic: FakeUpstream;
+let gemini: FakeUpstream;
 let proxy: TestReplica;
 let client: OpenAI;
 
@@ -21,6 +24,7 @@ beforeAll(async () => {
   db = await createTestDatabase();
   openai = await startFakeOpenAiExtras();
   anthropic = await startFakeAnthropic();
+  gemini = await startFakeGemini();
   const configYaml = `
 model_list:
   - model_name: gpt-resp
@@ -33,13 +37,15 @@ model_list:
   - model_name: claude
     litellm_params: { model: anthropic/claude-3-5-sonnet-20241022, api_base: "${anthropic.url}", api_key: os.environ/ANTHROPIC_KEY }
     model_info: { id: claude-1 }
+  - model_name: gemini
+    litellm_params: { model: gemini/gemini-2.0-flash, api_base: "${gemini.url}", api_key: os.environ/GEMINI_KEY }
 general_settings:
   proxy_batch_write_at: 0.05
 `;
   proxy = await startReplica({
     databaseUrl: db.url,
     configYaml,
-    env: { OPENAI_KEY, AZURE_KEY, ANTHROPIC_KEY },
+    env: { OPENAI_KEY, AZURE_KEY, ANTHROPIC_KEY, GEMINI_KEY },
   });
   client = new OpenAI({ apiKey: TEST_MASTER_KEY, baseURL: `${await proxy.listen()}/v1`, maxRetries: 0 });
 });
@@ -48,6 +54,7 @@ afterAll(async () => {
   await proxy?.close();
   await openai?.close();
   await anthropic?.close();
+  await gemini?.close();
   await db?.drop();
 });
 
@@ -277,5 +284,30 @@ describe("spend of Responses API calls", () => {
         completion_tokens: usage.output_tokens,
         status: "success",
       });
+  });
+});
+
+describe("POST /v1/responses on another chat-only provider (gemini/), translated the same way", () => {
+  it("answers a response object from Gemini's generateContent", async () => {
+    const data = await client.responses.create({ model: "gemini", instructions: "Be brief.", input: "salut" });
+    expect(data).toMatchObject({ object: "response", status: "completed", model: "gemini" });
+    expect(data.output_text).toBe("echo: salut");
+    expect(data.usage).toMatchObject({ input_tokens: 10, output_tokens: 5, total_tokens: 15 });
+    const sent = gemini.requests.at(-1)!;
+    expect(sent.path).toContain(":generateContent");
+    expect(sent.body).toMatchObject({ systemInstruction: { parts: [{ text: "Be brief." }] } });
+  });
+
+  it("streams Responses events from Gemini's SSE stream", async () => {
+    const stream = await client.responses.create({ model: "gemini", input: "stream please", stream: true });
+    let text = "";
+    let completed: OpenAI.Responses.Response | undefined;
+    for await (const event of stream) {
+      if (event.type === "response.output_text.delta") text += event.delta;
+      if (event.type === "response.completed") completed = event.response;
+    }
+    expect(text).toBe("echo: stream please");
+    expect(completed?.usage).toMatchObject({ input_tokens: 10, output_tokens: 5 });
+    expect(gemini.requests.at(-1)!.path).toContain(":streamGenerateContent");
   });
 });
