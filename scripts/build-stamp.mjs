@@ -17,6 +17,7 @@ const INPUT_FILES = [
   "tsconfig.build.json",
   "prisma.config.ts",
   "prisma/schema.prisma",
+  "scripts/bundle.mjs",
 ];
 const GENERATED = "src/generated";
 const OUTPUTS = ["dist/main.js", `${GENERATED}/prisma`];
