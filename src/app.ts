@@ -26,7 +26,7 @@ import { API_COMPONENTS, API_ROUTES, type RouteDeps } from "./http/routes/index.
 import type { RequestLimits } from "./config/request-limits.js";
 import { BodyBudget } from "./http/body/body-budget.js";
 import type { BodyPolicy } from "./http/body/read-json-body.js";
-import { routeEntries } from "./http/routes/route-list.js";
+import { type RouteEntry, routeEntries } from "./http/routes/route-list.js";
 import type { RouterState } from "./http/routes/cooldowns.js";
 
 export interface AppDeps {
@@ -90,13 +90,15 @@ const READINESS_PROBE = { ttlMs: 1000, timeoutMs: 2000 };
  * served on node:http directly (see createNodeRoutes), every other route by express.
  */
 export function createApp(deps: AppDeps): RequestListener {
-  const openApiDocument = buildOpenApiDocument(API_ROUTES, API_COMPONENTS);
+  let openApiDocument: Record<string, unknown> | undefined;
+  let routeList: { routes: RouteEntry[] } | undefined;
+  const document = () => (openApiDocument ??= buildOpenApiDocument(API_ROUTES, API_COMPONENTS));
   const routeDeps: RouteDeps = {
     ...deps,
     databaseCheck: cachedProbe(deps.database, READINESS_PROBE),
     spendCapture: createSpendCapture({ recorder: deps.spend, masterKeyToken: hashKey(deps.masterKey) }),
-    openApiDocument,
-    routeList: { routes: routeEntries(openApiDocument) },
+    openApiDocument: document,
+    routeList: () => (routeList ??= { routes: routeEntries(document()) }),
   };
   const pipeline = createRequestPipeline(deps);
   const bodies = bodyPolicies(deps.requestLimits);
