@@ -1,6 +1,7 @@
 // OpenAI Chat Completions request → Anthropic Messages request, and the entry point the proxy core imports
 // for every Anthropic translation. Pure functions of their arguments: no I/O, no shared state.
 import { isRecord, thinkingBlockOf } from "./anthropic-response.js";
+import { toolArguments } from "./tool-arguments.js";
 
 export {
   fromAnthropicError,
@@ -96,25 +97,9 @@ function systemOf(messages: Record<string, unknown>[]): Content | undefined {
   return blocks.map((b) => String(b.text)).join("\n\n");
 }
 
-/**
- * Anthropic's tool_use.input must be an object. Empty arguments mean "no arguments"; arguments that are not
- * a JSON object (a truncated or malformed call the model made earlier) also become {}: the tool result that
- * follows in the history already tells the model how that call went, and failing the whole request would not help.
- */
-function parseArguments(args: unknown): Record<string, unknown> {
-  if (isRecord(args)) return args;
-  if (typeof args !== "string" || args.trim() === "") return {};
-  try {
-    const parsed: unknown = JSON.parse(args);
-    return isRecord(parsed) ? parsed : {};
-  } catch {
-    return {};
-  }
-}
-
 function toolUseBlock(call: Record<string, unknown>): Block {
   const fn = isRecord(call.function) ? call.function : {};
-  return { type: "tool_use", id: call.id, name: fn.name, input: parseArguments(fn.arguments) };
+  return { type: "tool_use", id: call.id, name: fn.name, input: toolArguments(fn.arguments) };
 }
 
 /**

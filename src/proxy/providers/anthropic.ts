@@ -1,3 +1,4 @@
+import { streamIdentity, textStreamTranslator } from "./translated-stream.js";
 import { unsupportedOpenAiParams } from "../openai-params.js";
 import { joinUrl, type ProviderAdapter, requestHeaders, stringParam } from "../provider-adapter.js";
 import {
@@ -43,21 +44,8 @@ export const anthropicAdapter: ProviderAdapter = {
     };
   },
   transformResponse: (_op, json, model) => fromAnthropicResponse(json, model),
-  createStreamTranslator(model, includeUsage) {
-    const translator = createAnthropicStreamTranslator({
-      model,
-      id: `chatcmpl-${crypto.randomUUID()}`,
-      created: Math.floor(Date.now() / 1000),
-      includeUsage,
-    });
-    return {
-      push: (event, data) => translator.push(event, JSON.parse(data)).map((chunk) => JSON.stringify(chunk)),
-      usage: () => {
-        const usage = translator.usage();
-        return usage && { promptTokens: usage.prompt_tokens, completionTokens: usage.completion_tokens };
-      },
-    };
-  },
+  createStreamTranslator: (model, includeUsage) =>
+    textStreamTranslator(createAnthropicStreamTranslator({ model, ...streamIdentity(), includeUsage })),
   describeError: fromAnthropicError,
   unsupportedParams: (_op, body) => unsupportedOpenAiParams(body, SUPPORTED_PARAMS),
 };

@@ -1,5 +1,6 @@
 // OpenAI Chat Completions request → Bedrock Converse request. Pure functions of their arguments: no I/O, no state.
 import { isRecord } from "./anthropic-response.js";
+import { toolArguments } from "./tool-arguments.js";
 
 type Block = Record<string, unknown>;
 interface ConverseMessage {
@@ -47,21 +48,9 @@ function systemOf(messages: Record<string, unknown>[]): Block[] {
     .flatMap((m) => blocksOf(m.content).filter((b) => typeof b.text === "string"));
 }
 
-/** toolUse.input must be a JSON object; malformed earlier arguments read as {} (the tool result tells the rest). */
-function parseArguments(args: unknown): Record<string, unknown> {
-  if (isRecord(args)) return args;
-  if (typeof args !== "string" || args.trim() === "") return {};
-  try {
-    const parsed: unknown = JSON.parse(args);
-    return isRecord(parsed) ? parsed : {};
-  } catch {
-    return {};
-  }
-}
-
 function toolUseBlock(call: Record<string, unknown>): Block {
   const fn = isRecord(call.function) ? call.function : {};
-  return { toolUse: { toolUseId: call.id, name: fn.name, input: parseArguments(fn.arguments) } };
+  return { toolUse: { toolUseId: call.id, name: fn.name, input: toolArguments(fn.arguments) } };
 }
 
 function toolResultBlock(message: Record<string, unknown>): Block {

@@ -1,3 +1,4 @@
+import { streamIdentity, textStreamTranslator } from "./translated-stream.js";
 import type { Deployment } from "../../registry/deployment.js";
 import { unsupportedOpenAiParams } from "../openai-params.js";
 import {
@@ -81,21 +82,8 @@ export function createBedrockAdapter(env: () => AwsEnvironment): ProviderAdapter
     },
     transformResponse: (op, json, model, body) =>
       op === "embeddings" ? fromTitanResponse(json, model, body) : fromConverseResponse(json, model),
-    createStreamTranslator(model, includeUsage) {
-      const translator = createConverseStreamTranslator({
-        model,
-        id: `chatcmpl-${crypto.randomUUID()}`,
-        created: Math.floor(Date.now() / 1000),
-        includeUsage,
-      });
-      return {
-        push: (event, data) => translator.push(event, JSON.parse(data)).map((chunk) => JSON.stringify(chunk)),
-        usage: () => {
-          const usage = translator.usage();
-          return usage && { promptTokens: usage.prompt_tokens, completionTokens: usage.completion_tokens };
-        },
-      };
-    },
+    createStreamTranslator: (model, includeUsage) =>
+      textStreamTranslator(createConverseStreamTranslator({ model, ...streamIdentity(), includeUsage })),
     decodeStream: decodeEventStream,
     describeError: fromBedrockError,
     // The list is chat's: an embeddings call's OpenAI fields (input, dimensions, encoding_format, user) all map.

@@ -1,3 +1,4 @@
+import { streamIdentity, textStreamTranslator } from "./translated-stream.js";
 import type { Deployment } from "../../registry/deployment.js";
 import { unsupportedOpenAiParams } from "../openai-params.js";
 import { joinUrl, type ProviderAdapter, type ProxyOperation, stringParam } from "../provider-adapter.js";
@@ -76,19 +77,8 @@ export function createGeminiAdapter(env: ProviderEnv): ProviderAdapter {
       return fromGeminiEmbeddings(json, model, request);
     },
     createStreamTranslator(model, includeUsage) {
-      const translator = createGeminiStreamTranslator({
-        model,
-        id: `chatcmpl-${crypto.randomUUID()}`,
-        created: Math.floor(Date.now() / 1000),
-        includeUsage,
-      });
-      return {
-        push: (_event, data) => translator.push(JSON.parse(data)).map((chunk) => JSON.stringify(chunk)),
-        usage: () => {
-          const usage = translator.usage();
-          return usage && { promptTokens: usage.prompt_tokens, completionTokens: usage.completion_tokens };
-        },
-      };
+      const translator = createGeminiStreamTranslator({ model, ...streamIdentity(), includeUsage });
+      return textStreamTranslator({ push: (_event, data) => translator.push(data), usage: () => translator.usage() });
     },
     describeError: (status, body) => withoutEnvKeys(fromGeminiError(status, body), env, KEY_ENV),
     unsupportedParams(op, body) {

@@ -1,12 +1,9 @@
 // Chat Completions reply → OpenAI Responses API response object: the assistant's text as a message item, tool calls
 // as function_call items, reasoning as a reasoning item, usage as input/output tokens.
 import { randomUUID } from "node:crypto";
+import { isRecord } from "../providers/anthropic-response.js";
 
 type Json = Record<string, unknown>;
-
-function isRecord(value: unknown): value is Json {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 export const newId = (prefix: string) => `${prefix}_${randomUUID().replace(/-/g, "")}`;
 

@@ -3,12 +3,9 @@
 // max_output_tokens, temperature, top_p, tool_choice, reasoning effort, streaming. What needs OpenAI's stored
 // state (previous_response_id, store) is refused, naming the parameter.
 import { ApiError } from "../../errors/api-error.js";
+import { isRecord } from "../providers/anthropic-response.js";
 
 type Json = Record<string, unknown>;
-
-function isRecord(value: unknown): value is Json {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 /** Responses parameters a chat-only provider can be given; others are unsupported (refused, or dropped). */
 export const TRANSLATED_PARAMS: ReadonlySet<string> = new Set([

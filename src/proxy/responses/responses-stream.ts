@@ -10,12 +10,9 @@ import {
   type ResponsesUsage,
   responsesUsage,
 } from "./responses-reply.js";
+import { isRecord } from "../providers/anthropic-response.js";
 
 type Json = Record<string, unknown>;
-
-function isRecord(value: unknown): value is Json {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 interface OpenText {
   kind: "text";
