@@ -84,7 +84,7 @@ export async function createDeps(config: Config, options: DepsOptions): Promise<
     const store = createModelStore(database.prisma, cipher, (modelId, field) =>
       logger.error({ modelId, field }, "stored secret cannot be decrypted with the current SALT_KEY"),
     );
-    const changeLog = createChangeLogStore(database.prisma);
+    const changeLog = createChangeLogStore(database.prisma, database);
     const costMap = options.costMap ?? (await createCostMap({ overridePath: config.env.modelCostMapPath }));
     const registry = new ModelRegistry(config.file.models.map(deploymentFromConfig), {
       providerOf: (model) => costMap.providerOf(model),

@@ -1,6 +1,7 @@
 import type { ChangeEntity, ChangeEntry, ChangeLog, ChangeOp } from "../sync/ports.js";
 import { Prisma, type PrismaClient } from "../generated/prisma/client.js";
 import { guardStore } from "./unavailable.js";
+import type { Database } from "./database-parts.js";
 
 type Tx = Prisma.TransactionClient;
 
@@ -70,13 +71,14 @@ function toChangeEntry(row: {
   };
 }
 
-export function createChangeLogStore(prisma: PrismaClient): ChangeLog {
+export function createChangeLogStore(prisma: PrismaClient, database: Pick<Database, "queryRows">): ChangeLog {
   return guardStore({
-    // Raw SQL: every listing asks this first (read-your-writes), and Prisma's aggregate cost more than the query.
+    // Through the driver: every listing asks this first (read-your-writes), and Prisma's layer cost more than the query.
     async latestRevision() {
-      const [last] = await prisma.$queryRaw<Array<{ revision: bigint | null }>>`
-        SELECT max("revision") AS "revision" FROM "switchboard_change_log"`;
-      return Number(last?.revision ?? 0n);
+      const [last] = await database.queryRows<{ revision: bigint | number | string | null }>(
+        `SELECT max("revision") AS "revision" FROM "switchboard_change_log"`,
+      );
+      return Number(last?.revision ?? 0);
     },
     async since(after, limit) {
       const rows = await prisma.changeLog.findMany({

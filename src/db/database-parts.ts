@@ -14,6 +14,11 @@ export interface Database {
   kind: "postgres" | "embedded";
   /** Resolves when the database answers a query (readiness). */
   ping(): Promise<void>;
+  /**
+   * One statement through the driver itself, without Prisma's layer: for the read every listing makes first (the
+   * latest revision, for read-your-writes), where Prisma's $queryRaw cost ~0.7 ms of CPU against the driver's ~0.2.
+   */
+  queryRows<Row>(sql: string): Promise<Row[]>;
   migrate(dir?: string): Promise<MigrationResult>;
   close(): Promise<void>;
 }

@@ -22,6 +22,7 @@ export function openEmbedded(dataDir: string): Database {
     prisma,
     kind: "embedded",
     ping: () => ping(prisma),
+    queryRows: async <Row>(sql: string) => (await pglite.query<Row>(sql)).rows,
     async migrate(migrationsDir = defaultMigrationsDir) {
       const session: SqlSession = {
         query: async <Row>(sql: string, params?: unknown[]) => (await pglite.query<Row>(sql, params)).rows,

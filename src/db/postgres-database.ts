@@ -35,12 +35,15 @@ function poolOptions(timeouts: DatabaseTimeouts): pg.PoolConfig {
 }
 
 export function openPostgres(connectionString: string, max: number, timeouts: DatabaseTimeouts): Database {
-  const adapter = new PrismaPg({ connectionString, max, ...poolOptions(timeouts) });
+  // Our pool, shared with Prisma's adapter, so that queryRows uses the same bounded connections; Prisma ends it.
+  const pool = new pg.Pool({ connectionString, max, ...poolOptions(timeouts) });
+  const adapter = new PrismaPg(pool, { disposeExternalPool: true });
   const prisma = new PrismaClient({ adapter });
   return {
     prisma,
     kind: "postgres",
     ping: () => ping(prisma),
+    queryRows: async <Row>(sql: string) => (await pool.query(sql)).rows as Row[],
     async migrate(dir = defaultMigrationsDir) {
       // A dedicated connection: the migration lock is session-level.
       const client = new pg.Client({ connectionString });

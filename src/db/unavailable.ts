@@ -17,6 +17,9 @@ const ADAPTER_KINDS = new Set([
   "TlsConnectionError",
 ]);
 
+/** Node's socket errors, as pg passes them on when a query goes through the driver itself (queryRows). */
+const SOCKET_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH", "EPIPE"]);
+
 /** SQLSTATE classes 08 (connection exception) and 57P (the server shutting down, crashed or still starting). */
 const SQLSTATE = /^(08|57P)/;
 
@@ -62,7 +65,8 @@ export function isDatabaseUnreachable(error: unknown): boolean {
   }
   if (error instanceof Prisma.PrismaClientInitializationError) return true;
   if (!(error instanceof Error)) return false;
-  if (isUnreachableSqlState((error as { code?: unknown }).code)) return true;
+  const code = (error as { code?: unknown }).code;
+  if (isUnreachableSqlState(code) || (typeof code === "string" && SOCKET_CODES.has(code))) return true;
   // Only pg's own plain Errors (as adapter-pg passes them on, or as Prisma wraps them unclassified) are read by their
   // message: never a domain error that happens to use the words.
   const plain =
