@@ -24,6 +24,10 @@ describe("isDatabaseUnreachable", () => {
     ["a socket cut mid-query", new Error("Connection terminated unexpectedly")],
     ["a connect that timed out", new Error("timeout expired")],
     ["a query that timed out", new Error("Query read timeout")],
+    [
+      "a refused connection, from pg itself",
+      Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" }),
+    ],
   ])("says yes for %s", (_what, error) => {
     expect(isDatabaseUnreachable(error)).toBe(true);
     expect(toStoreError(error)).toBeInstanceOf(DatabaseUnavailableError);
@@ -35,6 +39,7 @@ describe("isDatabaseUnreachable", () => {
     ["a domain error that uses pg's words", ApiError.badRequest("Connection terminated unexpectedly")],
     ["a duplicate id", new DuplicateIdError("m1")],
     ["a thrown string", "Connection terminated"],
+    ["a file that is not there", Object.assign(new Error("no such file"), { code: "ENOENT" })],
   ])("says no for %s, which keeps its own meaning", (_what, error) => {
     expect(isDatabaseUnreachable(error)).toBe(false);
     expect(toStoreError(error)).toBe(error);
