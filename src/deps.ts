@@ -81,7 +81,7 @@ export async function createDeps(config: Config, options: DepsOptions): Promise<
     for (const name of migrated.modified) logger.warn({ migration: name }, "applied migration was edited since");
 
     const cipher = createSecretCipher(config.encryptionSecret);
-    const store = createModelStore(database.prisma, cipher, (modelId, field) =>
+    const store = createModelStore(database.prisma, database, cipher, (modelId, field) =>
       logger.error({ modelId, field }, "stored secret cannot be decrypted with the current SALT_KEY"),
     );
     const changeLog = createChangeLogStore(database.prisma, database);

@@ -1,4 +1,5 @@
 import type { SecretCipher } from "../crypto/secret-cipher.js";
+import type { Database } from "./database-parts.js";
 import type { Prisma, PrismaClient } from "../generated/prisma/client.js";
 import type { ModelStore, StoredModel, StoredModelInput } from "../registry/ports.js";
 import { mapSecretValues } from "../registry/secret-fields.js";
@@ -10,13 +11,13 @@ import { guardStore } from "./unavailable.js";
 
 type Row = Prisma.ProxyModelGetPayload<object>;
 
-/** A row as $queryRaw returns it (column names; Prisma deserialises jsonb, bigint and timestamps). */
+/** A row as the driver returns it (column names; jsonb parsed; bigint as text, number or bigint; timestamps as Date). */
 interface RawRow {
   model_id: string;
   model_name: string;
   litellm_params: Row["litellmParams"];
   model_info: Row["modelInfo"];
-  revision: bigint | number;
+  revision: bigint | number | string;
   created_at: Date | string;
   created_by: string;
   updated_at: Date | string;
@@ -26,6 +27,7 @@ interface RawRow {
 /** Deployments in LiteLLM_ProxyModelTable; secret params are encrypted here and nowhere else. */
 export function createModelStore(
   prisma: PrismaClient,
+  database: Pick<Database, "queryRows">,
   cipher: SecretCipher,
   onDecryptError: (modelId: string, field: string) => void = () => {},
 ): ModelStore {
@@ -127,12 +129,16 @@ export function createModelStore(
       return rows.map(toStoredModel);
     },
 
-    // Start-up and full resync read every row: raw SQL, which maps 10,000 rows in about half the time findMany does.
+    // Start-up and full resync read every row: through the driver, which maps 10,000 rows in a fraction of the time
+    // findMany or $queryRaw does (and leaves less garbage for a starting replica to collect).
     async listAll() {
-      const rows = await prisma.$queryRaw<RawRow[]>`
-        SELECT "model_id", "model_name", "litellm_params", "model_info", "revision", "created_at", "created_by",
-          "updated_at", "updated_by"
-        FROM "LiteLLM_ProxyModelTable" ORDER BY "created_at" ASC, "model_id" ASC`;
+      const rows = await database.queryRows<RawRow>(
+        // The columns are timestamps without a zone, written in UTC: read as such, whatever the process's zone.
+        `SELECT "model_id", "model_name", "litellm_params", "model_info", "revision",
+          "created_at" AT TIME ZONE 'UTC' AS "created_at", "created_by",
+          "updated_at" AT TIME ZONE 'UTC' AS "updated_at", "updated_by"
+        FROM "LiteLLM_ProxyModelTable" ORDER BY "created_at" ASC, "model_id" ASC`,
+      );
       return rows.map((row) =>
         toStoredModel({
           modelId: row.model_id,
