@@ -28,6 +28,7 @@ import { BodyBudget } from "./http/body/body-budget.js";
 import type { BodyPolicy } from "./http/body/read-json-body.js";
 import { routeEntries } from "./http/routes/route-list.js";
 import type { RouterState } from "./http/routes/cooldowns.js";
+import { createUiKit } from "./ui/ui-kit.js";
 
 export interface AppDeps {
   logger: Logger;
@@ -97,6 +98,7 @@ export function createApp(deps: AppDeps): RequestListener {
     spendCapture: createSpendCapture({ recorder: deps.spend, masterKeyToken: hashKey(deps.masterKey) }),
     openApiDocument,
     routeList: { routes: routeEntries(openApiDocument) },
+    ui: createUiKit(deps.masterKey),
   };
   const pipeline = createRequestPipeline(deps);
   const bodies = bodyPolicies(deps.requestLimits);
