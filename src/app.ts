@@ -22,7 +22,7 @@ import { createCors } from "./http/middleware/cors.js";
 import { createRequestPipeline } from "./http/middleware/pipeline.js";
 import { createNodeRoutes } from "./http/node-routes.js";
 import { buildOpenApiDocument } from "./http/openapi/document.js";
-import { API_COMPONENTS, API_ROUTES, type RouteDeps } from "./http/routes/index.js";
+import { API_COMPONENTS, API_ROUTES, PAGE_ROUTES, type RouteDeps } from "./http/routes/index.js";
 import type { RequestLimits } from "./config/request-limits.js";
 import { BodyBudget } from "./http/body/body-budget.js";
 import type { BodyPolicy } from "./http/body/read-json-body.js";
@@ -108,10 +108,11 @@ export function createApp(deps: AppDeps): RequestListener {
     pipeline,
     { body: bodies.inference },
   );
-  const rest = createExpressApp(
-    API_ROUTES.filter((route) => !route.hotPath),
-    { deps: routeDeps, pipeline, body: bodies.management },
-  );
+  const rest = createExpressApp([...API_ROUTES.filter((route) => !route.hotPath), ...PAGE_ROUTES], {
+    deps: routeDeps,
+    pipeline,
+    body: bodies.management,
+  });
   const cors = createCors(deps.cors);
   return (req, res) => {
     // CORS comes before authentication and routing (a preflight carries no key), and costs nothing without Origin.

@@ -43,8 +43,13 @@ export const API_ROUTES: readonly Route<RouteDeps>[] = [
   ...spendRoutes,
   ...metricsRoutes,
   ...cooldownsRoutes,
-  ...uiRoutes,
 ];
+
+/**
+ * The admin page's routes (/, /ui, its assets, sign-in, its live feed): served by express beside API_ROUTES but not
+ * part of the API, so neither /openapi.json nor GET /routes lists them.
+ */
+export const PAGE_ROUTES: readonly Route<RouteDeps>[] = uiRoutes;
 
 /** The response schemas /openapi.json names (and refers to by $ref). */
 export const API_COMPONENTS: ReadonlyArray<Readonly<Record<string, z.ZodType>>> = [
