@@ -30,7 +30,7 @@ async function api(method, path, body) {
   if (body !== undefined) headers["content-type"] = "application/json";
   const res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   const json = await res.json().catch(() => ({}));
-  if (res.status === 401) showSignIn();
+  if (res.status === 401 && state.csrf) showSignIn(); // the session expired or was signed out elsewhere
   if (!res.ok) throw new ApiFailure(res.status, json.error);
   return json;
 }
