@@ -132,9 +132,17 @@ describe("the admin page in a browser, on two replicas", () => {
   it("creates a key, shows the raw key once, and revokes it", async () => {
     await first.getByRole("link", { name: "Keys" }).click();
     await first.getByLabel("Alias").fill("ui-team");
+    const before = Number(/revision (\d+)/.exec((await first.locator("#live").textContent()) ?? "")?.[1]);
     await first.getByRole("button", { name: "Create key" }).click();
     const raw = await first.locator("#raw-key").textContent();
     expect(raw).toMatch(/^sk-/);
+    // The live update that follows the write refreshes the table, not the box holding the raw key.
+    await first
+      .locator("#live")
+      .getByText(`revision ${before + 1}`)
+      .waitFor();
+    await first.locator('tr[data-key="ui-team"]').waitFor();
+    expect(await first.locator("#raw-key").textContent()).toBe(raw);
     await screenshot(first, "keys");
     await second.getByRole("link", { name: "Keys" }).click();
     await second.locator('tr[data-key="ui-team"]').waitFor();

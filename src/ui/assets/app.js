@@ -38,6 +38,7 @@ async function api(method, path, body) {
 /** Shows an API error next to the input its `param` names, else at the top of the form. */
 function showError(form, failure) {
   for (const old of form.querySelectorAll(".field-error")) old.textContent = "";
+  for (const old of form.querySelectorAll("[aria-invalid]")) old.removeAttribute("aria-invalid");
   const formError = form.querySelector(".form-error");
   formError.textContent = "";
   const param = failure.param ?? "";
@@ -110,7 +111,7 @@ function startSession(session) {
     const { replica_id: replica, revision } = JSON.parse(event.data);
     const changed = state.revision !== -1 && revision !== state.revision;
     showLive(replica, revision);
-    if (changed) void render();
+    if (changed) void refresh();
   });
   void render();
 }
@@ -120,16 +121,36 @@ function showLive(replica, revision) {
   live.textContent = `replica ${replica} · revision ${revision}`;
 }
 
+// A view is its static part (headings, filters, forms: built once, so a live update never loses what an admin is
+// typing) and its data (the table), re-read on every change.
+const VIEWS = {
+  models: { title: "Models", layout: modelsLayout, data: modelsData },
+  keys: { title: "Keys", layout: keysLayout, data: keysData },
+  history: { title: "History", layout: () => [dataArea()], data: historyData },
+};
+
+function dataArea() {
+  return h("div", { id: "data" });
+}
+
 async function render() {
-  const view = { models: renderModels, keys: renderKeys, history: renderHistory }[state.view];
+  const view = VIEWS[state.view];
   for (const link of document.querySelectorAll("#nav a")) {
     if (link.dataset.view === state.view) link.setAttribute("aria-current", "page");
     else link.removeAttribute("aria-current");
   }
+  main.replaceChildren(h("h1", {}, view.title), ...view.layout());
+  await refresh();
+}
+
+/** Re-reads the current view's data (after a write here, or a revision applied from any replica). */
+async function refresh() {
+  const area = document.getElementById("data");
+  if (!area) return;
   try {
-    await view();
+    area.replaceChildren(...(await VIEWS[state.view].data()));
   } catch (failure) {
-    if (failure.status !== 401) main.replaceChildren(h("p", { class: "form-error", role: "alert" }, failure.message));
+    if (failure.status !== 401) area.replaceChildren(h("p", { class: "form-error", role: "alert" }, failure.message));
   }
 }
 
@@ -146,7 +167,11 @@ function providerOf(item) {
   return item.litellm_params.custom_llm_provider ?? item.litellm_params.model.split("/")[0];
 }
 
-async function renderModels() {
+function modelsLayout() {
+  return [modelToolbar(), dataArea(), h("h2", {}, "Add a model"), modelForm()];
+}
+
+async function modelsData() {
   const query = new URLSearchParams({ page: String(state.page), size: "25" });
   if (state.search) query.set("search", state.search);
   const result = await api("GET", `/v2/model/info?${query}`);
@@ -154,14 +179,7 @@ async function renderModels() {
     (item) => !state.source || (state.source === "stored") === (item.model_info.db_model === true),
   );
   const rows = shown.map((item) => modelRow(item));
-  main.replaceChildren(
-    h("h1", {}, "Models"),
-    modelToolbar(),
-    table(["Name", "Provider", "Model", "API base", "Source", "RPM / TPM", ""], rows),
-    pager(result),
-    h("h2", {}, "Add a model"),
-    modelForm(),
-  );
+  return [table(["Name", "Provider", "Model", "API base", "Source", "RPM / TPM", ""], rows), pager(result)];
 }
 
 function modelRow(item) {
@@ -194,7 +212,7 @@ function modelToolbar() {
   const apply = (event) => {
     event.preventDefault();
     Object.assign(state, { search: search.value.trim(), source: source.value, page: 1 });
-    void render();
+    void refresh();
   };
   return h(
     "form",
@@ -208,7 +226,7 @@ function modelToolbar() {
 function pager(result) {
   const go = (page) => () => {
     state.page = page;
-    void render();
+    void refresh();
   };
   return h(
     "p",
@@ -278,7 +296,9 @@ async function addModel(event, form) {
   event.preventDefault();
   try {
     await api("POST", "/model/new", modelBody(form));
-    await render();
+    form.reset();
+    showError(form, { message: "" });
+    await refresh();
   } catch (failure) {
     showError(form, failure);
   }
@@ -287,10 +307,14 @@ async function addModel(event, form) {
 async function deleteModel(item) {
   if (!confirm(`Delete the deployment ${item.model_name} (${item.model_info.id}) on every replica?`)) return;
   await api("POST", "/model/delete", { id: item.model_info.id });
-  await render();
+  await refresh();
 }
 
-async function renderKeys() {
+function keysLayout() {
+  return [dataArea(), h("h2", {}, "Create a key"), keyForm()];
+}
+
+async function keysData() {
   const result = await api("GET", "/key/list?return_full_object=true&size=100");
   const rows = result.keys.map((key) =>
     h(
@@ -308,12 +332,7 @@ async function renderKeys() {
       ),
     ),
   );
-  main.replaceChildren(
-    h("h1", {}, "Keys"),
-    table(["Alias", "Key", "Models", "Spend", "Max budget", ""], rows),
-    h("h2", {}, "Create a key"),
-    keyForm(),
-  );
+  return [table(["Alias", "Key", "Models", "Spend", "Max budget", ""], rows)];
 }
 
 function keyForm() {
@@ -343,14 +362,16 @@ async function createKey(event, form) {
   if (value("max_budget")) body.max_budget = Number(value("max_budget"));
   try {
     const created = await api("POST", "/key/generate", body);
-    await renderKeys();
+    form.reset();
+    showError(form, { message: "" });
     showNewKey(created.key);
+    await refresh();
   } catch (failure) {
     showError(form, failure);
   }
 }
 
-/** The raw key, once: it is not kept anywhere and the next render drops it. */
+/** The raw key, once: it is kept nowhere but this box, which leaving the page or the view drops. */
 function showNewKey(raw) {
   const copy = h("button", { type: "button", onclick: () => void navigator.clipboard.writeText(raw) }, "Copy");
   document
@@ -370,10 +391,10 @@ function showNewKey(raw) {
 async function revokeKey(key) {
   if (!confirm(`Revoke the key ${key.key_alias ?? key.key_name} on every replica?`)) return;
   await api("POST", "/key/delete", { keys: [key.token] });
-  await render();
+  await refresh();
 }
 
-async function renderHistory() {
+async function historyData() {
   const result = await api("GET", "/model/history?limit=200");
   const rows = result.data.map((entry) =>
     h(
@@ -386,7 +407,7 @@ async function renderHistory() {
       h("td", {}, new Date(entry.created_at).toLocaleString()),
     ),
   );
-  main.replaceChildren(h("h1", {}, "History"), table(["Revision", "Change", "Model id", "By", "When"], rows));
+  return [table(["Revision", "Change", "Model id", "By", "When"], rows)];
 }
 
 function viewOfPath(path) {
