@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import supertest from "supertest";
+import { createSessionSigner } from "../../src/ui/session.js";
 import { startReplica, type TestReplica } from "../helpers/replica.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/test-database.js";
 
@@ -105,6 +106,16 @@ describe("signing in", () => {
     const tampered = cookie.replace(/v1\.(\d)/, (_m, digit: string) => `v1.${(Number(digit) + 1) % 10}`);
     await proxy.anonymous().get("/v2/model/info").set("cookie", tampered).set("x-csrf-token", csrf).expect(401);
     await proxy.anonymous().get("/ui/session").set("cookie", tampered).expect(401);
+    const foreign = createSessionSigner("sk-another-clusters-master-key").issue(Date.now());
+    const foreignCookie = `sb_session=${foreign.cookieValue}`;
+    await proxy
+      .anonymous()
+      .get("/key/list")
+      .set("cookie", foreignCookie)
+      .set("x-csrf-token", foreign.csrfToken)
+      .expect(401);
+    const expired = createSessionSigner(proxy.masterKey, 60).issue(Date.now() - 61_000);
+    await proxy.anonymous().get("/ui/session").set("cookie", `sb_session=${expired.cookieValue}`).expect(401);
     await proxy.anonymous().get("/ui/session").expect(401);
   });
 
@@ -130,4 +141,41 @@ describe("the live feed", () => {
   it("needs a session", async () => {
     await proxy.anonymous().get("/ui/events").expect(401);
   });
+
+  it("sends the applied revision now and after each change, and ends when the replica drains", async () => {
+    const other = await startReplica({ databaseUrl: db.url });
+    try {
+      const base = await other.listen();
+      const { cookie } = await signIn();
+      const res = await fetch(`${base}/ui/events`, { headers: { cookie } });
+      expect(res.headers.get("content-type")).toMatch(/^text\/event-stream/);
+      const frames = readFrames(res.body!);
+      const first = await frames.next();
+      expect(first.value).toMatchObject({ replica_id: expect.any(String), revision: expect.any(Number) });
+      const body = { model_name: "ui-live", litellm_params: { model: "openai/gpt-4o" } };
+      await supertest(other.app).post("/model/new").set("Authorization", `Bearer ${other.masterKey}`).send(body);
+      const next = await frames.next();
+      expect(next.value.revision).toBeGreaterThan(first.value.revision);
+      other.replica.startDraining();
+      expect((await frames.next()).done).toBe(true);
+    } finally {
+      await other.close();
+    }
+  });
 });
+
+/** The JSON of each `data:` line of an event stream, until it ends. */
+async function* readFrames(body: ReadableStream<Uint8Array>): AsyncGenerator<{ revision: number }> {
+  const decoder = new TextDecoder();
+  let buffered = "";
+  for await (const chunk of body) {
+    buffered += decoder.decode(chunk, { stream: true });
+    let end: number;
+    while ((end = buffered.indexOf("\n\n")) >= 0) {
+      const frame = buffered.slice(0, end);
+      buffered = buffered.slice(end + 2);
+      const data = /^data: (.*)$/m.exec(frame)?.[1];
+      if (data) yield JSON.parse(data) as { revision: number };
+    }
+  }
+}
