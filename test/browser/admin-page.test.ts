@@ -115,6 +115,17 @@ describe("the admin page in a browser, on two replicas", () => {
     await screenshot(second, "models");
   });
 
+  it("edits the model through the second replica and the first replica's page follows", async () => {
+    await second.getByRole("button", { name: "Edit ui-gpt" }).click();
+    expect(await second.getByLabel("API key").inputValue()).toBe(""); // the stored key is never sent back
+    await second.getByLabel("RPM").fill("120");
+    await second.getByRole("button", { name: "Save changes" }).click();
+    await first.locator('tr[data-model="ui-gpt"]').getByText("120 / –").waitFor({ timeout: 5_000 });
+    expect(await second.getByRole("heading", { name: "Add a model" }).count()).toBe(1);
+    const stored = await replicas[0]!.get("/v2/model/info?search=ui-gpt").expect(200);
+    expect(stored.body.data[0].litellm_params).toMatchObject({ rpm: 120, api_key: expect.stringContaining("****") });
+  });
+
   it("refuses a write that carries the session cookie but no CSRF token with 403", async () => {
     const body = { model_name: "forged", litellm_params: { model: "openai/gpt-4o" } };
     const res = await first.request.post(`${urls[0]}/model/new`, { data: body });
@@ -159,7 +170,7 @@ describe("the admin page in a browser, on two replicas", () => {
     await second.getByRole("link", { name: "History" }).click();
     const rows = second.locator("tbody tr");
     await rows.first().waitFor();
-    expect(await rows.count()).toBe(2);
+    expect(await rows.count()).toBe(3); // create, update, delete
     expect(await rows.first().textContent()).toContain("delete");
     expect(await rows.first().textContent()).toContain("proxy_admin");
     await screenshot(second, "history");

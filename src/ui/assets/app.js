@@ -168,7 +168,7 @@ function providerOf(item) {
 }
 
 function modelsLayout() {
-  return [modelToolbar(), dataArea(), h("h2", {}, "Add a model"), modelForm()];
+  return [modelToolbar(), dataArea(), h("h2", { id: "model-form-title" }, "Add a model"), modelForm()];
 }
 
 async function modelsData() {
@@ -185,9 +185,13 @@ async function modelsData() {
 function modelRow(item) {
   const params = item.litellm_params;
   const stored = item.model_info.db_model === true;
-  const remove = stored
-    ? h("button", { type: "button", onclick: () => void deleteModel(item) }, `Delete ${item.model_name}`)
-    : h("span", { class: "muted" }, "read-only");
+  const actions = stored
+    ? [
+        h("button", { type: "button", onclick: () => editModel(item) }, `Edit ${item.model_name}`),
+        " ",
+        h("button", { type: "button", onclick: () => void deleteModel(item) }, `Delete ${item.model_name}`),
+      ]
+    : h("span", { class: "muted" }, "read-only (config)");
   return h(
     "tr",
     { "data-model": item.model_name },
@@ -197,7 +201,7 @@ function modelRow(item) {
     h("td", {}, params.api_base ?? ""),
     h("td", {}, stored ? "stored (db_model)" : "config"),
     h("td", {}, `${params.rpm ?? "–"} / ${params.tpm ?? "–"}`),
-    h("td", {}, remove),
+    h("td", {}, actions),
   );
 }
 
@@ -261,7 +265,8 @@ function modelForm() {
     field("tpm", "TPM", "litellm_params.tpm", { attrs: { inputmode: "numeric" } }),
     field("access_groups", "Access groups (comma-separated)", "model_info.access_groups"),
     field("model_info", "Other model_info (JSON object)", "model_info", { tag: "textarea", attrs: { rows: 2 } }),
-    h("button", { type: "submit" }, "Add model"),
+    h("button", { type: "submit", id: "model-submit" }, "Add model"),
+    h("button", { type: "button", id: "model-cancel", hidden: true, onclick: () => resetModelForm(form) }, "Cancel"),
     h("p", { class: "form-error", role: "alert" }),
   );
   return form;
@@ -292,12 +297,44 @@ function modelBody(form) {
   return { model_name: value("model_name"), litellm_params: params, model_info: info };
 }
 
+/** Fills the form with a stored deployment; saving sends only what is filled in (an empty API key keeps the stored one). */
+function editModel(item) {
+  const form = document.getElementById("add-model");
+  resetModelForm(form);
+  const [provider, ...rest] = item.litellm_params.model.split("/");
+  const select = form.querySelector("#provider");
+  if (![...select.options].some((option) => option.value === provider)) select.append(h("option", {}, provider));
+  const values = { ...item.litellm_params, provider, model: rest.join("/"), model_name: item.model_name, api_key: "" };
+  for (const id of ["model_name", "provider", "model", "api_base", "api_key", "api_version", "rpm", "tpm"])
+    form.querySelector(`#${id}`).value = values[id] ?? "";
+  form.querySelector("#access_groups").value = (item.model_info.access_groups ?? []).join(", ");
+  form.querySelector("#api_key").placeholder = "leave empty to keep the stored key";
+  form.dataset.editing = item.model_info.id;
+  document.getElementById("model-form-title").textContent = `Edit ${item.model_name}`;
+  form.querySelector("#model-submit").textContent = "Save changes";
+  form.querySelector("#model-cancel").hidden = false;
+  form.querySelector("#model_name").focus();
+}
+
+function resetModelForm(form) {
+  form.reset();
+  showError(form, { message: "" });
+  delete form.dataset.editing;
+  form.querySelector("#api_key").placeholder = "";
+  document.getElementById("model-form-title").textContent = "Add a model";
+  form.querySelector("#model-submit").textContent = "Add model";
+  form.querySelector("#model-cancel").hidden = true;
+}
+
 async function addModel(event, form) {
   event.preventDefault();
+  const id = form.dataset.editing;
   try {
-    await api("POST", "/model/new", modelBody(form));
-    form.reset();
-    showError(form, { message: "" });
+    const body = modelBody(form);
+    if (id && Object.keys(body.model_info).length === 0) delete body.model_info;
+    if (id) await api("PATCH", `/model/${encodeURIComponent(id)}/update`, body);
+    else await api("POST", "/model/new", body);
+    resetModelForm(form);
     await refresh();
   } catch (failure) {
     showError(form, failure);
