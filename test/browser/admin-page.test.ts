@@ -2,6 +2,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import type { Browser, BrowserContext, Page } from "playwright-core";
+import { type FakeUpstream, startFakeOpenAI } from "../fakes/fake-openai.js";
 import { closeAll, startReplicas } from "../helpers/cluster.js";
 import { registerBodySecrets } from "../helpers/leak-watch.js";
 import type { TestReplica } from "../helpers/replica.js";
@@ -16,6 +17,7 @@ const UPSTREAM_KEY = "sk-ui-browser-upstream-0123456789abcdef";
 const LIVE_MS = 1_000;
 
 let db: TestDatabase;
+let upstream: FakeUpstream;
 let replicas: TestReplica[];
 let urls: string[];
 let browser: Browser;
@@ -25,6 +27,7 @@ const received: string[] = [];
 
 beforeAll(async () => {
   db = await createTestDatabase();
+  upstream = await startFakeOpenAI();
   replicas = await startReplicas(2, { databaseUrl: db.url });
   urls = await Promise.all(replicas.map((replica) => replica.listen()));
   registerBodySecrets({ litellm_params: { api_key: UPSTREAM_KEY } });
@@ -45,6 +48,7 @@ afterAll(async () => {
   await browser?.close();
   await closeAll(replicas ?? []);
   await db?.drop();
+  await upstream?.close();
 });
 
 async function screenshot(page: Page, name: string): Promise<void> {
@@ -103,7 +107,7 @@ describe("the admin page in a browser, on two replicas", () => {
   it("adds a model through the first replica and the second replica's open page shows it without reload", async () => {
     await first.getByLabel("Public name (model_name)").fill("ui-gpt");
     await first.getByLabel("Provider's model").fill("gpt-4o-mini");
-    await first.getByLabel("API base").fill("https://example.test/v1");
+    await first.getByLabel("API base").fill(`${upstream.url}/v1`);
     await first.getByLabel("API key").fill(UPSTREAM_KEY);
     await first.getByLabel("RPM").fill("60");
     await first.getByRole("button", { name: "Add model" }).click();
@@ -124,6 +128,15 @@ describe("the admin page in a browser, on two replicas", () => {
     expect(await second.getByRole("heading", { name: "Add a model" }).count()).toBe(1);
     const stored = await replicas[0]!.get("/v2/model/info?search=ui-gpt").expect(200);
     expect(stored.body.data[0].litellm_params).toMatchObject({ rpm: 120, api_key: expect.stringContaining("****") });
+  });
+
+  it("tests the model with one real call through the proxy and shows the outcome and latency", async () => {
+    await first.getByRole("button", { name: "Test ui-gpt" }).click();
+    await first
+      .locator('tr[data-model="ui-gpt"]')
+      .getByText(/^OK in \d+ ms$/)
+      .waitFor();
+    expect(upstream.requests.at(-1)?.headers.authorization).toBe(`Bearer ${UPSTREAM_KEY}`);
   });
 
   it("refuses a write that carries the session cookie but no CSRF token with 403", async () => {

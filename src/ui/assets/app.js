@@ -185,6 +185,8 @@ async function modelsData() {
 function modelRow(item) {
   const params = item.litellm_params;
   const stored = item.model_info.db_model === true;
+  const outcome = h("span", { role: "status", class: "muted" });
+  const test = h("button", { type: "button", onclick: () => void testModel(item, outcome) }, `Test ${item.model_name}`);
   const actions = stored
     ? [
         h("button", { type: "button", onclick: () => editModel(item) }, `Edit ${item.model_name}`),
@@ -201,7 +203,7 @@ function modelRow(item) {
     h("td", {}, params.api_base ?? ""),
     h("td", {}, stored ? "stored (db_model)" : "config"),
     h("td", {}, `${params.rpm ?? "–"} / ${params.tpm ?? "–"}`),
-    h("td", {}, actions),
+    h("td", {}, test, " ", actions, " ", outcome),
   );
 }
 
@@ -338,6 +340,19 @@ async function addModel(event, form) {
     await refresh();
   } catch (failure) {
     showError(form, failure);
+  }
+}
+
+/** One small real call through the proxy to the model's group; shows the outcome and how long it took. */
+async function testModel(item, outcome) {
+  outcome.textContent = "testing…";
+  const started = performance.now();
+  const body = { model: item.model_name, messages: [{ role: "user", content: "Say OK." }], max_tokens: 5 };
+  try {
+    await api("POST", "/v1/chat/completions", body);
+    outcome.textContent = `OK in ${Math.round(performance.now() - started)} ms`;
+  } catch (failure) {
+    outcome.textContent = `Failed (${failure.status}) in ${Math.round(performance.now() - started)} ms: ${failure.message}`;
   }
 }
 
