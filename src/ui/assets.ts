@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 
-// The admin page ships as three static files, no build step: the HTML names the script and the stylesheet by
-// content-hashed names, so those two can be cached for a year while the page itself is never cached.
+// The admin page ships as static files, no build step: the HTML names its script modules and stylesheet by
+// content-hashed names, so they can be cached for a year while the page itself is never cached.
 
 export interface UiAsset {
   body: Buffer;
@@ -16,8 +16,14 @@ export interface UiAssets {
   byName: ReadonlyMap<string, UiAsset>;
 }
 
+const JS = "text/javascript; charset=utf-8";
+
+/** Dependencies first: a module's imports are rewritten to the hashed names of the modules before it. */
 const SOURCES = [
-  { file: "app.js", contentType: "text/javascript; charset=utf-8" },
+  { file: "dom.js", contentType: JS },
+  { file: "models.js", contentType: JS },
+  { file: "keys.js", contentType: JS },
+  { file: "app.js", contentType: JS },
   { file: "app.css", contentType: "text/css; charset=utf-8" },
 ];
 
@@ -28,13 +34,20 @@ function hashedName(file: string, body: Buffer): string {
   return `${file.slice(0, dot)}.${digest}${file.slice(dot)}`;
 }
 
-/** Reads the files beside this module (copied into dist/ui/assets by `npm run build`) once, at start. */
+/**
+ * Reads the files beside this module (copied into dist/ui/assets by `npm run build`) once, at start. A module is
+ * hashed after its imports are renamed, so a change to any module renames every module that imports it.
+ */
 export function loadUiAssets(dir: URL = new URL("./assets/", import.meta.url)): UiAssets {
   const byName = new Map<string, UiAsset>();
+  const renamed = new Map<string, string>();
   let page = readFileSync(new URL("index.html", dir), "utf8");
   for (const { file, contentType } of SOURCES) {
-    const body = readFileSync(new URL(file, dir));
+    let text = readFileSync(new URL(file, dir), "utf8");
+    for (const [from, to] of renamed) text = text.replaceAll(`"./${from}"`, `"./${to}"`);
+    const body = Buffer.from(text);
     const name = hashedName(file, body);
+    renamed.set(file, name);
     byName.set(name, { body, contentType });
     page = page.replaceAll(`{{${file}}}`, `/ui/assets/${name}`);
   }

@@ -55,6 +55,11 @@ describe("the admin page's assets", () => {
       expect(res.headers["cache-control"]).toBe("public, max-age=31536000, immutable");
       expect(res.headers["x-content-type-options"]).toBe("nosniff");
     }
+    const script = /\/ui\/assets\/app\.[0-9a-f]{12}\.js/.exec(page.text)![0];
+    const app = await proxy.anonymous().get(script).expect(200);
+    const imports = [...app.text.matchAll(/from "\.\/([^"]+)"/g)].map((match) => match[1]);
+    expect(imports).toEqual(expect.arrayContaining([expect.stringMatching(/^dom\.[0-9a-f]{12}\.js$/)]));
+    for (const name of imports) await proxy.anonymous().get(`/ui/assets/${name}`).expect(200);
     const missing = await proxy.anonymous().get("/ui/assets/app.js").expect(404);
     expect(missing.body.error.code).toBe("unknown_route");
   });
