@@ -189,6 +189,15 @@ describe("the admin page in a browser, on two replicas", () => {
     await screenshot(second, "history");
   });
 
+  it("fits a phone's width: only tables scroll sideways, not the page", async () => {
+    const phone = await openSignedIn(urls[1]!);
+    await phone.setViewportSize({ width: 390, height: 844 });
+    await phone.getByRole("heading", { name: "Add a model" }).waitFor();
+    expect(await phone.evaluate("document.documentElement.scrollWidth")).toBeLessThanOrEqual(390);
+    await screenshot(phone, "models-phone");
+    await phone.close();
+  });
+
   it("signs out: the page asks for the master key and the cookie no longer works", async () => {
     await first.getByRole("button", { name: "Sign out" }).click();
     await first.getByLabel("Master key").waitFor();
