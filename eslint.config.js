@@ -15,7 +15,7 @@ import tseslint from "typescript-eslint";
 // import every folder but generated/) imports them, so http/ and the domain never reach storage. Only src/db/ imports
 // Prisma, pg and PGlite, only src/redis/ imports ioredis (restrictPackages below).
 const layers = {
-  http: ["health", "metrics", "spend", "limits"], // routes, middleware, OpenAPI and wire views: the outermost layer
+  http: ["health", "metrics", "spend", "limits", "ui"], // routes, middleware, OpenAPI and wire views: the outermost layer
   health: ["proxy"], // model health checks, through the proxy's upstream client
   proxy: ["keys", "cost", "config"], // routing and upstream calls
   keys: ["registry"], // virtual keys and the models a key reaches
@@ -29,6 +29,7 @@ const layers = {
   limits: ["keys"], // key rate and parallel limits; their store ports (Redis behind them)
   metrics: [], // proxy/ reports through an observer that metrics' object fits by shape
   crypto: [],
+  ui: [], // the admin page: its static assets and its session/CSRF signing
   errors: [],
   logging: [],
   generated: [], // the Prisma client, for db/ alone

@@ -1,8 +1,9 @@
 // Tests run as native ES modules (node --experimental-vm-modules, see package.json) so that jest, tsc and the
 // generated Prisma client all agree on one module format. @swc/jest strips types only; `npm test` typechecks first.
-// Three projects: `unit` (test/unit: no build, no PostgreSQL, no Redis, no child process; `npm run test:unit`),
-// `integration` (every other test file but test/hostile/, against the real services and the build in dist/) and
-// `hostile` (test/hostile/: attacks replayed against a replica, asserting it stays responsive; `npm run test:hostile`).
+// Four projects: `unit` (test/unit: no build, no PostgreSQL, no Redis, no child process; `npm run test:unit`),
+// `integration` (every other test file but test/hostile/ and test/browser/, against the real services and the build in
+// dist/), `hostile` (test/hostile/: attacks replayed against a replica, asserting it stays responsive;
+// `npm run test:hostile`) and `browser` (test/browser/: the admin page in Debian's chromium through playwright-core; `npm run test:browser`).
 // `npm test` runs the hostile group on its own after the others, one file at a time: its latency bounds measure the
 // replica under attack, not the machine running other test files beside it.
 
@@ -42,7 +43,12 @@ const projects = [
     ...shared,
     displayName: "integration",
     roots: ["<rootDir>/test"],
-    testPathIgnorePatterns: ["/node_modules/", "<rootDir>/test/unit/", "<rootDir>/test/hostile/"],
+    testPathIgnorePatterns: [
+      "/node_modules/",
+      "<rootDir>/test/unit/",
+      "<rootDir>/test/hostile/",
+      "<rootDir>/test/browser/",
+    ],
     // One migrated template database per run, built with the code in dist/ (see test/helpers/global-setup.mjs).
     globalSetup: "<rootDir>/test/helpers/global-setup.mjs",
     globalTeardown: "<rootDir>/test/helpers/global-teardown.mjs",
@@ -51,6 +57,14 @@ const projects = [
     ...shared,
     displayName: "hostile",
     roots: ["<rootDir>/test/hostile"],
+    globalSetup: "<rootDir>/test/helpers/global-setup.mjs",
+    globalTeardown: "<rootDir>/test/helpers/global-teardown.mjs",
+  },
+  {
+    // The admin page in Debian's chromium, driven by playwright-core (`npm run test:browser`).
+    ...shared,
+    displayName: "browser",
+    roots: ["<rootDir>/test/browser"],
     globalSetup: "<rootDir>/test/helpers/global-setup.mjs",
     globalTeardown: "<rootDir>/test/helpers/global-teardown.mjs",
   },
@@ -63,7 +77,9 @@ const only = process.env.TEST_PROJECT;
 const names = only?.split(",");
 const selected = names ? projects.filter((project) => names.includes(project.displayName)) : projects;
 if (names && selected.length !== names.length)
-  throw new Error(`TEST_PROJECT=${only} names a jest project that does not exist (unit, integration, hostile)`);
+  throw new Error(
+    `TEST_PROJECT=${only} names a jest project that does not exist (unit, integration, hostile, browser)`,
+  );
 
 // testTimeout is read from here only: jest ignores it inside a project.
 // The hostile group alone runs one file at a time (see above).

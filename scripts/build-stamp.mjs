@@ -22,8 +22,11 @@ const INPUT_FILES = [
 const GENERATED = "src/generated";
 const OUTPUTS = ["dist/main.js", `${GENERATED}/prisma`];
 
-/** What tsc reads under src/: an editor's swap file or a .DS_Store beside them must not make a build stale. */
-const SOURCE_FILE = /\.(ts|mts|cts|json)$/;
+/**
+ * What the build reads under src/ (tsc's sources, and the admin page's files it copies): an editor's swap file or a
+ * .DS_Store beside them must not make a build stale.
+ */
+const SOURCE_FILE = /\.(ts|mts|cts|json|js|css|html)$/;
 
 /** By code unit, not localeCompare: the order, and so the hash, must not depend on the locale npm runs in. */
 const byName = (a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);

@@ -22,12 +22,13 @@ import { createCors } from "./http/middleware/cors.js";
 import { createRequestPipeline } from "./http/middleware/pipeline.js";
 import { createNodeRoutes } from "./http/node-routes.js";
 import { buildOpenApiDocument } from "./http/openapi/document.js";
-import { API_COMPONENTS, API_ROUTES, type RouteDeps } from "./http/routes/index.js";
+import { API_COMPONENTS, API_ROUTES, PAGE_ROUTES, type RouteDeps } from "./http/routes/index.js";
 import type { RequestLimits } from "./config/request-limits.js";
 import { BodyBudget } from "./http/body/body-budget.js";
 import type { BodyPolicy } from "./http/body/read-json-body.js";
 import { type RouteEntry, routeEntries } from "./http/routes/route-list.js";
 import type { RouterState } from "./http/routes/cooldowns.js";
+import { createUiKit } from "./ui/ui-kit.js";
 
 export interface AppDeps {
   logger: Logger;
@@ -99,6 +100,7 @@ export function createApp(deps: AppDeps): RequestListener {
     spendCapture: createSpendCapture({ recorder: deps.spend, masterKeyToken: hashKey(deps.masterKey) }),
     openApiDocument: document,
     routeList: () => (routeList ??= { routes: routeEntries(document()) }),
+    ui: createUiKit(deps.masterKey),
   };
   const pipeline = createRequestPipeline(deps);
   const bodies = bodyPolicies(deps.requestLimits);
@@ -108,10 +110,11 @@ export function createApp(deps: AppDeps): RequestListener {
     pipeline,
     { body: bodies.inference },
   );
-  const rest = createExpressApp(
-    API_ROUTES.filter((route) => !route.hotPath),
-    { deps: routeDeps, pipeline, body: bodies.management },
-  );
+  const rest = createExpressApp([...API_ROUTES.filter((route) => !route.hotPath), ...PAGE_ROUTES], {
+    deps: routeDeps,
+    pipeline,
+    body: bodies.management,
+  });
   const cors = createCors(deps.cors);
   return (req, res) => {
     // CORS comes before authentication and routing (a preflight carries no key), and costs nothing without Origin.

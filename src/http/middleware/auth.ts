@@ -5,6 +5,7 @@ import type { KeyRegistry } from "../../keys/key-registry.js";
 import { fullAccess, keyAccess, type ModelAccess } from "../../keys/model-access.js";
 import { isExpired, type VirtualKey } from "../../keys/virtual-key.js";
 import type { ModelRegistry } from "../../registry/model-registry.js";
+import { cookieValue, createSessionSigner, CSRF_HEADER, csrfMatches, SESSION_COOKIE } from "../../ui/session.js";
 
 /** Who is calling; routes read it through these helpers only. */
 export type Caller =
@@ -68,9 +69,16 @@ export function createAuthenticator({
     }
     return caller;
   };
+  const sessions = createSessionSigner(masterKey);
   return async (headers) => {
     const token = bearerToken(headers);
-    if (!token) throw ApiError.unauthorized("Missing API key: send it as 'Authorization: Bearer <key>'");
+    if (!token) {
+      // The admin page's session cookie stands for the master key, only with its CSRF header (on every method).
+      const session = sessions.verify(cookieValue(headers.cookie, SESSION_COOKIE) ?? "", Date.now());
+      if (session && csrfMatches(session, single(headers[CSRF_HEADER]))) return master;
+      if (session) throw ApiError.forbidden(`Missing or invalid ${CSRF_HEADER} header for this session`);
+      throw ApiError.unauthorized("Missing API key: send it as 'Authorization: Bearer <key>'");
+    }
     const tokenDigest = digest(token);
     if (timingSafeEqual(tokenDigest, expected)) return master;
     const tokenHex = tokenDigest.toString("hex");

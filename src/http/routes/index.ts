@@ -13,6 +13,7 @@ import { proxyExtrasComponents, proxyExtrasRoutes } from "./proxy-extras.js";
 import type { ProxyCallDeps } from "./proxy-call.js";
 import { type MetaDeps, routeListComponents, routeListRoutes } from "./route-list.js";
 import { spendComponents, spendRoutes, type SpendRoutesDeps } from "./spend.js";
+import { uiRoutes, type UiRouteDeps } from "./ui.js";
 
 /** What the handlers of all routes need between them. */
 export type RouteDeps = HealthDeps &
@@ -25,7 +26,8 @@ export type RouteDeps = HealthDeps &
   KeyRoutesDeps &
   MetricsDeps &
   SpendRoutesDeps &
-  CooldownsDeps;
+  CooldownsDeps &
+  UiRouteDeps;
 
 /** Every route of the app, in the order /openapi.json and GET /routes list them. */
 export const API_ROUTES: readonly Route<RouteDeps>[] = [
@@ -42,6 +44,12 @@ export const API_ROUTES: readonly Route<RouteDeps>[] = [
   ...metricsRoutes,
   ...cooldownsRoutes,
 ];
+
+/**
+ * The admin page's routes (/, /ui, its assets, sign-in, its live feed): served by express beside API_ROUTES but not
+ * part of the API, so neither /openapi.json nor GET /routes lists them.
+ */
+export const PAGE_ROUTES: readonly Route<RouteDeps>[] = uiRoutes;
 
 /** The response schemas /openapi.json names (and refers to by $ref). */
 export const API_COMPONENTS: ReadonlyArray<Readonly<Record<string, z.ZodType>>> = [
