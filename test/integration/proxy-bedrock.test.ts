@@ -10,6 +10,7 @@ import {
 import { registerEnvSecrets } from "../helpers/leak-watch.js";
 import { startReplica, TEST_MASTER_KEY, type TestReplica } from "../helpers/replica.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/test-database.js";
+import { drainChatStream } from "../helpers/chat-stream.js";
 
 const CLAUDE = "anthropic.claude-3-5-sonnet-20240620-v1:0";
 const NOVA = "amazon.nova-lite-v1:0";
@@ -138,14 +139,7 @@ describe("bedrock/ deployments behind chat completions", () => {
       stream: true,
       stream_options: { include_usage: true },
     });
-    let text = "";
-    let finish: string | null | undefined;
-    let usage: OpenAI.CompletionUsage | null | undefined;
-    for await (const chunk of stream) {
-      text += chunk.choices[0]?.delta?.content ?? "";
-      finish = chunk.choices[0]?.finish_reason ?? finish;
-      if (chunk.usage) usage = chunk.usage;
-    }
+    const { text, finish, usage } = await drainChatStream(stream);
     expect(text).toBe("echo: stream please");
     expect(finish).toBe("stop");
     expect(usage).toMatchObject({ prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 });

@@ -10,6 +10,7 @@ import { startFakeOpenAI } from "../fakes/fake-openai.js";
 import type { FakeUpstream } from "../fakes/fake-upstream-common.js";
 import { type ProxyFixture, startProxyFixture } from "../helpers/proxy-fixture.js";
 import { TEST_MASTER_KEY, type TestReplica } from "../helpers/replica.js";
+import { drainChatStream } from "../helpers/chat-stream.js";
 
 const GEMINI_KEY = "gemini-upstream-secret-0123456789";
 
@@ -108,14 +109,7 @@ describe("gemini/ deployments behind chat completions", () => {
       stream: true,
       stream_options: { include_usage: true },
     });
-    let text = "";
-    let finish: string | null | undefined;
-    let usage: OpenAI.CompletionUsage | null | undefined;
-    for await (const chunk of stream) {
-      text += chunk.choices[0]?.delta?.content ?? "";
-      finish = chunk.choices[0]?.finish_reason ?? finish;
-      if (chunk.usage) usage = chunk.usage;
-    }
+    const { text, finish, usage } = await drainChatStream(stream);
     expect(text).toBe("echo: stream please");
     expect(finish).toBe("stop");
     expect(usage).toMatchObject({ prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 });
