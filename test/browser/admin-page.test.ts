@@ -179,6 +179,36 @@ describe("the admin page in a browser, on two replicas", () => {
     await second.locator('tr[data-key="ui-team"]').waitFor({ state: "detached", timeout: 5_000 });
   });
 
+  it("edits a key through the first replica (errors at their field) and the second replica's page follows", async () => {
+    await replicas[0]!.post("/key/generate", { key_alias: "ui-edit", models: ["gpt-4o"] }).expect(200);
+    await first.locator('tr[data-key="ui-edit"]').waitFor();
+    await second.locator('tr[data-key="ui-edit"]').waitFor();
+    await first.getByRole("button", { name: "Edit ui-edit" }).click();
+    expect(await first.getByLabel("Models (comma-separated, empty for all)").inputValue()).toBe("gpt-4o");
+    await first.getByLabel("RPM limit").fill("-5");
+    await first.getByRole("button", { name: "Save key" }).click();
+    await first.locator("#rpm_limit-error:not(:empty)").waitFor();
+    expect(await first.locator("#rpm_limit").getAttribute("aria-invalid")).toBe("true");
+    await first.getByLabel("Alias").fill("ui-edited");
+    await first.getByLabel("Models (comma-separated, empty for all)").fill("gpt-4o, gpt-4o-mini");
+    await first.getByLabel("RPM limit").fill("30");
+    await first.getByLabel("TPM limit").fill("5000");
+    await first.getByLabel("Max budget (USD)").fill("2.5");
+    await first.getByRole("button", { name: "Save key" }).click();
+    await first.getByRole("heading", { name: "Create a key" }).waitFor();
+    const started = Date.now();
+    const row = second.locator('tr[data-key="ui-edited"]');
+    await row.waitFor({ timeout: 5_000 });
+    expect(Date.now() - started).toBeLessThan(LIVE_MS);
+    expect(await row.textContent()).toContain("gpt-4o, gpt-4o-mini");
+    expect(await row.textContent()).toContain("30 / 5000");
+    expect(await row.textContent()).toContain("2.5");
+    await first.getByRole("button", { name: "Edit ui-edited" }).click();
+    await first.getByLabel("Max budget (USD)").fill("");
+    await first.getByRole("button", { name: "Save key" }).click();
+    await second.locator('tr[data-key="ui-edited"] td:nth-child(6)').getByText("–").waitFor({ timeout: 5_000 });
+  });
+
   it("lists the change history with revisions, changes and who made them", async () => {
     await second.getByRole("link", { name: "History" }).click();
     const rows = second.locator("tbody tr");
