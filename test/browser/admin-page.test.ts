@@ -209,13 +209,20 @@ describe("the admin page in a browser, on two replicas", () => {
     await second.locator('tr[data-key="ui-edited"] td:nth-child(6)').getByText("–").waitFor({ timeout: 5_000 });
   });
 
-  it("lists the change history with revisions, changes and who made them", async () => {
+  it("lists the change history of models and keys with revisions, changes and who made them", async () => {
     await second.getByRole("link", { name: "History" }).click();
     const rows = second.locator("tbody tr");
     await rows.first().waitFor();
-    expect(await rows.count()).toBe(3); // create, update, delete
-    expect(await rows.first().textContent()).toContain("delete");
-    expect(await rows.first().textContent()).toContain("proxy_admin");
+    const models = second.locator('tbody tr[data-kind="model"]');
+    expect(await models.count()).toBe(3); // create, update, delete
+    expect(await models.first().textContent()).toContain("delete");
+    expect(await models.first().textContent()).toContain("proxy_admin");
+    // Keys: ui-team created and revoked, ui-edit created and edited twice; by alias and token, newest first.
+    const keys = second.locator('tbody tr[data-kind="key"]');
+    expect(await keys.count()).toBe(5);
+    expect(await rows.first().getAttribute("data-kind")).toBe("key");
+    expect(await rows.first().textContent()).toMatch(/update.*ui-edited \([0-9a-f]{12}…\)/);
+    expect(await keys.last().textContent()).toContain("create");
     await screenshot(second, "history");
   });
 

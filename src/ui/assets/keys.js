@@ -1,5 +1,5 @@
 /* global document, confirm */
-// The keys view (a new key's raw value shown once) and the history view.
+// The keys view: the list, create (the raw key shown once), edit and revoke.
 import { api, dataArea, field, h, session, showError, table } from "./dom.js";
 
 export function keysLayout() {
@@ -138,20 +138,4 @@ async function revokeKey(key) {
   if (!confirm(`Revoke the key ${key.key_alias ?? key.key_name} on every replica?`)) return;
   await api("POST", "/key/delete", { keys: [key.token] });
   await session.refresh();
-}
-
-export async function historyData() {
-  const result = await api("GET", "/model/history?limit=200");
-  const rows = result.data.map((entry) =>
-    h(
-      "tr",
-      {},
-      h("td", {}, String(entry.revision)),
-      h("td", {}, entry.op),
-      h("td", {}, entry.model_id),
-      h("td", {}, entry.actor),
-      h("td", {}, new Date(entry.created_at).toLocaleString()),
-    ),
-  );
-  return [table(["Revision", "Change", "Model id", "By", "When"], rows)];
 }
