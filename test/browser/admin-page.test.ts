@@ -130,6 +130,21 @@ describe("the admin page in a browser, on two replicas", () => {
     expect(stored.body.data[0].litellm_params).toMatchObject({ rpm: 120, api_key: expect.stringContaining("****") });
   });
 
+  it("filters the models by provider on the server, so the count and pages stay right", async () => {
+    const filter = async (provider: string) => {
+      await second.getByLabel("Filter by provider").selectOption(provider);
+      await second.getByRole("button", { name: "Filter" }).click();
+    };
+    await filter("anthropic");
+    await second.getByText("Page 1 of 1 (0 deployments)").waitFor();
+    expect(await second.locator('tr[data-model="ui-gpt"]').count()).toBe(0);
+    await filter("openai");
+    await second.locator('tr[data-model="ui-gpt"]').waitFor();
+    expect(new Set(await second.locator("tbody tr td:nth-child(2)").allTextContents())).toEqual(new Set(["openai"]));
+    await filter("");
+    await second.locator('tr[data-model="ui-gpt"]').waitFor();
+  });
+
   it("tests the model with one real call through the proxy and shows the outcome and latency", async () => {
     await first.getByRole("button", { name: "Test ui-gpt" }).click();
     await first
