@@ -23,6 +23,7 @@ const SOURCES = [
   { file: "dom.js", contentType: JS },
   { file: "models.js", contentType: JS },
   { file: "keys.js", contentType: JS },
+  { file: "history.js", contentType: JS },
   { file: "app.js", contentType: JS },
   { file: "app.css", contentType: "text/css; charset=utf-8" },
 ];

@@ -130,6 +130,21 @@ describe("the admin page in a browser, on two replicas", () => {
     expect(stored.body.data[0].litellm_params).toMatchObject({ rpm: 120, api_key: expect.stringContaining("****") });
   });
 
+  it("filters the models by provider on the server, so the count and pages stay right", async () => {
+    const filter = async (provider: string) => {
+      await second.getByLabel("Filter by provider").selectOption(provider);
+      await second.getByRole("button", { name: "Filter" }).click();
+    };
+    await filter("anthropic");
+    await second.getByText("Page 1 of 1 (0 deployments)").waitFor();
+    expect(await second.locator('tr[data-model="ui-gpt"]').count()).toBe(0);
+    await filter("openai");
+    await second.locator('tr[data-model="ui-gpt"]').waitFor();
+    expect(new Set(await second.locator("tbody tr td:nth-child(2)").allTextContents())).toEqual(new Set(["openai"]));
+    await filter("");
+    await second.locator('tr[data-model="ui-gpt"]').waitFor();
+  });
+
   it("tests the model with one real call through the proxy and shows the outcome and latency", async () => {
     await first.getByRole("button", { name: "Test ui-gpt" }).click();
     await first
@@ -179,13 +194,50 @@ describe("the admin page in a browser, on two replicas", () => {
     await second.locator('tr[data-key="ui-team"]').waitFor({ state: "detached", timeout: 5_000 });
   });
 
-  it("lists the change history with revisions, changes and who made them", async () => {
+  it("edits a key through the first replica (errors at their field) and the second replica's page follows", async () => {
+    await replicas[0]!.post("/key/generate", { key_alias: "ui-edit", models: ["gpt-4o"] }).expect(200);
+    await first.locator('tr[data-key="ui-edit"]').waitFor();
+    await second.locator('tr[data-key="ui-edit"]').waitFor();
+    await first.getByRole("button", { name: "Edit ui-edit" }).click();
+    expect(await first.getByLabel("Models (comma-separated, empty for all)").inputValue()).toBe("gpt-4o");
+    await first.getByLabel("RPM limit").fill("-5");
+    await first.getByRole("button", { name: "Save key" }).click();
+    await first.locator("#rpm_limit-error:not(:empty)").waitFor();
+    expect(await first.locator("#rpm_limit").getAttribute("aria-invalid")).toBe("true");
+    await first.getByLabel("Alias").fill("ui-edited");
+    await first.getByLabel("Models (comma-separated, empty for all)").fill("gpt-4o, gpt-4o-mini");
+    await first.getByLabel("RPM limit").fill("30");
+    await first.getByLabel("TPM limit").fill("5000");
+    await first.getByLabel("Max budget (USD)").fill("2.5");
+    await first.getByRole("button", { name: "Save key" }).click();
+    await first.getByRole("heading", { name: "Create a key" }).waitFor();
+    const started = Date.now();
+    const row = second.locator('tr[data-key="ui-edited"]');
+    await row.waitFor({ timeout: 5_000 });
+    expect(Date.now() - started).toBeLessThan(LIVE_MS);
+    expect(await row.textContent()).toContain("gpt-4o, gpt-4o-mini");
+    expect(await row.textContent()).toContain("30 / 5000");
+    expect(await row.textContent()).toContain("2.5");
+    await first.getByRole("button", { name: "Edit ui-edited" }).click();
+    await first.getByLabel("Max budget (USD)").fill("");
+    await first.getByRole("button", { name: "Save key" }).click();
+    await second.locator('tr[data-key="ui-edited"] td:nth-child(6)').getByText("–").waitFor({ timeout: 5_000 });
+  });
+
+  it("lists the change history of models and keys with revisions, changes and who made them", async () => {
     await second.getByRole("link", { name: "History" }).click();
     const rows = second.locator("tbody tr");
     await rows.first().waitFor();
-    expect(await rows.count()).toBe(3); // create, update, delete
-    expect(await rows.first().textContent()).toContain("delete");
-    expect(await rows.first().textContent()).toContain("proxy_admin");
+    const models = second.locator('tbody tr[data-kind="model"]');
+    expect(await models.count()).toBe(3); // create, update, delete
+    expect(await models.first().textContent()).toContain("delete");
+    expect(await models.first().textContent()).toContain("proxy_admin");
+    // Keys: ui-team created and revoked, ui-edit created and edited twice; by alias and token, newest first.
+    const keys = second.locator('tbody tr[data-kind="key"]');
+    expect(await keys.count()).toBe(5);
+    expect(await rows.first().getAttribute("data-kind")).toBe("key");
+    expect(await rows.first().textContent()).toMatch(/update.*ui-edited \([0-9a-f]{12}…\)/);
+    expect(await keys.last().textContent()).toContain("create");
     await screenshot(second, "history");
   });
 

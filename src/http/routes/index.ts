@@ -3,6 +3,7 @@ import type { Route } from "../route.js";
 import { anthropicMessagesComponents, anthropicMessagesRoutes, type CountTokensDeps } from "./anthropic-messages.js";
 import { cooldownsComponents, type CooldownsDeps, cooldownsRoutes } from "./cooldowns.js";
 import { healthComponents, type HealthDeps, healthRoutes } from "./health.js";
+import { keyHistoryComponents, type KeyHistoryDeps, keyHistoryRoutes } from "./key-history.js";
 import { keyRoutes, type KeyRoutesDeps, keysComponents } from "./keys.js";
 import { type MetricsDeps, metricsRoutes } from "./metrics.js";
 import { modelInfoComponents, type ModelInfoDeps, modelInfoRoutes } from "./model-info.js";
@@ -24,6 +25,7 @@ export type RouteDeps = HealthDeps &
   ProxyCallDeps &
   CountTokensDeps &
   KeyRoutesDeps &
+  KeyHistoryDeps &
   MetricsDeps &
   SpendRoutesDeps &
   CooldownsDeps &
@@ -40,6 +42,7 @@ export const API_ROUTES: readonly Route<RouteDeps>[] = [
   ...proxyExtrasRoutes,
   ...anthropicMessagesRoutes,
   ...keyRoutes,
+  ...keyHistoryRoutes,
   ...spendRoutes,
   ...metricsRoutes,
   ...cooldownsRoutes,
@@ -62,6 +65,7 @@ export const API_COMPONENTS: ReadonlyArray<Readonly<Record<string, z.ZodType>>> 
   proxyExtrasComponents,
   anthropicMessagesComponents,
   keysComponents,
+  keyHistoryComponents,
   spendComponents,
   cooldownsComponents,
 ];

@@ -23,7 +23,12 @@ export const modelInfoV2QuerySchema = z.object({
   page: z.coerce.number().int().min(1).default(1),
   size: z.coerce.number().int().min(1).max(1000).default(50),
   model: nameSchema.optional().describe("Only the deployments of this model group (exact model_name)"),
-  search: labelSchema.optional(),
+  search: labelSchema
+    .optional()
+    .describe(
+      "Case-insensitive: model_name contains it (as LiteLLM), or `provider/model` starts with it (Switchboard: " +
+        "`openai/` lists one provider's deployments, paged like any search)",
+    ),
   modelId: idSchema.optional(),
   sortBy: z.enum(["model_name", "created_at", "updated_at", "costs"]).optional(),
   sortOrder: z.enum(["asc", "desc"]).default("asc"),
@@ -147,6 +152,11 @@ function sortedDeployments(
   return sorted;
 }
 
+/** `provider/model` in lower case: a search that starts it (`openai/`, `openai/gpt-4`) selects by provider. */
+function providerModel(d: Deployment): string {
+  return `${d.provider}/${d.upstreamModel}`.toLowerCase();
+}
+
 /** The deployments a /v2/model/info query selects, in its order; rendered only once paged. */
 function selected(
   registry: ModelRegistry,
@@ -164,7 +174,7 @@ function selected(
       (d) =>
         (model === undefined || d.modelName === model) &&
         (!modelId || d.id === modelId) &&
-        (!needle || d.modelName.toLowerCase().includes(needle)),
+        (!needle || d.modelName.toLowerCase().includes(needle) || providerModel(d).startsWith(needle)),
     );
   }
   return deployments;

@@ -2,7 +2,8 @@
 // The admin page: plain DOM, no framework, no build. The master key is sent once to /ui/login and never kept; the
 // session lives in an HttpOnly cookie, and the CSRF token in memory (see dom.js).
 import { api, dataArea, field, h, session, showError } from "./dom.js";
-import { historyData, keysData, keysLayout } from "./keys.js";
+import { historyData } from "./history.js";
+import { keysData, keysLayout } from "./keys.js";
 import { modelsData, modelsLayout } from "./models.js";
 
 const state = { view: "models", revision: -1, events: undefined };

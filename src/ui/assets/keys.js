@@ -1,62 +1,116 @@
 /* global document, confirm */
-// The keys view (a new key's raw value shown once) and the history view.
+// The keys view: the list, create (the raw key shown once), edit and revoke.
 import { api, dataArea, field, h, session, showError, table } from "./dom.js";
 
 export function keysLayout() {
-  return [dataArea(), h("h2", {}, "Create a key"), keyForm()];
+  return [dataArea(), h("h2", { id: "key-form-title" }, "Create a key"), keyForm()];
+}
+
+function orDash(value) {
+  return value === null || value === undefined ? "–" : String(value);
 }
 
 export async function keysData() {
   const result = await api("GET", "/key/list?return_full_object=true&size=100");
-  const rows = result.keys.map((key) =>
-    h(
+  const rows = result.keys.map((key) => {
+    const name = key.key_alias ?? key.key_name;
+    return h(
       "tr",
       { "data-key": key.key_alias ?? key.token },
       h("td", {}, key.key_alias ?? ""),
       h("td", {}, key.key_name ?? ""),
       h("td", {}, (key.models ?? []).join(", ") || "all"),
+      h("td", {}, `${orDash(key.rpm_limit)} / ${orDash(key.tpm_limit)}`),
       h("td", {}, String(key.spend ?? 0)),
-      h("td", {}, key.max_budget === null || key.max_budget === undefined ? "–" : String(key.max_budget)),
+      h("td", {}, orDash(key.max_budget)),
       h(
         "td",
         {},
-        h("button", { type: "button", onclick: () => void revokeKey(key) }, `Revoke ${key.key_alias ?? key.key_name}`),
+        h("button", { type: "button", onclick: () => editKey(key) }, `Edit ${name}`),
+        " ",
+        h("button", { type: "button", onclick: () => void revokeKey(key) }, `Revoke ${name}`),
       ),
-    ),
-  );
-  return [table(["Alias", "Key", "Models", "Spend", "Max budget", ""], rows)];
+    );
+  });
+  return [table(["Alias", "Key", "Models", "RPM / TPM", "Spend", "Max budget", ""], rows)];
 }
 
 function keyForm() {
   const form = h(
     "form",
-    { id: "create-key", onsubmit: (event) => void createKey(event, form) },
+    { id: "create-key", onsubmit: (event) => void saveKey(event, form) },
     field("key_alias", "Alias", "key_alias"),
     field("models", "Models (comma-separated, empty for all)", "models"),
+    field("rpm_limit", "RPM limit", "rpm_limit", { attrs: { inputmode: "numeric" } }),
+    field("tpm_limit", "TPM limit", "tpm_limit", { attrs: { inputmode: "numeric" } }),
     field("max_budget", "Max budget (USD)", "max_budget", { attrs: { inputmode: "decimal" } }),
-    h("button", { type: "submit" }, "Create key"),
+    h("button", { type: "submit", id: "key-submit" }, "Create key"),
+    h("button", { type: "button", id: "key-cancel", hidden: true, onclick: () => resetKeyForm(form) }, "Cancel"),
     h("p", { class: "form-error", role: "alert" }),
     h("div", { id: "new-key" }),
   );
   return form;
 }
 
-async function createKey(event, form) {
-  event.preventDefault();
+/** A number when the text is one; otherwise the text itself, so the API names the field in its error. */
+function numberOrText(text) {
+  return text !== "" && Number.isFinite(Number(text)) ? Number(text) : text;
+}
+
+/** The form as a request body. Creating leaves empty fields out; editing sends them as null (cleared). */
+function keyBody(form, editing) {
   const value = (id) => form.querySelector(`#${id}`).value.trim();
-  const body = {};
-  if (value("key_alias")) body.key_alias = value("key_alias");
+  const empty = editing ? null : undefined;
   const models = value("models")
     .split(",")
     .map((m) => m.trim())
     .filter(Boolean);
-  if (models.length > 0) body.models = models;
-  if (value("max_budget")) body.max_budget = Number(value("max_budget"));
+  const body = {
+    key_alias: value("key_alias") || empty,
+    models: models.length > 0 || editing ? models : undefined,
+    rpm_limit: value("rpm_limit") ? numberOrText(value("rpm_limit")) : empty,
+    tpm_limit: value("tpm_limit") ? numberOrText(value("tpm_limit")) : empty,
+    max_budget: value("max_budget") ? numberOrText(value("max_budget")) : empty,
+  };
+  return Object.fromEntries(Object.entries(body).filter(([, v]) => v !== undefined));
+}
+
+/** Fills the form with a key's settings; saving sends them to /key/update by the key's token (never the raw key). */
+function editKey(key) {
+  const form = document.getElementById("create-key");
+  resetKeyForm(form);
+  const values = { ...key, models: (key.models ?? []).join(", ") };
+  for (const id of ["key_alias", "models", "rpm_limit", "tpm_limit", "max_budget"])
+    form.querySelector(`#${id}`).value = values[id] ?? "";
+  form.dataset.editing = key.token;
+  document.getElementById("key-form-title").textContent = `Edit ${key.key_alias ?? key.key_name}`;
+  form.querySelector("#key-submit").textContent = "Save key";
+  form.querySelector("#key-cancel").hidden = false;
+  form.querySelector("#key_alias").focus();
+}
+
+function resetKeyForm(form) {
+  form.reset();
+  showError(form, { message: "" });
+  delete form.dataset.editing;
+  document.getElementById("key-form-title").textContent = "Create a key";
+  form.querySelector("#key-submit").textContent = "Create key";
+  form.querySelector("#key-cancel").hidden = true;
+}
+
+async function saveKey(event, form) {
+  event.preventDefault();
+  const token = form.dataset.editing;
   try {
-    const created = await api("POST", "/key/generate", body);
-    form.reset();
-    showError(form, { message: "" });
-    showNewKey(created.key);
+    const body = keyBody(form, token !== undefined);
+    if (token) {
+      await api("POST", "/key/update", { key: token, ...body });
+      resetKeyForm(form);
+    } else {
+      const created = await api("POST", "/key/generate", body);
+      resetKeyForm(form);
+      showNewKey(created.key);
+    }
     await session.refresh();
   } catch (failure) {
     showError(form, failure);
@@ -84,20 +138,4 @@ async function revokeKey(key) {
   if (!confirm(`Revoke the key ${key.key_alias ?? key.key_name} on every replica?`)) return;
   await api("POST", "/key/delete", { keys: [key.token] });
   await session.refresh();
-}
-
-export async function historyData() {
-  const result = await api("GET", "/model/history?limit=200");
-  const rows = result.data.map((entry) =>
-    h(
-      "tr",
-      {},
-      h("td", {}, String(entry.revision)),
-      h("td", {}, entry.op),
-      h("td", {}, entry.model_id),
-      h("td", {}, entry.actor),
-      h("td", {}, new Date(entry.created_at).toLocaleString()),
-    ),
-  );
-  return [table(["Revision", "Change", "Model id", "By", "When"], rows)];
 }

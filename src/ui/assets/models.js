@@ -2,8 +2,10 @@
 // The models view: the unified list (config and stored), its filters and pages, and the add/edit form.
 import { api, ApiFailure, dataArea, field, h, selectField, session, showError, table } from "./dom.js";
 
+const PROVIDERS = ["openai", "azure", "anthropic", "gemini", "bedrock", "groq", "mistral", "ollama"];
+
 /** Filters and page, kept while the admin moves between views. */
-const filters = { page: 1, search: "", source: "" };
+const filters = { page: 1, search: "", provider: "", source: "" };
 
 function providerOf(item) {
   return item.litellm_params.custom_llm_provider ?? item.litellm_params.model.split("/")[0];
@@ -15,7 +17,9 @@ export function modelsLayout() {
 
 export async function modelsData() {
   const query = new URLSearchParams({ page: String(filters.page), size: "25" });
-  if (filters.search) query.set("search", filters.search);
+  // The server's search also matches a `provider/model` prefix, so a provider filter stays right across pages.
+  const search = filters.provider ? `${filters.provider}/${filters.search}` : filters.search;
+  if (search) query.set("search", search);
   const result = await api("GET", `/v2/model/info?${query}`);
   const shown = result.data.filter(
     (item) => !filters.source || (filters.source === "stored") === (item.model_info.db_model === true),
@@ -57,15 +61,22 @@ function modelToolbar() {
     ...["", "config", "stored"].map((v) => h("option", { value: v }, v || "all")),
   );
   source.value = filters.source;
+  const provider = h(
+    "select",
+    { id: "provider-filter" },
+    ...["", ...PROVIDERS].map((v) => h("option", { value: v }, v || "all")),
+  );
+  provider.value = filters.provider;
   const apply = (event) => {
     event.preventDefault();
-    Object.assign(filters, { search: search.value.trim(), source: source.value, page: 1 });
+    Object.assign(filters, { search: search.value.trim(), provider: provider.value, source: source.value, page: 1 });
     void session.refresh();
   };
   return h(
     "form",
     { class: "toolbar", role: "search", onsubmit: apply },
     h("label", { for: "search" }, "Search name or model", search),
+    h("label", { for: "provider-filter" }, "Filter by provider", provider),
     h("label", { for: "source" }, "Source", source),
     h("button", { type: "submit" }, "Filter"),
   );
@@ -92,8 +103,6 @@ function pager(result) {
     ),
   );
 }
-
-const PROVIDERS = ["openai", "azure", "anthropic", "gemini", "bedrock", "groq", "mistral", "ollama"];
 
 function modelForm() {
   const form = h(
