@@ -124,17 +124,18 @@ describe("GET /v2/model/info", () => {
     ]);
   });
 
-  it("searches by provider prefix (provider/model), paged", async () => {
+  it("filters by provider (Switchboard's own parameter), paged, beside LiteLLM's search by model_name", async () => {
     const body = { model_name: "claude-db", litellm_params: { model: "anthropic/claude-3-5-haiku", api_key: SECRET } };
     const { body: added } = await proxy.post("/model/new", body).expect(200);
     try {
-      const openai = await proxy.get("/v2/model/info?search=OpenAI/&size=4&page=2").expect(200);
+      const openai = await proxy.get("/v2/model/info?provider=openai&size=4&page=2").expect(200);
       expect(openai.body).toMatchObject({ total_count: 6, total_pages: 2, current_page: 2 });
-      const anthropic = await proxy.get("/v2/model/info?search=anthropic/").expect(200);
+      const anthropic = await proxy.get("/v2/model/info?provider=anthropic").expect(200);
       expect(anthropic.body.data.map((item: { model_name: string }) => item.model_name)).toEqual(["claude-db"]);
-      const house = await proxy.get("/v2/model/info?search=openai/house").expect(200);
-      expect(house.body.data.map((item: { model_info: { id: string } }) => item.model_info.id)).toEqual(["cfg-house"]);
-      expect((await proxy.get("/v2/model/info?search=nai/").expect(200)).body.total_count).toBe(0); // a prefix only
+      const both = await proxy.get("/v2/model/info?provider=anthropic&search=CLAUDE").expect(200);
+      expect(both.body.total_count).toBe(1);
+      // search keeps LiteLLM's meaning: model_name only, so a provider prefix matches nothing here
+      expect((await proxy.get("/v2/model/info?search=anthropic/").expect(200)).body.total_count).toBe(0);
     } finally {
       await proxy.post("/model/delete", { id: added.model_info.id }).expect(200);
     }

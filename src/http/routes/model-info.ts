@@ -25,10 +25,10 @@ export const modelInfoV2QuerySchema = z.object({
   model: nameSchema.optional().describe("Only the deployments of this model group (exact model_name)"),
   search: labelSchema
     .optional()
-    .describe(
-      "Case-insensitive: model_name contains it (as LiteLLM), or `provider/model` starts with it (Switchboard: " +
-        "`openai/` lists one provider's deployments, paged like any search)",
-    ),
+    .describe("Case-insensitive: the deployments whose model_name contains it (as LiteLLM)"),
+  provider: labelSchema
+    .optional()
+    .describe("Switchboard's own (LiteLLM has none): only the deployments of this provider (`openai`, `groq`, …)"),
   modelId: idSchema.optional(),
   sortBy: z.enum(["model_name", "created_at", "updated_at", "costs"]).optional(),
   sortOrder: z.enum(["asc", "desc"]).default("asc"),
@@ -152,11 +152,6 @@ function sortedDeployments(
   return sorted;
 }
 
-/** `provider/model` in lower case: a search that starts it (`openai/`, `openai/gpt-4`) selects by provider. */
-function providerModel(d: Deployment): string {
-  return `${d.provider}/${d.upstreamModel}`.toLowerCase();
-}
-
 /** The deployments a /v2/model/info query selects, in its order; rendered only once paged. */
 function selected(
   registry: ModelRegistry,
@@ -167,14 +162,15 @@ function selected(
   const all = registry.all();
   let deployments = query.sortBy ? sortedDeployments(all, query.sortBy, query.sortOrder, costMap) : all;
   deployments = visible(deployments, caller);
-  const { model, modelId, search } = query;
+  const { model, modelId, search, provider } = query;
   const needle = search?.toLowerCase();
-  if (model !== undefined || modelId || needle) {
+  if (model !== undefined || modelId || needle || provider) {
     deployments = deployments.filter(
       (d) =>
         (model === undefined || d.modelName === model) &&
         (!modelId || d.id === modelId) &&
-        (!needle || d.modelName.toLowerCase().includes(needle) || providerModel(d).startsWith(needle)),
+        (!needle || d.modelName.toLowerCase().includes(needle)) &&
+        (!provider || d.provider === provider),
     );
   }
   return deployments;

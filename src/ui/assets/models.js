@@ -17,9 +17,9 @@ export function modelsLayout() {
 
 export async function modelsData() {
   const query = new URLSearchParams({ page: String(filters.page), size: "25" });
-  // The server's search also matches a `provider/model` prefix, so a provider filter stays right across pages.
-  const search = filters.provider ? `${filters.provider}/${filters.search}` : filters.search;
-  if (search) query.set("search", search);
+  // Both filters are the server's, so counts and pages stay right.
+  if (filters.search) query.set("search", filters.search);
+  if (filters.provider) query.set("provider", filters.provider);
   const result = await api("GET", `/v2/model/info?${query}`);
   const shown = result.data.filter(
     (item) => !filters.source || (filters.source === "stored") === (item.model_info.db_model === true),
