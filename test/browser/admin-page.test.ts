@@ -145,6 +145,19 @@ describe("the admin page in a browser, on two replicas", () => {
     await second.locator('tr[data-model="ui-gpt"]').waitFor();
   });
 
+  it("filters the models by source on the server too", async () => {
+    const bySource = async (source: string) => {
+      await second.getByLabel("Source").selectOption(source);
+      await second.getByRole("button", { name: "Filter" }).click();
+    };
+    await bySource("config");
+    await second.getByText("Page 1 of 1 (0 deployments)").waitFor(); // these replicas have no config models
+    await bySource("stored");
+    await second.locator('tr[data-model="ui-gpt"]').waitFor();
+    await bySource("");
+    await second.locator('tr[data-model="ui-gpt"]').waitFor();
+  });
+
   it("tests the model with one real call through the proxy and shows the outcome and latency", async () => {
     await first.getByRole("button", { name: "Test ui-gpt" }).click();
     await first

@@ -124,7 +124,7 @@ describe("GET /v2/model/info", () => {
     ]);
   });
 
-  it("filters by provider (Switchboard's own parameter), paged, beside LiteLLM's search by model_name", async () => {
+  it("filters by provider and source (Switchboard's own parameters), paged, beside LiteLLM's search by model_name", async () => {
     const body = { model_name: "claude-db", litellm_params: { model: "anthropic/claude-3-5-haiku", api_key: SECRET } };
     const { body: added } = await proxy.post("/model/new", body).expect(200);
     try {
@@ -134,6 +134,11 @@ describe("GET /v2/model/info", () => {
       expect(anthropic.body.data.map((item: { model_name: string }) => item.model_name)).toEqual(["claude-db"]);
       const both = await proxy.get("/v2/model/info?provider=anthropic&search=CLAUDE").expect(200);
       expect(both.body.total_count).toBe(1);
+      const stored = await proxy.get("/v2/model/info?provider=anthropic&source=db").expect(200);
+      expect(stored.body.total_count).toBe(1);
+      const fromConfig = await proxy.get("/v2/model/info?provider=anthropic&source=config").expect(200);
+      expect(fromConfig.body.total_count).toBe(0);
+      await proxy.get("/v2/model/info?source=file").expect(400);
       // search keeps LiteLLM's meaning: model_name only, so a provider prefix matches nothing here
       expect((await proxy.get("/v2/model/info?search=anthropic/").expect(200)).body.total_count).toBe(0);
     } finally {

@@ -29,6 +29,10 @@ export const modelInfoV2QuerySchema = z.object({
   provider: labelSchema
     .optional()
     .describe("Switchboard's own (LiteLLM has none): only the deployments of this provider (`openai`, `groq`, …)"),
+  source: z
+    .enum(["config", "db"])
+    .optional()
+    .describe("Switchboard's own: only the deployments from config.yaml (`config`) or stored ones (`db`, db_model)"),
   modelId: idSchema.optional(),
   sortBy: z.enum(["model_name", "created_at", "updated_at", "costs"]).optional(),
   sortOrder: z.enum(["asc", "desc"]).default("asc"),
@@ -162,15 +166,16 @@ function selected(
   const all = registry.all();
   let deployments = query.sortBy ? sortedDeployments(all, query.sortBy, query.sortOrder, costMap) : all;
   deployments = visible(deployments, caller);
-  const { model, modelId, search, provider } = query;
+  const { model, modelId, search, provider, source } = query;
   const needle = search?.toLowerCase();
-  if (model !== undefined || modelId || needle || provider) {
+  if (model !== undefined || modelId || needle || provider || source) {
     deployments = deployments.filter(
       (d) =>
         (model === undefined || d.modelName === model) &&
         (!modelId || d.id === modelId) &&
         (!needle || d.modelName.toLowerCase().includes(needle)) &&
-        (!provider || d.provider === provider),
+        (!provider || d.provider === provider) &&
+        (!source || d.source === source),
     );
   }
   return deployments;

@@ -17,14 +17,12 @@ export function modelsLayout() {
 
 export async function modelsData() {
   const query = new URLSearchParams({ page: String(filters.page), size: "25" });
-  // Both filters are the server's, so counts and pages stay right.
+  // Every filter is the server's, so counts and pages stay right.
   if (filters.search) query.set("search", filters.search);
   if (filters.provider) query.set("provider", filters.provider);
+  if (filters.source) query.set("source", filters.source === "stored" ? "db" : "config");
   const result = await api("GET", `/v2/model/info?${query}`);
-  const shown = result.data.filter(
-    (item) => !filters.source || (filters.source === "stored") === (item.model_info.db_model === true),
-  );
-  const rows = shown.map((item) => modelRow(item));
+  const rows = result.data.map((item) => modelRow(item));
   return [table(["Name", "Provider", "Model", "API base", "Source", "RPM / TPM", ""], rows), pager(result)];
 }
 
