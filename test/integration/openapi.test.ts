@@ -2,15 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { z } from "zod";
 import { errorResponseSchema } from "../../src/http/openapi/error-schema.js";
 import { pathsOf, type RouteDoc } from "../../src/http/route.js";
+import { historyQuerySchema } from "../../src/http/routes/change-history.js";
 import { healthComponents } from "../../src/http/routes/health.js";
 import { API_ROUTES } from "../../src/http/routes/index.js";
 import { modelInfoComponents } from "../../src/http/routes/model-info.js";
-import {
-  historyQuerySchema,
-  managementComponents,
-  modelPatchSchema,
-  newModelBodySchema,
-} from "../../src/http/routes/model-management.js";
+import { managementComponents, modelPatchSchema, newModelBodySchema } from "../../src/http/routes/model-management.js";
 import { modelsComponents } from "../../src/http/routes/models.js";
 import { chatRequestSchema, embeddingRequestSchema, proxyComponents } from "../../src/http/routes/proxy.js";
 import { responsesRequestSchema, transcriptionRequestSchema } from "../../src/http/routes/proxy-extras.js";

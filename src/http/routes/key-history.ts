@@ -1,25 +1,20 @@
 import { z } from "zod";
-import { idSchema } from "../../config/names.js";
-import type { ChangeLog, ChangeOp } from "../../sync/ports.js";
+import type { ChangeLog } from "../../sync/ports.js";
 import { defineRoute } from "../route.js";
+import { historyOf, historyQuerySchema, historyRowFields } from "./change-history.js";
 
 // LiteLLM has no key history; this mirrors GET /model/history (same query, same shape) for the change log's "key"
 // entries. A key is named by its token (the SHA-256 of the raw key, as /key/list shows it), never by the raw key.
 
-export const keyHistoryQuerySchema = z.object({
-  id: idSchema.optional().describe("The key's token (the hash /key/list shows as `token`)"),
-  since_revision: z.coerce.number().int().nonnegative().optional(),
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
+export const keyHistoryQuerySchema = historyQuerySchema.extend({
+  id: historyQuerySchema.shape.id.describe("The key's token (the hash /key/list shows as `token`)"),
 });
 
 const keyHistorySchema = z.object({
   data: z.array(
     z.object({
-      revision: z.number().int().min(1),
-      op: z.enum(["create", "update", "delete"] as const satisfies readonly ChangeOp[]),
+      ...historyRowFields,
       key_id: z.string().describe("The key's token (hash), as `token` in /key/list"),
-      actor: z.string(),
-      created_at: z.iso.datetime(),
     }),
   ),
 });
@@ -43,22 +38,6 @@ export const keyHistoryRoutes = [
     query: keyHistoryQuerySchema,
     response: keyHistorySchema,
     errors: [400, 401, 403, 500, 503],
-    handler: async ({ query }, { changeLog }: KeyHistoryDeps) => {
-      const entries = await changeLog.history({
-        entity: "key",
-        entityId: query.id,
-        sinceRevision: query.since_revision,
-        limit: query.limit,
-      });
-      return {
-        data: entries.map((entry) => ({
-          revision: entry.revision,
-          op: entry.op,
-          key_id: entry.entityId,
-          actor: entry.actor,
-          created_at: entry.createdAt.toISOString(),
-        })),
-      };
-    },
+    handler: ({ query }, { changeLog }: KeyHistoryDeps) => historyOf(changeLog, "key", "key_id", query),
   }),
 ];

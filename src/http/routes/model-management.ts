@@ -1,13 +1,14 @@
 import { z } from "zod";
 import { litellmParamTypes, modelStringSchema } from "../../config/config-file.js";
 import { idSchema, nameSchema, rejectNul } from "../../config/names.js";
-import type { ChangeLog, ChangeOp } from "../../sync/ports.js";
+import type { ChangeLog } from "../../sync/ports.js";
 import type { ModelService } from "../../registry/model-service.js";
 import { toStoredModelResponse } from "../views/model-view.js";
 import type { Assert, Fits } from "../openapi/json-schema.js";
 import { defineRoute } from "../route.js";
 import { parseJson } from "../validate.js";
 import { litellmParamsResponseSchema } from "./model-info.js";
+import { historyOf, historyQuerySchema, historyRowFields } from "./change-history.js";
 
 // LiteLLM's request models are all Optional[...] and its clients send explicit nulls: every optional field here
 // takes `null` as "not given". Keys LiteLLM accepts that Switchboard does not act on pass (litellm_params and
@@ -51,12 +52,6 @@ const idParamSchema = z.object({ id: idSchema });
 
 export const deleteModelBodySchema = z.object({ id: idSchema });
 
-export const historyQuerySchema = z.object({
-  id: idSchema.optional(),
-  since_revision: z.coerce.number().int().nonnegative().optional(),
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
-});
-
 /** The stored row, as LiteLLM answers /model/new and /model/update. */
 const storedModelSchema = z.object({
   model_id: z.string(),
@@ -77,15 +72,7 @@ const storedModelSchema = z.object({
 const deleteModelResponseSchema = z.object({ message: z.string() });
 
 const historySchema = z.object({
-  data: z.array(
-    z.object({
-      revision: z.number().int().min(1),
-      op: z.enum(["create", "update", "delete"] as const satisfies readonly ChangeOp[]),
-      model_id: z.string(),
-      actor: z.string(),
-      created_at: z.iso.datetime(),
-    }),
-  ),
+  data: z.array(z.object({ ...historyRowFields, model_id: z.string() })),
 });
 
 export type StoredModelCheck = Assert<
@@ -185,22 +172,6 @@ export const modelManagementRoutes = [
     query: historyQuerySchema,
     response: historySchema,
     errors: [400, 401, 403, 500, 503],
-    handler: async ({ query }, { changeLog }: ModelManagementDeps) => {
-      const entries = await changeLog.history({
-        entity: "model",
-        entityId: query.id,
-        sinceRevision: query.since_revision,
-        limit: query.limit,
-      });
-      return {
-        data: entries.map((entry) => ({
-          revision: entry.revision,
-          op: entry.op,
-          model_id: entry.entityId,
-          actor: entry.actor,
-          created_at: entry.createdAt.toISOString(),
-        })),
-      };
-    },
+    handler: ({ query }, { changeLog }: ModelManagementDeps) => historyOf(changeLog, "model", "model_id", query),
   }),
 ];
