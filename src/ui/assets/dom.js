@@ -79,3 +79,25 @@ export function table(headings, rows) {
 export function dataArea() {
   return h("div", { id: "data" });
 }
+
+/**
+ * A create form's two modes (ids `<prefix>-form-title`, `<prefix>-submit`, `<prefix>-cancel`): editing fills the
+ * fields from `values`, remembers what is edited and relabels the form; `resetForm` brings back the create mode.
+ */
+export function editForm(form, prefix, { id, title, submit, values, fields }) {
+  for (const name of fields) form.querySelector(`#${name}`).value = values[name] ?? "";
+  form.dataset.editing = id;
+  document.getElementById(`${prefix}-form-title`).textContent = title;
+  form.querySelector(`#${prefix}-submit`).textContent = submit;
+  form.querySelector(`#${prefix}-cancel`).hidden = false;
+  form.querySelector(`#${fields[0]}`).focus();
+}
+
+export function resetForm(form, prefix, { title, submit }) {
+  form.reset();
+  showError(form, { message: "" });
+  delete form.dataset.editing;
+  document.getElementById(`${prefix}-form-title`).textContent = title;
+  form.querySelector(`#${prefix}-submit`).textContent = submit;
+  form.querySelector(`#${prefix}-cancel`).hidden = true;
+}

@@ -1,6 +1,6 @@
 /* global document, confirm */
 // The keys view: the list, create (the raw key shown once), edit and revoke.
-import { api, dataArea, field, h, session, showError, table } from "./dom.js";
+import { api, dataArea, editForm, field, h, resetForm, session, showError, table } from "./dom.js";
 
 export function keysLayout() {
   return [dataArea(), h("h2", { id: "key-form-title" }, "Create a key"), keyForm()];
@@ -79,23 +79,17 @@ function keyBody(form, editing) {
 function editKey(key) {
   const form = document.getElementById("create-key");
   resetKeyForm(form);
-  const values = { ...key, models: (key.models ?? []).join(", ") };
-  for (const id of ["key_alias", "models", "rpm_limit", "tpm_limit", "max_budget"])
-    form.querySelector(`#${id}`).value = values[id] ?? "";
-  form.dataset.editing = key.token;
-  document.getElementById("key-form-title").textContent = `Edit ${key.key_alias ?? key.key_name}`;
-  form.querySelector("#key-submit").textContent = "Save key";
-  form.querySelector("#key-cancel").hidden = false;
-  form.querySelector("#key_alias").focus();
+  editForm(form, "key", {
+    id: key.token,
+    title: `Edit ${key.key_alias ?? key.key_name}`,
+    submit: "Save key",
+    values: { ...key, models: (key.models ?? []).join(", ") },
+    fields: ["key_alias", "models", "rpm_limit", "tpm_limit", "max_budget"],
+  });
 }
 
 function resetKeyForm(form) {
-  form.reset();
-  showError(form, { message: "" });
-  delete form.dataset.editing;
-  document.getElementById("key-form-title").textContent = "Create a key";
-  form.querySelector("#key-submit").textContent = "Create key";
-  form.querySelector("#key-cancel").hidden = true;
+  resetForm(form, "key", { title: "Create a key", submit: "Create key" });
 }
 
 async function saveKey(event, form) {

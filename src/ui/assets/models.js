@@ -1,6 +1,18 @@
 /* global document, confirm */
 // The models view: the unified list (config and stored), its filters and pages, and the add/edit form.
-import { api, ApiFailure, dataArea, field, h, selectField, session, showError, table } from "./dom.js";
+import {
+  api,
+  ApiFailure,
+  dataArea,
+  editForm,
+  field,
+  h,
+  resetForm,
+  selectField,
+  session,
+  showError,
+  table,
+} from "./dom.js";
 
 const PROVIDERS = ["openai", "azure", "anthropic", "gemini", "bedrock", "groq", "mistral", "ollama"];
 
@@ -155,26 +167,20 @@ function editModel(item) {
   const [provider, ...rest] = item.litellm_params.model.split("/");
   const select = form.querySelector("#provider");
   if (![...select.options].some((option) => option.value === provider)) select.append(h("option", {}, provider));
-  const values = { ...item.litellm_params, provider, model: rest.join("/"), model_name: item.model_name, api_key: "" };
-  for (const id of ["model_name", "provider", "model", "api_base", "api_key", "api_version", "rpm", "tpm"])
-    form.querySelector(`#${id}`).value = values[id] ?? "";
   form.querySelector("#access_groups").value = (item.model_info.access_groups ?? []).join(", ");
   form.querySelector("#api_key").placeholder = "leave empty to keep the stored key";
-  form.dataset.editing = item.model_info.id;
-  document.getElementById("model-form-title").textContent = `Edit ${item.model_name}`;
-  form.querySelector("#model-submit").textContent = "Save changes";
-  form.querySelector("#model-cancel").hidden = false;
-  form.querySelector("#model_name").focus();
+  editForm(form, "model", {
+    id: item.model_info.id,
+    title: `Edit ${item.model_name}`,
+    submit: "Save changes",
+    values: { ...item.litellm_params, provider, model: rest.join("/"), model_name: item.model_name, api_key: "" },
+    fields: ["model_name", "provider", "model", "api_base", "api_key", "api_version", "rpm", "tpm"],
+  });
 }
 
 function resetModelForm(form) {
-  form.reset();
-  showError(form, { message: "" });
-  delete form.dataset.editing;
+  resetForm(form, "model", { title: "Add a model", submit: "Add model" });
   form.querySelector("#api_key").placeholder = "";
-  document.getElementById("model-form-title").textContent = "Add a model";
-  form.querySelector("#model-submit").textContent = "Add model";
-  form.querySelector("#model-cancel").hidden = true;
 }
 
 async function addModel(event, form) {
