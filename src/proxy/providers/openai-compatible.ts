@@ -15,16 +15,10 @@ import {
   requestHeaders,
   stringParam,
 } from "../provider-adapter.js";
-import { openAiBody } from "./openai.js";
+import { OPENAI_PATHS, openAiBody } from "./openai.js";
 
 /** The environment a provider's default key and address are read from, at call time as LiteLLM reads them. */
 export type ProviderEnv = Readonly<Record<string, string | undefined>>;
-
-const PATHS: Partial<Record<ProxyOperation, string>> = {
-  chat: "/chat/completions",
-  completions: "/completions",
-  embeddings: "/embeddings",
-};
 
 function envValue(env: ProviderEnv, name: string | undefined): string | undefined {
   const value = name === undefined ? undefined : env[name];
@@ -96,7 +90,7 @@ export function createOpenAiCompatibleAdapter(
     passthrough: true,
     supports: (op) => ops.has(op),
     buildRequest(op, body, deployment) {
-      const path = PATHS[op];
+      const path = OPENAI_PATHS[op];
       if (path === undefined) throw new Error(`${name} adapter: no path for ${op}`);
       return {
         url: joinUrl(baseOf(spec, deployment, env), path),

@@ -12,7 +12,8 @@ import { multipartRequest } from "../media/multipart.js";
 
 const OPENAI_BASE = "https://api.openai.com/v1";
 // The Messages operations reach OpenAI-compatible servers as chat completions (see src/proxy/messages/).
-const PATHS: Partial<Record<ProxyOperation, string>> = {
+/** OpenAI's paths under its base URL; OpenAI-compatible providers use the same ones (those their table row offers). */
+export const OPENAI_PATHS: Partial<Record<ProxyOperation, string>> = {
   chat: "/chat/completions",
   completions: "/completions",
   embeddings: "/embeddings",
@@ -36,9 +37,9 @@ export const openAiAdapter: ProviderAdapter = {
   name: "openai",
   exceptionName: "OpenAIException",
   passthrough: true,
-  supports: (op) => PATHS[op] !== undefined,
+  supports: (op) => OPENAI_PATHS[op] !== undefined,
   buildRequest(op, body, deployment) {
-    const path = PATHS[op];
+    const path = OPENAI_PATHS[op];
     if (path === undefined) throw new Error(`openai adapter: no path for ${op}`);
     const url = joinUrl(stringParam(deployment, "api_base") ?? OPENAI_BASE, path);
     const headers = requestHeaders(deployment, (key) => ({ authorization: `Bearer ${key}` }));
