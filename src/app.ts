@@ -94,15 +94,16 @@ export function createApp(deps: AppDeps): RequestListener {
   let openApiDocument: Record<string, unknown> | undefined;
   let routeList: { routes: RouteEntry[] } | undefined;
   const document = () => (openApiDocument ??= buildOpenApiDocument(API_ROUTES, API_COMPONENTS));
+  const ui = createUiKit(deps.masterKey);
   const routeDeps: RouteDeps = {
     ...deps,
     databaseCheck: cachedProbe(deps.database, READINESS_PROBE),
     spendCapture: createSpendCapture({ recorder: deps.spend, masterKeyToken: hashKey(deps.masterKey) }),
     openApiDocument: document,
     routeList: () => (routeList ??= { routes: routeEntries(document()) }),
-    ui: createUiKit(deps.masterKey),
+    ui,
   };
-  const pipeline = createRequestPipeline(deps);
+  const pipeline = createRequestPipeline({ ...deps, sessions: ui.signer });
   const bodies = bodyPolicies(deps.requestLimits);
   const hot = createNodeRoutes(
     API_ROUTES.filter((route) => route.hotPath),

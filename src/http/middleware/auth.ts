@@ -5,7 +5,7 @@ import type { KeyRegistry } from "../../keys/key-registry.js";
 import { fullAccess, keyAccess, type ModelAccess } from "../../keys/model-access.js";
 import { isExpired, type VirtualKey } from "../../keys/virtual-key.js";
 import type { ModelRegistry } from "../../registry/model-registry.js";
-import { cookieValue, createSessionSigner, CSRF_HEADER, csrfMatches, SESSION_COOKIE } from "../../ui/session.js";
+import { cookieValue, CSRF_HEADER, csrfMatches, SESSION_COOKIE, type SessionSigner } from "../../ui/session.js";
 
 /** Who is calling; routes read it through these helpers only. */
 export type Caller =
@@ -18,6 +18,8 @@ export interface AuthDeps {
   registry: ModelRegistry;
   /** An unknown key may have been generated through another replica a moment ago. */
   ensureFresh: () => Promise<void>;
+  /** Verifies the admin page's session cookies (the same signer its sign-in route issues them with). */
+  sessions: SessionSigner;
 }
 
 /**
@@ -52,6 +54,7 @@ export function createAuthenticator({
   keys,
   registry,
   ensureFresh,
+  sessions,
 }: AuthDeps): (headers: IncomingHttpHeaders) => Promise<Caller> {
   if (masterKey === "") throw new Error("authentication needs a non-empty master key");
   // Comparing digests is constant-time whatever the lengths; the key's own digest is computed once.
@@ -69,7 +72,6 @@ export function createAuthenticator({
     }
     return caller;
   };
-  const sessions = createSessionSigner(masterKey);
   return async (headers) => {
     const token = bearerToken(headers);
     if (!token) {
