@@ -18,15 +18,16 @@ const INPUT_FILES = [
   "prisma.config.ts",
   "prisma/schema.prisma",
   "scripts/bundle.mjs",
+  "scripts/embedded-template.mjs",
 ];
 const GENERATED = "src/generated";
-const OUTPUTS = ["dist/main.js", `${GENERATED}/prisma`];
+const OUTPUTS = ["dist/main.js", "dist/embedded-template", `${GENERATED}/prisma`];
 
 /**
- * What the build reads under src/ (tsc's sources, and the admin page's files it copies): an editor's swap file or a
- * .DS_Store beside them must not make a build stale.
+ * What the build reads under src/ (tsc's sources, and the admin page's files it copies) and prisma/migrations (the
+ * embedded template applies them): an editor's swap file or a .DS_Store beside them must not make a build stale.
  */
-const SOURCE_FILE = /\.(ts|mts|cts|json|js|css|html)$/;
+const SOURCE_FILE = /\.(ts|mts|cts|json|js|css|html|sql|toml)$/;
 
 /** By code unit, not localeCompare: the order, and so the hash, must not depend on the locale npm runs in. */
 const byName = (a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
@@ -46,7 +47,7 @@ function filesUnder(dir) {
 /** Paths and contents, so an added, removed or renamed file changes the hash as an edited one does. */
 function inputsHash() {
   const hash = createHash("sha256");
-  for (const path of [...INPUT_FILES, ...filesUnder("src")]) {
+  for (const path of [...INPUT_FILES, ...filesUnder("src"), ...filesUnder("prisma/migrations")]) {
     hash.update(path).update("\0");
     hash.update(existsSync(path) ? readFileSync(path) : "(missing)").update("\0");
   }
