@@ -1,5 +1,5 @@
 // First, so that its V8 setting is in force before the other modules load.
-import "./config/runtime-tuning.js";
+import { startUpFinished } from "./config/runtime-tuning.js";
 import type { Server } from "node:http";
 import { createApp } from "./app.js";
 import { ConfigFileError } from "./config/config-file.js";
@@ -70,6 +70,7 @@ async function main(): Promise<void> {
   const port = typeof address === "object" && address ? address.port : config.env.port;
   logger.info({ port, models: replica.deps.registry.all().length }, `Switchboard listening on port ${port}`);
   announceMode(config, logger);
+  startUpFinished();
 
   let stopping = false;
   const shutdown = async (signal: string) => {
