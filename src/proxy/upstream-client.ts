@@ -1,4 +1,4 @@
-import { Agent, type Dispatcher } from "undici";
+import type { Agent, Dispatcher } from "undici";
 import type { Deployment } from "../registry/deployment.js";
 import type { AbortSwitch } from "./abort-switch.js";
 import type { UpstreamRequest } from "./provider-adapter.js";
@@ -60,6 +60,19 @@ function connectionsOf(deployment: Deployment, fallback: number): number {
 }
 
 /**
+ * undici is loaded by the first call, not at start: it is ~0.7 MB of the bundle, a tenth of a start's time and a few
+ * MB of an idle replica's heap, and a replica that has not proxied a call has no use for it. The first call waits for
+ * it once (~0.1 s).
+ */
+type AgentConstructor = typeof Agent;
+let loadedAgent: AgentConstructor | undefined;
+async function loadAgent(): Promise<AgentConstructor> {
+  // Through `default` (undici's module.exports): the bundle's chunk for this CommonJS package has no named exports.
+  loadedAgent ??= (await import("undici")).default.Agent;
+  return loadedAgent;
+}
+
+/**
  * A keep-alive pool per deployment (an undici Agent, which keeps one per upstream origin), so that one model whose
  * streams stall (clients that never read) holds only its own connections: other models on the same origin keep
  * theirs. Timeouts are per deployment: the wait for the reply is ours, the silence allowed between body chunks is
@@ -68,8 +81,8 @@ function connectionsOf(deployment: Deployment, fallback: number): number {
 export function createUpstreamClient(options: UpstreamClientOptions = {}): UpstreamClient {
   const fallbackConnections = options.connectionsPerDeployment ?? DEFAULT_CONNECTIONS;
   const pools = new Map<string, Pool>();
-  const newAgent = (connections: number) =>
-    new Agent({ connections, keepAliveTimeout: 30_000, headersTimeout: 0, bodyTimeout: 0 });
+  const newAgent = (UndiciAgent: AgentConstructor, connections: number) =>
+    new UndiciAgent({ connections, keepAliveTimeout: 30_000, headersTimeout: 0, bodyTimeout: 0 });
 
   // close() lets requests in flight finish, so a long stream on a swept pool is not cut.
   const sweep = setInterval(() => {
@@ -84,13 +97,13 @@ export function createUpstreamClient(options: UpstreamClientOptions = {}): Upstr
   sweep.unref();
 
   /** A Map get and a pointer compare per call; the count is re-read only when the deployment object changed. */
-  const poolOf = (deployment: Deployment): Pool => {
+  const poolOf = (UndiciAgent: AgentConstructor, deployment: Deployment): Pool => {
     let pool = pools.get(deployment.id);
     if (pool?.deployment !== deployment) {
       const connections = connectionsOf(deployment, fallbackConnections);
       if (!pool || pool.connections !== connections) {
         if (pool) void pool.agent.close().catch(() => undefined);
-        pool = { agent: newAgent(connections), connections, deployment, used: true };
+        pool = { agent: newAgent(UndiciAgent, connections), connections, deployment, used: true };
         pools.set(deployment.id, pool);
       } else pool.deployment = deployment;
     }
@@ -117,7 +130,8 @@ export function createUpstreamClient(options: UpstreamClientOptions = {}): Upstr
         basicAuth && !request.headers.authorization
           ? { ...request.headers, authorization: basicAuth }
           : request.headers;
-      const response = await poolOf(deployment).agent.request({
+      const UndiciAgent = loadedAgent ?? (await loadAgent());
+      const response = await poolOf(UndiciAgent, deployment).agent.request({
         origin,
         path,
         method: "POST",
