@@ -16,6 +16,13 @@ import { applyMigrations, readMigrationFiles, type SqlSession } from "./migrate.
 const EMBEDDED_SETTINGS = ["-c", "shared_buffers=8MB"];
 
 /**
+ * initdb's, for a database created from nothing (the build's template, or a start without one). WAL segments of 1 MB
+ * instead of 16: a new database's first segment is most of what a first start copies, and one replica's writes do
+ * not need big ones.
+ */
+const INITDB_SETTINGS = ["--wal-segsize=1"];
+
+/**
  * The migrated, empty database `npm run build` creates (scripts/embedded-template.mjs). The same relative path leads
  * there from src/db (tests), dist/db (tsc's output) and dist/bundle.
  */
@@ -46,7 +53,10 @@ export function openEmbedded(dataDir: string): Database {
   const dir = join(dataDir, "pglite");
   mkdirSync(dirname(dir), { recursive: true }); // PGlite does not create parent folders
   seedFromTemplate(dir);
-  const pglite = new PGlite(dir, { startParams: [...PGlite.defaultStartParams, ...EMBEDDED_SETTINGS] });
+  const pglite = new PGlite(dir, {
+    startParams: [...PGlite.defaultStartParams, ...EMBEDDED_SETTINGS],
+    initDbStartParams: INITDB_SETTINGS,
+  });
   const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
   return {
     prisma,
