@@ -40,6 +40,7 @@ import { FailoverLimitStore } from "./limits/failover-store.js";
 import { KeyLimiter } from "./limits/key-limiter.js";
 import { describeRedisTarget } from "./config/redis-target.js";
 import type { RedisKit } from "./redis/redis-kit.js";
+import type * as RedisKitModule from "./redis/redis-kit.js";
 
 export interface DepsOptions {
   logger: Logger;
@@ -66,6 +67,9 @@ const DEPLOYMENT_USAGE_SYNC_MS = 100;
 /** Connects everything one replica needs; the only place that chooses implementations. */
 export async function createDeps(config: Config, options: DepsOptions): Promise<Deps> {
   const { logger } = options;
+  // ioredis is compiled while the database answers the start's first queries (it is not needed before them).
+  const redisModule = config.env.redis ? import("./redis/redis-kit.js") : undefined;
+  redisModule?.catch(() => undefined); // a failure surfaces where it is awaited; not as an unhandled rejection first
   const database = await openDatabase({
     databaseUrl: config.env.databaseUrl,
     dataDir: config.env.dataDir,
@@ -91,7 +95,7 @@ export async function createDeps(config: Config, options: DepsOptions): Promise<
     });
     const keyStore = createKeyStore(database.prisma);
     const keys = new KeyRegistry();
-    const redis = await redisKitFor(config, logger);
+    const redis = await redisKitFor(config, logger, redisModule);
     const bus = options.bus ?? (redis ? redis.changeBus(logger) : new InProcessBus());
     if (!options.bus) closers.push(() => bus.close());
 
@@ -224,7 +228,11 @@ export async function createDeps(config: Config, options: DepsOptions): Promise<
  * What this replica builds on Redis, from its one connection factory (single server, Sentinel or Cluster); none
  * without Redis, and then ioredis is never loaded.
  */
-async function redisKitFor(config: Config, logger: Logger): Promise<RedisKit | undefined> {
+async function redisKitFor(
+  config: Config,
+  logger: Logger,
+  redisModule: Promise<typeof RedisKitModule> | undefined,
+): Promise<RedisKit | undefined> {
   const target = config.env.redis;
   if (config.env.redisIgnored.length > 0) {
     logger.warn(
@@ -232,9 +240,9 @@ async function redisKitFor(config: Config, logger: Logger): Promise<RedisKit | u
       "several ways to reach Redis are set; REDIS_URL, then REDIS_CLUSTER_NODES, wins",
     );
   }
-  if (!target) return undefined;
+  if (!target || !redisModule) return undefined;
   logger.info({ redis: describeRedisTarget(target) }, `Redis mode: ${target.mode}`);
-  const { createRedisKit } = await import("./redis/redis-kit.js");
+  const { createRedisKit } = await redisModule;
   return createRedisKit(target, config.env.redisKeyPrefix);
 }
 
