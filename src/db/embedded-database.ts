@@ -1,4 +1,4 @@
-import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync } from "node:fs";
+import { constants, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -30,6 +30,19 @@ const INITDB_SETTINGS = ["--wal-segsize=1"];
 const BUILT_TEMPLATE = fileURLToPath(new URL("../../dist/embedded-template/pglite", import.meta.url));
 
 /**
+ * A plain recursive copy of the template's ~1,000 files and folders. fs.cpSync checks every entry against its
+ * destination and options first, which took ~1.5× as long here; nothing else writes into `to` while this runs.
+ */
+function copyTree(from: string, to: string): void {
+  mkdirSync(to);
+  for (const entry of readdirSync(from, { withFileTypes: true })) {
+    const source = join(from, entry.name);
+    if (entry.isDirectory()) copyTree(source, join(to, entry.name));
+    else copyFileSync(source, join(to, entry.name), constants.COPYFILE_EXCL);
+  }
+}
+
+/**
  * A new database directory starts as a copy of the built one: PGlite's own initdb takes seconds and leaves its
  * memory at ~600 MB for the life of the process. The copy is made whole under another name first, so a start that
  * is killed midway leaves no half database behind. Without a template (a build that did not finish), PGlite runs
@@ -39,7 +52,7 @@ export function seedFromTemplate(dir: string, template = BUILT_TEMPLATE): boolea
   if (existsSync(dir) || !existsSync(template)) return false;
   const partial = `${dir}.partial-${process.pid}`;
   rmSync(partial, { recursive: true, force: true });
-  cpSync(template, partial, { recursive: true });
+  copyTree(template, partial);
   try {
     renameSync(partial, dir);
     return true;
