@@ -5,7 +5,9 @@
 // the load and after the reads, p50/p99 of the listing endpoints one request at a time, a proxied call to a tiny fake
 // upstream with 10 vs 10,000 deployments (latency under 10 connections, and the replica's CPU per call), and
 // /model/new writes/s with 16 concurrent writers (then checks that every write got its own revision, in commit order,
-// and that the replica serves every written model). Prints one table. A full run takes about a minute.
+// and that the replica serves every written model). Then embedded mode: EMBEDDED_STARTS (default 3) times `npm start`
+// in the measured checkout on a new data directory, live time and RSS after EMBEDDED_IDLE_SECONDS (default 20) idle
+// (bench/embedded-start.ts). Prints one table. A full run takes about two minutes.
 // BENCH_ADMIN_DATABASE_URL / BENCH_REDIS_URL name the services (default: local). PROFILE=<dir> starts the large
 // replica's last start with --cpu-prof into that folder (written when it stops). SWITCHBOARD_DIR=<another checkout,
 // built> measures that build instead (same databases and load). KEEP=1 keeps the
@@ -22,6 +24,7 @@ import { Redis } from "ioredis";
 import pg from "pg";
 import { createSecretCipher } from "../src/crypto/secret-cipher.js";
 import { openDatabase } from "../src/db/database.js";
+import { measureEmbeddedStart, rssMb } from "./embedded-start.js";
 import { freePort } from "./free-port.js";
 import { createPrivateDatabase, type PrivateDatabase } from "./private-database.js";
 import { round, summarize } from "./stats.js";
@@ -33,6 +36,8 @@ const ADMIN_URL = process.env.BENCH_ADMIN_DATABASE_URL ?? "postgres://postgres@1
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379";
 const COLD_STARTS = Number(process.env.COLD_STARTS ?? 3);
 const WRITE_SECONDS = Number(process.env.WRITE_SECONDS ?? 4);
+const EMBEDDED_STARTS = Number(process.env.EMBEDDED_STARTS ?? 3);
+const EMBEDDED_IDLE_SECONDS = Number(process.env.EMBEDDED_IDLE_SECONDS ?? 20);
 const WRITERS = 16;
 const DEPLOYMENTS = 10_000;
 const GROUPS = 2_000;
@@ -162,13 +167,6 @@ async function startReplica(dbUrl: string, prefix: string, profileDir?: string):
       child.kill("SIGTERM");
     });
   return { child, base, startMs, stop };
-}
-
-function rssMb(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/status`, "utf8")
-    .split("\n")
-    .find((l) => l.startsWith("VmRSS:"));
-  return Number(/(\d+)/.exec(line ?? "")?.[1] ?? 0) / 1024;
 }
 
 /** utime + stime of a process, in ms, from /proc (Linux, 100 Hz clock ticks). */
@@ -403,6 +401,23 @@ async function main(): Promise<void> {
     await dropRedisKeys(`${RUN}_*`);
     if (process.env.KEEP === "1") process.stderr.write(`kept databases ${large} and ${small}\n`);
     else for (const database of databases) await database.drop();
+  }
+  // Embedded mode, once the PostgreSQL replicas are gone: `npm start` on a new data directory, as after `npm ci`.
+  const embedded = [];
+  for (let i = 0; i < EMBEDDED_STARTS; i++) embedded.push(await measureEmbeddedStart(measured, EMBEDDED_IDLE_SECONDS));
+  if (embedded.length > 0) {
+    const live = embedded.map((start) => Math.round(start.liveMs));
+    const rss = embedded.map((start) => Math.round(start.idleRssMb));
+    report(
+      "embedded: npm start, new data dir, live",
+      `${Math.max(...live)} ms at most (runs: ${live.join(", ")})`,
+      "≤ 3 s",
+    );
+    report(
+      `embedded: RSS idle ${EMBEDDED_IDLE_SECONDS} s after live`,
+      `${Math.max(...rss)} MB at most (runs: ${rss.join(", ")})`,
+      "≤ 150 MB",
+    );
   }
   const gib = Math.round(totalmem() / 2 ** 30);
   console.log(
